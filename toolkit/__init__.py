@@ -1,0 +1,3 @@
+"""toolkit: run a city's cloud-service introduction program from one master Excel workbook."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,264 @@
+"""Frozen records of the program, built from the workbook by ``workbook.read``.
+
+Records are NamedTuples: immutable, and cheap to build for 50,000 usage rows. Each carries ``row``, the
+worksheet row number a person sees in Excel, so every figure can be traced back to the rows that made it.
+Field names are the ``key`` of the columns in ``schema.py`` (a test keeps the two aligned).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, NamedTuple
+
+
+class Finding(NamedTuple):
+    level: Literal["error", "warning"]
+    code: str
+    sheet: str
+    row: int | None
+    column: str | None
+    value: object
+    message: str
+
+    def as_json(self) -> dict:
+        value = self.value
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            value = str(value)
+        return {"level": self.level, "code": self.code, "sheet": self.sheet, "row": self.row,
+                "column": self.column, "value": value, "message": self.message}
+
+
+class Settings(NamedTuple):
+    program_name: str
+    client: str
+    contractor: str
+    fiscal_year: int
+    contract_end: date
+    usage_start: date
+    usage_end: date
+    cap_default: int
+    warn_ratio: float
+    usage_target: int
+    productivity_target_pct: float
+    tenant_id: str
+    client_id: str
+    teams_organizer: str
+    usage_form_url: str
+
+    @property
+    def fiscal_start(self) -> date:
+        return date(self.fiscal_year, 4, 1)
+
+    @property
+    def fiscal_end(self) -> date:
+        return date(self.fiscal_year + 1, 3, 31)
+
+
+class Company(NamedTuple):
+    row: int
+    company_id: str
+    name: str
+    corporate_number: str | None
+    industry: str | None
+    address: str | None
+    employees: int | None
+    stage: str | None
+    consultant: str | None
+    contact_name: str | None
+    contact_email: str | None
+    closing_month: int | None
+    cap: int | None
+    cap_agreement: str | None
+    note: str | None
+    stage_after: str | None
+    challenges: str | None
+
+
+class Service(NamedTuple):
+    row: int
+    service_id: str
+    name: str
+    vendor: str | None
+    area: str
+    price_unit: str | None
+    unit_price: int | None
+    initial_fee: int | None
+    url: str | None
+    note: str | None
+
+
+class Subscription(NamedTuple):
+    row: int
+    subscription_id: str
+    company_id: str
+    service_id: str
+    area: str
+    quantity: int | None
+    start: date
+    end: date | None
+    monthly_fee: int | None
+    initial_fee: int | None
+    state: str | None
+
+
+class Expense(NamedTuple):
+    row: int
+    expense_id: str
+    date: date
+    company_id: str | None
+    line: str
+    amount: int
+    description: str | None
+    voucher: str | None
+
+
+class SupportRecord(NamedTuple):
+    row: int
+    record_id: str
+    company_id: str
+    date: date
+    form: str
+    staff: str | None
+    hours: float | None
+    content: str | None
+    materials: str | None
+    next_plan: str | None
+
+
+class UsageDay(NamedTuple):
+    row: int
+    company_id: str
+    service_id: str
+    area: str
+    date: date
+    account: str | None
+    source: str | None
+    response_id: str | None
+
+
+class Financial(NamedTuple):
+    row: int
+    company_id: str
+    period: str
+    period_end: date
+    operating_profit: int
+    personnel_cost: int
+    depreciation: int
+    workers: float | None
+    total_hours: float | None
+
+
+class PlanItem(NamedTuple):
+    row: int
+    company_id: str
+    fiscal_year: int
+    area: str
+    action: str
+    target: str | None
+    timing: str | None
+    review: str | None
+    owner: str | None
+
+
+class Event(NamedTuple):
+    row: int
+    event_id: str
+    kind: str
+    name: str
+    date: date
+    style: str | None
+    venue: str | None
+    teams_url: str | None
+    form_url: str | None
+
+
+class AttendanceRecord(NamedTuple):
+    row: int
+    event_id: str
+    company_id: str | None
+    name: str
+    email: str | None
+    status: str
+    minutes: float | None
+    source: str
+    response_id: str | None
+    imported_at: datetime | None
+
+
+class Meeting(NamedTuple):
+    row: int
+    meeting_id: str
+    date: date
+    style: str | None
+    attendees: str | None
+    agenda: str
+    reports: str | None
+    decisions: str | None
+    issues: str | None
+    next_meeting: str | None
+    time: str | None
+
+
+class AuditEntry(NamedTuple):
+    row: int
+    at: datetime | None
+    operation: str | None
+    sheet: str | None
+    key: str | None
+    detail: str | None
+
+
+# sheet -> record class, in the order of schema.TABLES (settings are read separately).
+RECORD_TYPES: dict[str, type] = {
+    "企業": Company, "サービス": Service, "導入": Subscription, "経費": Expense, "支援記録": SupportRecord,
+    "利用実績": UsageDay, "決算": Financial, "改善計画": PlanItem, "イベント": Event, "出欠": AttendanceRecord,
+    "会議記録": Meeting, "履歴": AuditEntry,
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """Everything the workbook says, typed and checked at the cell level."""
+
+    settings: Settings
+    companies: tuple[Company, ...] = ()
+    services: tuple[Service, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    expenses: tuple[Expense, ...] = ()
+    support: tuple[SupportRecord, ...] = ()
+    usage: tuple[UsageDay, ...] = ()
+    financials: tuple[Financial, ...] = ()
+    plan_items: tuple[PlanItem, ...] = ()
+    events: tuple[Event, ...] = ()
+    attendance: tuple[AttendanceRecord, ...] = ()
+    meetings: tuple[Meeting, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
+    # Findings of reading: unreadable cells, missing values, missing sheets and headers.
+    findings: tuple[Finding, ...] = ()
+    # Rows left out of the records because of an error finding: sheet -> worksheet row numbers.
+    rejected_rows: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def company(self, company_id: str) -> Company | None:
+        return self.company_map.get(company_id)
+
+    @property
+    def company_map(self) -> dict[str, Company]:
+        # Tiny tables: building the map on demand keeps the record frozen and simple.
+        return {c.company_id: c for c in self.companies}
+
+    @property
+    def service_map(self) -> dict[str, Service]:
+        return {s.service_id: s for s in self.services}
+
+    def cap_for(self, company: Company) -> int:
+        return company.cap if company.cap is not None else self.settings.cap_default
+
+
+# sheet -> Program attribute
+PROGRAM_FIELDS: dict[str, str] = {
+    "企業": "companies", "サービス": "services", "導入": "subscriptions", "経費": "expenses",
+    "支援記録": "support", "利用実績": "usage", "決算": "financials", "改善計画": "plan_items",
+    "イベント": "events", "出欠": "attendance", "会議記録": "meetings", "履歴": "audit",
+}

@@ -1,0 +1,296 @@
+"""The master workbook contract (``shared/spec/workbook.md``) as data.
+
+Every other module — the template builder, the reader, the checks, the writer, the documents — reads the
+sheets, tables, headers, kinds and vocabularies from here. A header is spelled once, in this file.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Kind = Literal[
+    "text",  # free text; numbers typed into it stay text (法人番号 keeps its digits)
+    "id",  # an identifier: text, NFKC-normalised, no spaces
+    "yen",  # an integer amount of yen: 120,000 / ¥120,000 / 12万円 / △5,000
+    "int",  # a whole count: 12 / １２人
+    "number",  # a decimal quantity: hours, workers
+    "date",  # a calendar date: Excel date, 2025/9/15, 令和7年9月15日, R7.9.15
+    "datetime",  # a moment: Excel date-time, 2025/9/15 10:30
+    "choice",  # one value of a vocabulary
+    "email",  # an e-mail address
+    "url",  # a web address
+]
+
+BUSINESS_AREAS = (
+    "人事", "経理", "グループウェア", "販売促進", "生産管理",
+    "コミュニケーション", "取引管理", "情報管理", "経営分析", "業務自動化",
+)
+COST_CLOUD = "クラウドサービス経費"
+COST_SETUP = "サポート費（設定費用）"
+COST_CONSULTING = "サポート費（コンサル・訪問費用等）"
+COST_COMMON = "共通経費"
+
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "業務分類": BUSINESS_AREAS,
+    "費目": (COST_CLOUD, COST_SETUP, COST_CONSULTING, COST_COMMON),
+    "形態": ("対面", "オンライン", "電話・メール"),
+    "区分": ("基準", "実績"),
+    "種別": ("説明会・ワークショップ", "成果共有会", "その他"),
+    "出欠": ("申込", "出席", "欠席"),
+    "出典（出欠）": ("Forms", "Teams", "手入力"),
+    "出典（利用実績）": ("ヒアリング", "Forms", "ログ"),
+    "状態": ("検証中", "導入済", "中止"),
+    "取組段階": ("1", "2", "3", "4"),
+}
+
+# Defined names on the hidden lists sheet that the drop-downs point at (ASCII: Excel names cannot start with
+# every Japanese character in every locale, and a name never shown to staff need not be Japanese).
+VOCABULARY_NAMES: dict[str, str] = {
+    "業務分類": "list_business_area",
+    "費目": "list_cost_line",
+    "形態": "list_support_form",
+    "区分": "list_financial_period",
+    "種別": "list_event_kind",
+    "出欠": "list_attendance",
+    "出典（出欠）": "list_attendance_source",
+    "出典（利用実績）": "list_usage_source",
+    "状態": "list_subscription_state",
+    "取組段階": "list_stage",
+}
+LISTS_SHEET = "リスト"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str  # the attribute name on the record (model.py)
+    kind: Kind = "text"
+    required: bool = False
+    vocabulary: str | None = None  # key of VOCABULARIES, for kind "choice"
+    width: float | None = None  # column width in the template, in characters
+
+
+@dataclass(frozen=True)
+class Table:
+    sheet: str
+    name: str  # the Excel Table (ListObject) name
+    columns: tuple[Column, ...]
+    id_column: str | None = None  # header of the column whose values are unique
+    owned: bool = False  # written only by the toolkit
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+    def column(self, header: str) -> Column:
+        for c in self.columns:
+            if c.header == header:
+                return c
+        raise KeyError(header)
+
+
+def _c(header: str, key: str, kind: Kind = "text", required: bool = False, vocabulary: str | None = None,
+       width: float | None = None) -> Column:
+    if vocabulary is not None and kind == "text":
+        kind = "choice"
+    return Column(header, key, kind, required, vocabulary, width)
+
+
+SETTINGS = Table("設定", "Settings", (
+    _c("項目", "item", required=True, width=28),
+    _c("値", "value", width=48),
+), id_column="項目")
+
+COMPANIES = Table("企業", "Companies", (
+    _c("企業ID", "company_id", "id", True, width=10),
+    _c("企業名", "name", required=True, width=28),
+    _c("法人番号", "corporate_number", width=16),
+    _c("業種", "industry", width=16),
+    _c("所在地", "address", width=28),
+    _c("従業員数", "employees", "int", width=10),
+    _c("取組段階", "stage", "choice", vocabulary="取組段階", width=10),
+    _c("担当コンサルタント", "consultant", width=16),
+    _c("連絡先氏名", "contact_name", width=14),
+    _c("連絡先メール", "contact_email", "email", width=28),
+    _c("決算月", "closing_month", "int", width=8),
+    _c("経費上限", "cap", "yen", width=12),
+    _c("上限変更の協議記録", "cap_agreement", width=28),
+    _c("備考", "note", width=24),
+    # Added for the improvement plan (documents.md: add a column rather than leave a section empty).
+    _c("支援後の取組段階", "stage_after", "choice", vocabulary="取組段階", width=12),
+    _c("現状と課題", "challenges", width=40),
+), id_column="企業ID")
+
+SERVICES = Table("サービス", "Services", (
+    _c("サービスID", "service_id", "id", True, width=10),
+    _c("サービス名", "name", required=True, width=24),
+    _c("提供事業者", "vendor", width=20),
+    _c("業務分類", "area", "choice", True, "業務分類", width=16),
+    _c("料金単位", "price_unit", width=12),
+    _c("単価", "unit_price", "yen", width=10),
+    _c("初期費用", "initial_fee", "yen", width=10),
+    _c("URL", "url", "url", width=30),
+    _c("備考", "note", width=24),
+), id_column="サービスID")
+
+SUBSCRIPTIONS = Table("導入", "Subscriptions", (
+    _c("導入ID", "subscription_id", "id", True, width=10),
+    _c("企業ID", "company_id", "id", True, width=10),
+    _c("サービスID", "service_id", "id", True, width=10),
+    _c("利用領域", "area", "choice", True, "業務分類", width=16),
+    _c("数量", "quantity", "int", width=8),
+    _c("開始日", "start", "date", True, width=12),
+    _c("終了日", "end", "date", width=12),
+    _c("月額費用", "monthly_fee", "yen", width=12),
+    _c("初期費用", "initial_fee", "yen", width=12),
+    _c("状態", "state", "choice", vocabulary="状態", width=10),
+), id_column="導入ID")
+
+EXPENSES = Table("経費", "Expenses", (
+    _c("経費ID", "expense_id", "id", True, width=10),
+    _c("計上日", "date", "date", True, width=12),
+    _c("企業ID", "company_id", "id", width=10),
+    _c("費目", "line", "choice", True, "費目", width=30),
+    _c("金額", "amount", "yen", True, width=12),
+    _c("摘要", "description", width=32),
+    _c("証憑番号", "voucher", width=12),
+), id_column="経費ID")
+
+SUPPORT_LOG = Table("支援記録", "SupportLog", (
+    _c("記録ID", "record_id", "id", True, width=10),
+    _c("企業ID", "company_id", "id", True, width=10),
+    _c("支援日", "date", "date", True, width=12),
+    _c("形態", "form", "choice", True, "形態", width=12),
+    _c("担当者", "staff", width=14),
+    _c("時間", "hours", "number", width=8),
+    _c("支援内容", "content", width=48),
+    _c("提供資料", "materials", width=28),
+    _c("次回予定", "next_plan", width=20),
+), id_column="記録ID")
+
+USAGE_DAYS = Table("利用実績", "UsageDays", (
+    _c("企業ID", "company_id", "id", True, width=10),
+    _c("サービスID", "service_id", "id", True, width=10),
+    _c("利用領域", "area", "choice", True, "業務分類", width=16),
+    _c("利用日", "date", "date", True, width=12),
+    _c("アカウント", "account", width=20),
+    _c("出典", "source", "choice", vocabulary="出典（利用実績）", width=12),
+    _c("回答ID", "response_id", width=14),
+))
+
+FINANCIALS = Table("決算", "Financials", (
+    _c("企業ID", "company_id", "id", True, width=10),
+    _c("区分", "period", "choice", True, "区分", width=8),
+    _c("決算期末", "period_end", "date", True, width=12),
+    _c("営業利益", "operating_profit", "yen", True, width=14),
+    _c("人件費", "personnel_cost", "yen", True, width=14),
+    _c("減価償却費", "depreciation", "yen", True, width=14),
+    _c("労働者数", "workers", "number", width=10),
+    _c("総就業時間", "total_hours", "number", width=12),
+))
+
+PLAN_ITEMS = Table("改善計画", "PlanItems", (
+    _c("企業ID", "company_id", "id", True, width=10),
+    _c("年度", "fiscal_year", "int", True, width=8),
+    _c("業務分野", "area", "choice", True, "業務分類", width=16),
+    _c("取組内容", "action", required=True, width=40),
+    _c("目標", "target", width=28),
+    _c("実施時期", "timing", width=14),
+    _c("見直しの観点", "review", width=24),
+    _c("担当", "owner", width=12),
+))
+
+EVENTS = Table("イベント", "Events", (
+    _c("イベントID", "event_id", "id", True, width=10),
+    _c("種別", "kind", "choice", True, "種別", width=22),
+    _c("名称", "name", required=True, width=30),
+    _c("開催日", "date", "date", True, width=12),
+    _c("形式", "style", width=12),
+    _c("会場", "venue", width=20),
+    _c("Teams会議URL", "teams_url", "url", width=30),
+    _c("フォーム結果URL", "form_url", "url", width=30),
+), id_column="イベントID")
+
+ATTENDANCE = Table("出欠", "Attendance", (
+    _c("イベントID", "event_id", "id", True, width=10),
+    _c("企業ID", "company_id", "id", width=10),
+    _c("氏名", "name", required=True, width=14),
+    _c("メール", "email", "email", width=28),
+    _c("出欠", "status", "choice", True, "出欠", width=8),
+    _c("参加時間（分）", "minutes", "number", width=12),
+    _c("出典", "source", "choice", True, "出典（出欠）", width=10),
+    _c("回答ID", "response_id", width=20),
+    _c("取込日時", "imported_at", "datetime", width=18),
+))
+
+MEETINGS = Table("会議記録", "Meetings", (
+    _c("会議ID", "meeting_id", "id", True, width=10),
+    _c("開催日", "date", "date", True, width=12),
+    _c("形式", "style", width=12),
+    _c("出席者", "attendees", width=30),
+    _c("議題", "agenda", required=True, width=30),
+    _c("報告事項", "reports", width=36),
+    _c("決定事項", "decisions", width=36),
+    _c("課題・対応", "issues", width=36),
+    _c("次回予定", "next_meeting", width=20),
+    # Added for the minutes' 開催日時 (documents.md).
+    _c("開催時間", "time", width=14),
+), id_column="会議ID")
+
+AUDIT_LOG = Table("履歴", "AuditLog", (
+    _c("日時", "at", "datetime", width=18),
+    _c("操作", "operation", width=14),
+    _c("シート", "sheet", width=12),
+    _c("キー", "key", width=20),
+    _c("内容", "detail", width=60),
+), owned=True)
+
+TABLES: tuple[Table, ...] = (
+    SETTINGS, COMPANIES, SERVICES, SUBSCRIPTIONS, EXPENSES, SUPPORT_LOG, USAGE_DAYS, FINANCIALS,
+    PLAN_ITEMS, EVENTS, ATTENDANCE, MEETINGS, AUDIT_LOG,
+)
+TABLES_BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
+
+# A sheet the toolkit rewrites as a whole (`toolkit summary`); not a table of records.
+SUMMARY_SHEET = "集計"
+
+
+@dataclass(frozen=True)
+class Setting:
+    item: str
+    key: str
+    kind: Kind
+    default: object
+    note: str = ""
+
+
+SETTING_ITEMS: tuple[Setting, ...] = (
+    Setting("事業名", "program_name", "text", "クラウドサービス導入支援業務", "すべての書類の表題"),
+    Setting("委託者", "client", "text", "", "委託者（市）"),
+    Setting("受託者", "contractor", "text", "", "受託者"),
+    Setting("年度", "fiscal_year", "int", 2025, "会計年度（4月1日〜3月31日）。令和7年度 = 2025"),
+    Setting("契約終了日", "contract_end", "date", date(2026, 3, 31), ""),
+    Setting("利用開始日", "usage_start", "date", date(2025, 9, 1), "利用回数はこの期間内の利用日だけを数えます"),
+    Setting("利用終了日", "usage_end", "date", date(2026, 2, 28), ""),
+    Setting("経費上限（1社あたり）", "cap_default", "yen", 400000, "クラウドサービス経費の既定の上限（円）"),
+    Setting("上限警告割合", "warn_ratio", "number", 0.9, "上限のこの割合を超えたら警告"),
+    Setting("利用回数目標", "usage_target", "int", 1000, "全社合計の利用日数の目標"),
+    Setting("労働生産性目標（%）", "productivity_target_pct", "number", 1.0, "1社あたり平均の増加率の目標"),
+    Setting("テナントID", "tenant_id", "text", "", "Microsoft 365 同期用。秘密情報はブックに書かないこと"),
+    Setting("クライアントID", "client_id", "text", "", "Microsoft 365 同期用（アプリ登録のID）"),
+    Setting("Teams主催者", "teams_organizer", "text", "", "Teams会議の主催者（UPN またはユーザーID）"),
+    Setting("利用実績フォーム結果URL", "usage_form_url", "url", "", "利用実績報告フォームの結果ブックの共有リンク"),
+)
+SETTINGS_BY_ITEM: dict[str, Setting] = {s.item: s for s in SETTING_ITEMS}
+
+
+def fold(text: str) -> str:
+    """The comparison form of a header or vocabulary value: NFKC, no surrounding or inner spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def canonical_choices(vocabulary: str) -> dict[str, str]:
+    """folded value -> canonical value, so `サポート費(設定費用)` typed with ASCII brackets is accepted."""
+    return {fold(v): v for v in VOCABULARIES[vocabulary]}
