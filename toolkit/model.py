@@ -239,6 +239,8 @@ class Program:
     findings: tuple[Finding, ...] = ()
     # Rows left out of the records because of an error finding: sheet -> worksheet row numbers.
     rejected_rows: dict[str, frozenset[int]] = field(default_factory=dict)
+    # IDs (the table's id column) of those rows, so a reference to a left-out row is told apart from a typo.
+    rejected_ids: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def company(self, company_id: str) -> Company | None:
         return self.company_map.get(company_id)

@@ -1,0 +1,286 @@
+"""What people really type in Japanese Excel, turned into values (``workbook.md``: "What people really type").
+
+Each ``parse_*`` takes a raw cell value as python-calamine (or xlwings) hands it over — ``str``, ``int``,
+``float``, ``bool``, ``date``, ``datetime``, ``time`` — and returns the typed value, ``None`` for an empty
+cell, or raises :class:`Invalid` whose message says, in Japanese, what was expected.
+
+The Japanese era table and the yen/万 grammar are written by hand: the formats staff type (``R7.9.15``,
+``令和元年``, ``12万3,000円``, ``△5,000``) are looser than what the era and numeral libraries parse, and the
+rules fit in a screen.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+
+from toolkit.schema import VOCABULARIES, canonical_choices, fold
+
+
+class Invalid(ValueError):
+    """A cell value that cannot be read; the message says what was expected."""
+
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug is before March 1900)
+_MAX_SERIAL = 2958465  # 9999-12-31
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+# ---------------------------------------------------------------- text
+
+def parse_text(raw: object) -> str | None:
+    """Free text: kept as typed, without surrounding (also full-width) spaces. A number typed into a text
+    column comes back without a spurious ``.0`` (法人番号 1234567890123.0 → ``1234567890123``)."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return raw.strip() or None
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float):
+        return str(int(raw)) if raw.is_integer() else repr(raw)
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, datetime):
+        return raw.strftime("%Y/%m/%d %H:%M") if (raw.hour or raw.minute) else raw.strftime("%Y/%m/%d")
+    if isinstance(raw, date):
+        return raw.strftime("%Y/%m/%d")
+    return str(raw).strip() or None
+
+
+def parse_id(raw: object) -> str | None:
+    """An identifier: NFKC and no spaces anywhere (``Ｃ０１ `` → ``C01``)."""
+    text = parse_text(raw)
+    if text is None:
+        return None
+    return "".join(nfkc(text).split()) or None
+
+
+# ---------------------------------------------------------------- numbers
+
+_NEGATIVE_MARKS = ("△", "▲", "-", "−", "‐", "ー", "―")
+_YEN_STRIP = str.maketrans("", "", ",¥\\$円")
+_AMOUNT_RE = re.compile(
+    r"^(?:(?P<oku>\d+(?:\.\d+)?)億)?(?:(?P<man>\d+(?:\.\d+)?)万)?(?:(?P<sen>\d+(?:\.\d+)?)千)?(?P<rest>\d+(?:\.\d+)?)?$"
+)
+
+
+def _number_sign(text: str) -> tuple[int, str]:
+    """Strip a sign: △ / ▲ / − / (…) mean negative, as accountants write an operating loss."""
+    if text.startswith("(") and text.endswith(")"):
+        return -1, text[1:-1]
+    if text.startswith(_NEGATIVE_MARKS):
+        return -1, text[1:]
+    if text.startswith("+"):
+        return 1, text[1:]
+    return 1, text
+
+
+def _integral(value: float, what: str) -> int:
+    rounded = round(value)
+    if abs(value - rounded) > 1e-6:
+        raise Invalid(f"{what}は整数で入力してください")
+    return int(rounded)
+
+
+def parse_yen(raw: object) -> int | None:
+    """A yen amount: 120000, 120,000, ¥120,000, ￥120,000, 120,000円, 12万円, １２万円, 12万3,000円;
+    △5,000 / ▲5,000 / (5,000) are negative."""
+    expected = "金額（例: 120,000 / 12万円 / △5,000）"
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool) or isinstance(raw, (date, time, timedelta)):
+        raise Invalid(f"{expected}を入力してください")
+    if isinstance(raw, (int, float)):
+        return _integral(float(raw), "金額")
+    text = "".join(nfkc(str(raw)).split())
+    sign, text = _number_sign(text)
+    text = text.translate(_YEN_STRIP)
+    if text.startswith(_NEGATIVE_MARKS):  # ¥-5,000 / ￥△5,000
+        sign, text = -sign, text[1:]
+    m = _AMOUNT_RE.match(text)
+    if not text or not m or not any(m.groups()):
+        raise Invalid(f"{expected}を入力してください")
+    total = 0.0
+    for unit, factor in (("oku", 100_000_000), ("man", 10_000), ("sen", 1_000), ("rest", 1)):
+        if m.group(unit):
+            total += float(m.group(unit)) * factor
+    return sign * _integral(total, "金額")
+
+
+_UNIT_SUFFIX_RE = re.compile(r"(人|名|件|回|社|個|分|時間|h|hr|hrs|ヶ月|か月|カ月|月)$", re.IGNORECASE)
+_PLAIN_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def parse_number(raw: object) -> float | None:
+    """A decimal quantity: 1.5, １.５, 1,200, 12人, 1.5時間."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, bool) or isinstance(raw, (date, time, timedelta)):
+        raise Invalid("数値を入力してください")
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    text = "".join(nfkc(str(raw)).split()).replace(",", "")
+    sign, text = _number_sign(text)
+    text = _UNIT_SUFFIX_RE.sub("", text)
+    if not _PLAIN_NUMBER_RE.match(text):
+        raise Invalid("数値を入力してください")
+    return sign * float(text)
+
+
+def parse_int(raw: object) -> int | None:
+    """A whole count: 12, １２人, 3月."""
+    value = parse_number(raw)
+    if value is None:
+        return None
+    return _integral(value, "数")
+
+
+# ---------------------------------------------------------------- dates
+
+# Era name (and its Latin initial) -> first day. The first year of an era is 元年.
+_ERAS = (
+    ("令和", "R", date(2019, 5, 1)),
+    ("平成", "H", date(1989, 1, 8)),
+    ("昭和", "S", date(1926, 12, 25)),
+)
+_ERA_START = {name: start for name, _, start in _ERAS} | {initial: start for _, initial, start in _ERAS}
+_ERA_NEXT = {}
+for _i, (_name, _initial, _start) in enumerate(_ERAS):
+    if _i:
+        _ERA_NEXT[_name] = _ERA_NEXT[_initial] = _ERAS[_i - 1][2]
+
+_TIME_PART = r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
+_WESTERN_RE = re.compile(
+    r"^(?P<y>\d{4})[/\-.年](?P<m>\d{1,2})[/\-.月](?P<d>\d{1,2})日?(?:\([^)]*\))?" + _TIME_PART + "$")
+_ERA_RE = re.compile(
+    r"^(?P<era>令和|平成|昭和|[RHS])(?P<y>元|\d{1,2})[/\-.年](?P<m>\d{1,2})[/\-.月](?P<d>\d{1,2})日?(?:\([^)]*\))?"
+    + _TIME_PART + "$", re.IGNORECASE)
+_COMPACT_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+_DATE_EXPECTED = "日付（例: 2025/9/15、令和7年9月15日、R7.9.15）"
+
+
+def _from_serial(serial: float) -> datetime:
+    if not (1 <= serial <= _MAX_SERIAL):
+        raise Invalid(f"{_DATE_EXPECTED}を入力してください")
+    return datetime.combine(_EXCEL_EPOCH, time()) + timedelta(days=serial)
+
+
+def _parse_date_text(text: str) -> datetime:
+    text = re.sub(r"\s+", " ", nfkc(text).strip())
+    m = _WESTERN_RE.match(text) or _COMPACT_RE.match(text)
+    era_start = None
+    if m:
+        year = int(m.group("y"))
+    else:
+        m = _ERA_RE.match(text)
+        if not m:
+            raise Invalid(f"{_DATE_EXPECTED}を入力してください")
+        era = m.group("era").upper() if len(m.group("era")) == 1 else m.group("era")
+        era_start = _ERA_START[era]
+        era_year = 1 if m.group("y") == "元" else int(m.group("y"))
+        if era_year < 1:
+            raise Invalid(f"{_DATE_EXPECTED}を入力してください")
+        year = era_start.year + era_year - 1
+    groups = m.groupdict()
+    try:
+        value = datetime(year, int(m.group("m")), int(m.group("d")),
+                         int(groups.get("h") or 0), int(groups.get("mi") or 0), int(groups.get("s") or 0))
+    except ValueError:
+        raise Invalid(f"存在しない日付です。{_DATE_EXPECTED}を入力してください") from None
+    if era_start is not None:
+        era = m.group("era").upper() if len(m.group("era")) == 1 else m.group("era")
+        end = _ERA_NEXT.get(era)
+        if value.date() < era_start or (end is not None and value.date() >= end):
+            raise Invalid(f"元号と日付が合いません。{_DATE_EXPECTED}を入力してください")
+    return value
+
+
+def parse_datetime(raw: object) -> datetime | None:
+    if is_blank(raw):
+        return None
+    if isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day)
+    if isinstance(raw, bool) or isinstance(raw, (time, timedelta)):
+        raise Invalid(f"{_DATE_EXPECTED}を入力してください")
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+        m = _COMPACT_RE.match(str(int(value))) if value.is_integer() and value >= 19000101 else None
+        if m:  # 20250915 typed as a number
+            return _parse_date_text(str(int(value)))
+        return _from_serial(value)
+    return _parse_date_text(str(raw))
+
+
+def parse_date(raw: object) -> date | None:
+    value = parse_datetime(raw)
+    return None if value is None else value.date()
+
+
+# ---------------------------------------------------------------- choices, e-mail, URL
+
+_CHOICES = {name: canonical_choices(name) for name in VOCABULARIES}
+_STAGE_WORDS = re.compile(r"^(?:段階|レベル|Lv\.?|stage)", re.IGNORECASE)
+
+
+def parse_choice(raw: object, vocabulary: str) -> str | None:
+    """One value of a vocabulary, compared after NFKC and without spaces (``サポート費(設定費用)`` is accepted)."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    key = fold(str(raw))
+    if vocabulary == "取組段階":
+        key = _STAGE_WORDS.sub("", key)
+    choices = _CHOICES[vocabulary]
+    value = choices.get(key)
+    if value is None:
+        raise Invalid("次のいずれかを入力してください: " + "、".join(VOCABULARIES[vocabulary]))
+    return value
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_email(raw: object) -> str | None:
+    text = parse_text(raw)
+    if text is None:
+        return None
+    text = "".join(nfkc(text).split())
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    if not _EMAIL_RE.match(text):
+        raise Invalid("メールアドレス（例: taro@example.jp）を入力してください")
+    return text
+
+
+def parse_url(raw: object) -> str | None:
+    text = parse_text(raw)
+    if text is None:
+        return None
+    text = nfkc(text).strip()
+    if not re.match(r"^https?://\S+$", text, re.IGNORECASE):
+        raise Invalid("https:// で始まるURLを入力してください")
+    return text
+
+
+PARSERS = {
+    "text": parse_text,
+    "id": parse_id,
+    "yen": parse_yen,
+    "int": parse_int,
+    "number": parse_number,
+    "date": parse_date,
+    "datetime": parse_datetime,
+    "email": parse_email,
+    "url": parse_url,
+}
