@@ -1,0 +1,131 @@
+"""Every rule of workbook.md ("Rules the checks enforce"), as findings with sheet, row, column and value.
+
+The reader's cell findings and the row rules (``validity``) come first; the program rules here look at the
+whole program: caps and budget status, catalogue coverage, the first visit, plan years, usage outside the
+period. Pure functions of the Program.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from toolkit import schema
+from toolkit.budget import compute_budget
+from toolkit.model import Finding, Program
+from toolkit.validity import row_findings, usable
+
+_SHEET_ORDER = {t.sheet: i for i, t in enumerate(schema.TABLES)}
+
+
+def _yen(amount: int) -> str:
+    return f"{amount:,}円"
+
+
+def _cap_agreement(program: Program) -> Iterable[Finding]:
+    default = program.settings.cap_default
+    for c in program.companies:
+        if c.cap is not None and c.cap != default and not c.cap_agreement:
+            yield Finding("warning", "cap-without-agreement", schema.COMPANIES.sheet, c.row, "上限変更の協議記録", None,
+                          f"{c.company_id} の経費上限 {_yen(c.cap)} は既定の {_yen(default)} と異なります。"
+                          "委託者との協議記録（上限変更の協議記録）を入力してください")
+
+
+def _catalogue(program: Program) -> Iterable[Finding]:
+    covered = {s.area for s in program.services}
+    for area in schema.BUSINESS_AREAS:
+        if area not in covered:
+            yield Finding("warning", "catalogue-missing-area", schema.SERVICES.sheet, None, "業務分類", area,
+                          f"業務分類「{area}」のクラウドサービスがサービス一覧にありません（各分類に最低1種類が必要です）")
+
+
+def _first_visit(program: Program) -> Iterable[Finding]:
+    first: dict[str, object] = {}
+    for r in program.support:
+        current = first.get(r.company_id)
+        if current is None or (r.date, r.row) < (current.date, current.row):
+            first[r.company_id] = r
+    for company_id, r in first.items():
+        if r.form != "対面":
+            yield Finding("warning", "first-visit-not-in-person", schema.SUPPORT_LOG.sheet, r.row, "形態", r.form,
+                          f"{company_id} の初回の支援（{r.date:%Y/%m/%d}）が「{r.form}」です。初回面談は原則対面です")
+
+
+def _plan_years(program: Program) -> Iterable[Finding]:
+    year = program.settings.fiscal_year
+    years = {}
+    for p in program.plan_items:
+        years.setdefault(p.company_id, set()).add(p.fiscal_year)
+    for c in program.companies:
+        have = years.get(c.company_id, set())
+        for y in (year, year + 1, year + 2):
+            if y not in have:
+                yield Finding("warning", "plan-year-missing", schema.PLAN_ITEMS.sheet, None, "年度", y,
+                              f"{c.company_id}（{c.name}）の改善計画に {y}年度 の行がありません（3年間の計画が必要です）")
+
+
+def _usage_period(program: Program) -> Iterable[Finding]:
+    start, end = program.settings.usage_start, program.settings.usage_end
+    for u in program.usage:
+        if not (start <= u.date <= end):
+            yield Finding("warning", "usage-outside-period", schema.USAGE_DAYS.sheet, u.row, "利用日", u.date,
+                          f"利用日 {u.date:%Y/%m/%d} は利用期間（{start:%Y/%m/%d}〜{end:%Y/%m/%d}）の外のため、"
+                          "利用回数に数えません")
+
+
+def _financial_order(program: Program) -> Iterable[Finding]:
+    periods: dict[str, dict] = {}
+    for f in program.financials:
+        periods.setdefault(f.company_id, {})[f.period] = f
+    for company_id, p in periods.items():
+        base, actual = p.get("基準"), p.get("実績")
+        if base and actual and actual.period_end <= base.period_end:
+            yield Finding("warning", "financial-order", schema.FINANCIALS.sheet, actual.row, "決算期末",
+                          actual.period_end,
+                          f"{company_id} の実績期の決算期末 {actual.period_end:%Y/%m/%d} が基準期 "
+                          f"{base.period_end:%Y/%m/%d} より後になっていません")
+
+
+def _budget(program: Program) -> Iterable[Finding]:
+    report = compute_budget(program)
+    ratio = program.settings.warn_ratio
+    rows = {c.company_id: c.row for c in program.companies}
+    for cid, b in report.companies.items():
+        where = (schema.COMPANIES.sheet, rows[cid], "経費上限", b.cap)
+        if b.cloud_service > b.cap:
+            yield Finding("error", "budget-over", *where,
+                          f"{cid}（{b.name}）のクラウドサービス経費の実績 {_yen(b.cloud_service)} が上限 "
+                          f"{_yen(b.cap)} を超えています")
+        elif b.planned_cloud_service > b.cap:
+            yield Finding("warning", "budget-plan-over", *where,
+                          f"{cid}（{b.name}）のクラウドサービス経費の計画額 {_yen(b.planned_cloud_service)} が上限 "
+                          f"{_yen(b.cap)} を超える見込みです")
+        elif b.status == "warning":
+            which = max(b.cloud_service, b.planned_cloud_service)
+            yield Finding("warning", "budget-warning", *where,
+                          f"{cid}（{b.name}）のクラウドサービス経費（実績または計画 {_yen(which)}）が上限 "
+                          f"{_yen(b.cap)} の{ratio:.0%}を超えています")
+
+
+PROGRAM_RULES = (_cap_agreement, _catalogue, _first_visit, _plan_years, _usage_period, _financial_order, _budget)
+
+
+def sort_key(f: Finding) -> tuple:
+    return (f.level != "error", _SHEET_ORDER.get(f.sheet, 99), f.row or 0, f.column or "", f.code)
+
+
+def run_checks(program: Program) -> tuple[Finding, ...]:
+    clean = usable(program)
+    findings = list(program.findings) + list(row_findings(program))
+    for rule in PROGRAM_RULES:
+        findings.extend(rule(clean))
+    findings.sort(key=sort_key)
+    return tuple(findings)
+
+
+def counts(findings: Iterable[Finding]) -> tuple[int, int]:
+    errors = warnings = 0
+    for f in findings:
+        if f.level == "error":
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings

@@ -1,0 +1,171 @@
+"""The two KPIs of seed section 7, computed exactly as the city defined them, and traceable to rows.
+
+利用回数: usage *days* per cloud service; a service used in several areas counts per area; several accounts or
+log-ins on one day count once → distinct (企業ID, サービスID, 利用領域, 利用日) inside the usage period.
+労働生産性: 付加価値額 (営業利益 + 人件費 + 減価償却費) ÷ 労働投入量 (総就業時間 when both periods have it, else
+労働者数); the KPI is the average of the per-company % change between 基準 and 実績.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from toolkit.model import Financial, Program, UsageDay
+from toolkit.validity import usable
+
+
+@dataclass(frozen=True)
+class UsageKpi:
+    total: int
+    target: int
+    achieved: bool
+    by_company: dict[str, int]
+    by_service: dict[str, int]
+    by_company_service: dict[str, dict[str, int]]
+    by_company_area: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class CompanyProductivity:
+    company_id: str
+    base: float
+    actual: float
+    change_pct: float
+    basis: str
+    base_value_added: int
+    actual_value_added: int
+    base_input: float
+    actual_input: float
+    base_period_end: date
+    actual_period_end: date
+
+
+@dataclass(frozen=True)
+class ProductivityKpi:
+    average_change_pct: float | None
+    target_pct: float
+    achieved: bool
+    by_company: dict[str, CompanyProductivity]
+    missing: list[str]
+    missing_reasons: dict[str, str]
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    fiscal_year: int
+    usage: UsageKpi
+    productivity: ProductivityKpi
+
+    def as_json(self) -> dict:
+        u, p = self.usage, self.productivity
+        return {
+            "fiscal_year": self.fiscal_year,
+            "usage": {"total": u.total, "target": u.target, "achieved": u.achieved,
+                      "by_company": u.by_company, "by_service": u.by_service},
+            "productivity": {
+                "average_change_pct": p.average_change_pct, "target_pct": p.target_pct, "achieved": p.achieved,
+                "by_company": {cid: {"base": c.base, "actual": c.actual, "change_pct": c.change_pct,
+                                     "basis": c.basis} for cid, c in p.by_company.items()},
+                "missing": p.missing, "missing_reasons": p.missing_reasons,
+            },
+        }
+
+
+# ---------------------------------------------------------------- usage
+
+def usage_key(u: UsageDay) -> tuple[str, str, str, date]:
+    return (u.company_id, u.service_id, u.area, u.date)
+
+
+def classify_usage(program: Program) -> tuple[list[UsageDay], list[tuple[UsageDay, str]]]:
+    """Valid usage rows → (the rows counted, one per distinct key; the rows not counted, with why)."""
+    start, end = program.settings.usage_start, program.settings.usage_end
+    seen: dict[tuple, int] = {}
+    counted: list[UsageDay] = []
+    skipped: list[tuple[UsageDay, str]] = []
+    for u in program.usage:
+        if not (start <= u.date <= end):
+            skipped.append((u, f"利用期間（{start:%Y/%m/%d}〜{end:%Y/%m/%d}）の外"))
+            continue
+        key = usage_key(u)
+        first = seen.get(key)
+        if first is not None:
+            skipped.append((u, f"同じ日の重複（{first}行目と同じ企業・サービス・利用領域・利用日）"))
+            continue
+        seen[key] = u.row
+        counted.append(u)
+    return counted, skipped
+
+
+def usage_kpi(program: Program) -> UsageKpi:
+    counted, _ = classify_usage(program)
+    by_company = {c.company_id: 0 for c in program.companies}
+    by_service = {s.service_id: 0 for s in program.services}
+    by_company_service: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
+    by_company_area: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
+    for u in counted:
+        by_company[u.company_id] += 1
+        by_service[u.service_id] += 1
+        cs = by_company_service[u.company_id]
+        cs[u.service_id] = cs.get(u.service_id, 0) + 1
+        ca = by_company_area[u.company_id]
+        ca[u.area] = ca.get(u.area, 0) + 1
+    total = len(counted)
+    target = program.settings.usage_target
+    return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area)
+
+
+# ---------------------------------------------------------------- productivity
+
+def value_added(f: Financial) -> int:
+    return f.operating_profit + f.personnel_cost + f.depreciation
+
+
+def company_productivity(company_id: str, base: Financial | None,
+                         actual: Financial | None) -> CompanyProductivity | str:
+    """The company's change, or a Japanese sentence saying why it cannot be measured yet."""
+    if base is None and actual is None:
+        return "決算（基準・実績）が入力されていません"
+    if base is None:
+        return "基準期（支援前）の決算がありません"
+    if actual is None:
+        return "実績期（支援後）の決算がまだありません"
+    if base.total_hours is not None and actual.total_hours is not None:
+        basis, base_input, actual_input = "hours", base.total_hours, actual.total_hours
+    elif base.workers is not None and actual.workers is not None:
+        basis, base_input, actual_input = "workers", base.workers, actual.workers
+    else:
+        return "基準期と実績期で共通の労働投入量（総就業時間または労働者数）がありません"
+    base_value = value_added(base) / base_input
+    actual_value = value_added(actual) / actual_input
+    if base_value == 0:
+        return "基準期の付加価値額が0円のため増加率を計算できません"
+    # Divide by |base| so a loss that shrinks reads as an improvement.
+    change = (actual_value - base_value) / abs(base_value) * 100
+    return CompanyProductivity(company_id, base_value, actual_value, change, basis, value_added(base),
+                               value_added(actual), base_input, actual_input, base.period_end, actual.period_end)
+
+
+def productivity_kpi(program: Program) -> ProductivityKpi:
+    periods: dict[str, dict[str, Financial]] = {}
+    for f in program.financials:
+        periods.setdefault(f.company_id, {})[f.period] = f
+    by_company: dict[str, CompanyProductivity] = {}
+    missing: list[str] = []
+    reasons: dict[str, str] = {}
+    for c in program.companies:
+        mine = periods.get(c.company_id, {})
+        result = company_productivity(c.company_id, mine.get("基準"), mine.get("実績"))
+        if isinstance(result, str):
+            missing.append(c.company_id)
+            reasons[c.company_id] = result
+        else:
+            by_company[c.company_id] = result
+    average = (sum(p.change_pct for p in by_company.values()) / len(by_company)) if by_company else None
+    target = program.settings.productivity_target_pct
+    return ProductivityKpi(average, target, average is not None and average >= target, by_company, missing, reasons)
+
+
+def compute_kpis(program: Program) -> KpiReport:
+    program = usable(program)
+    return KpiReport(program.settings.fiscal_year, usage_kpi(program), productivity_kpi(program))

@@ -1,0 +1,151 @@
+"""Row rules: the checks that decide whether a row may count in any figure.
+
+``row_findings`` finds duplicate IDs, unknown references, dates outside the fiscal year and malformed
+financial rows; ``usable`` returns the Program without the rows those errors name, so budget and KPIs
+count "valid rows only" (workbook.md). Pure functions; no I/O.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import lru_cache
+
+from toolkit import schema
+from toolkit.model import PROGRAM_FIELDS, Finding, Program
+
+
+def _error(code: str, sheet: str, row: int, column: str | None, value: object, message: str) -> Finding:
+    return Finding("error", code, sheet, row, column, value, message)
+
+
+def _warning(code: str, sheet: str, row: int | None, column: str | None, value: object, message: str) -> Finding:
+    return Finding("warning", code, sheet, row, column, value, message)
+
+
+def _unique_ids(program: Program) -> Iterable[Finding]:
+    for table in schema.TABLES:
+        if table.id_column is None or table is schema.SETTINGS:
+            continue
+        key = table.column(table.id_column).key
+        first: dict[str, int] = {}
+        for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
+            value = getattr(record, key)
+            if value in first:
+                yield _error("duplicate-id", table.sheet, record.row, table.id_column, value,
+                             f"{table.id_column} {value} が重複しています（{first[value]}行目と同じ）。"
+                             "この行は集計から除外しました")
+            else:
+                first[value] = record.row
+
+
+# (sheet, record attribute, header, referenced sheet, referenced attribute, code, required)
+_REFERENCES = (
+    (schema.SUBSCRIPTIONS, "company_id", schema.COMPANIES, "unknown-company"),
+    (schema.SUBSCRIPTIONS, "service_id", schema.SERVICES, "unknown-service"),
+    (schema.EXPENSES, "company_id", schema.COMPANIES, "unknown-company"),
+    (schema.SUPPORT_LOG, "company_id", schema.COMPANIES, "unknown-company"),
+    (schema.USAGE_DAYS, "company_id", schema.COMPANIES, "unknown-company"),
+    (schema.USAGE_DAYS, "service_id", schema.SERVICES, "unknown-service"),
+    (schema.FINANCIALS, "company_id", schema.COMPANIES, "unknown-company"),
+    (schema.PLAN_ITEMS, "company_id", schema.COMPANIES, "unknown-company"),
+    (schema.ATTENDANCE, "event_id", schema.EVENTS, "unknown-event"),
+    (schema.ATTENDANCE, "company_id", schema.COMPANIES, "unknown-company"),
+)
+
+
+def _references(program: Program) -> Iterable[Finding]:
+    known: dict[str, set[str]] = {}
+    left_out: dict[str, frozenset[str]] = {}
+    for target in (schema.COMPANIES, schema.SERVICES, schema.EVENTS):
+        key = target.column(target.id_column).key
+        known[target.sheet] = {getattr(r, key) for r in getattr(program, PROGRAM_FIELDS[target.sheet])}
+        left_out[target.sheet] = program.rejected_ids(target.sheet, key)
+    for table, attr, target, code in _REFERENCES:
+        header = next(c.header for c in table.columns if c.key == attr)
+        for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
+            value = getattr(record, attr)
+            if value is None or value in known[target.sheet]:
+                continue
+            if value in left_out[target.sheet]:
+                yield _error("reference-left-out", table.sheet, record.row, header, value,
+                             f"{header} {value} は {target.sheet} シートの行にエラーがあるため集計から除外されています。"
+                             f"{target.sheet} シートを直すとこの行も数えられます")
+            else:
+                yield _error(code, table.sheet, record.row, header, value,
+                             f"{header} {value} は {target.sheet} シートにありません")
+
+
+def _expense_rules(program: Program) -> Iterable[Finding]:
+    for e in program.expenses:
+        if e.line == schema.COST_COMMON and e.company_id is not None:
+            yield _error("common-with-company", schema.EXPENSES.sheet, e.row, "企業ID", e.company_id,
+                         f"{schema.COST_COMMON}には企業IDを入れません（{e.company_id}）。"
+                         "企業の経費なら費目を、共通の経費なら企業IDを直してください")
+        elif e.line != schema.COST_COMMON and e.company_id is None:
+            yield _error("expense-without-company", schema.EXPENSES.sheet, e.row, "企業ID", None,
+                         f"費目「{e.line}」の経費には企業IDが必要です（企業IDが空でよいのは{schema.COST_COMMON}だけです）")
+
+
+def _fiscal_year(program: Program) -> Iterable[Finding]:
+    s = program.settings
+    start, end = s.fiscal_start, s.fiscal_end
+    label = f"{s.fiscal_year}年度（{start:%Y/%m/%d}〜{end:%Y/%m/%d}）"
+    for table, attr, header in ((schema.EXPENSES, "expenses", "計上日"), (schema.SUPPORT_LOG, "support", "支援日"),
+                                (schema.EVENTS, "events", "開催日"), (schema.MEETINGS, "meetings", "開催日")):
+        for record in getattr(program, attr):
+            if not (start <= record.date <= end):
+                yield _error("outside-fiscal-year", table.sheet, record.row, header, record.date,
+                             f"{header} {record.date:%Y/%m/%d} が{label}の外です。この行は集計から除外しました")
+
+
+def _subscription_rules(program: Program) -> Iterable[Finding]:
+    for sub in program.subscriptions:
+        if sub.end is not None and sub.end < sub.start:
+            yield _error("end-before-start", schema.SUBSCRIPTIONS.sheet, sub.row, "終了日", sub.end,
+                         f"終了日 {sub.end:%Y/%m/%d} が開始日 {sub.start:%Y/%m/%d} より前です")
+
+
+def _financial_rules(program: Program) -> Iterable[Finding]:
+    sheet = schema.FINANCIALS.sheet
+    counts = Counter((f.company_id, f.period) for f in program.financials)
+    for f in program.financials:
+        if counts[(f.company_id, f.period)] > 1:
+            yield _error("duplicate-period", sheet, f.row, "区分", f.period,
+                         f"企業 {f.company_id} の「{f.period}」の決算が{counts[(f.company_id, f.period)]}行あります。"
+                         "1行にしてください（どれを使うか決められないため、労働生産性から除外しました）")
+        for attr, header in (("workers", "労働者数"), ("total_hours", "総就業時間")):
+            value = getattr(f, attr)
+            if value is not None and value <= 0:
+                yield _error("non-positive-labour", sheet, f.row, header, value,
+                             f"{header}が{value:g}です。労働投入量は0より大きい値が必要です")
+        if f.workers is None and f.total_hours is None:
+            yield _error("missing-labour", sheet, f.row, "労働者数", None,
+                         "労働者数か総就業時間のどちらかが必要です（労働投入量）")
+
+
+ROW_RULES = (_unique_ids, _references, _expense_rules, _fiscal_year, _subscription_rules, _financial_rules)
+
+
+@lru_cache(maxsize=8)
+def row_findings(program: Program) -> tuple[Finding, ...]:
+    return tuple(f for rule in ROW_RULES for f in rule(program))
+
+
+@lru_cache(maxsize=8)
+def usable(program: Program) -> Program:
+    """The Program without the rows that row rules mark as errors (they move to ``rejected``)."""
+    bad: dict[str, set[int]] = defaultdict(set)
+    for f in row_findings(program):
+        if f.level == "error" and f.row is not None:
+            bad[f.sheet].add(f.row)
+    if not bad:
+        return program
+    changes: dict[str, tuple] = {}
+    rejected = dict(program.rejected)
+    for sheet, rows in bad.items():
+        attr = PROGRAM_FIELDS[sheet]
+        records = getattr(program, attr)
+        changes[attr] = tuple(r for r in records if r.row not in rows)
+        rejected[sheet] = tuple(rejected.get(sheet, ())) + tuple(r for r in records if r.row in rows)
+    return replace(program, rejected=rejected, **changes)
