@@ -97,7 +97,7 @@ def init(workbook: Path) -> None:
 @click.option("--no-pdf", is_flag=True, help="PDF を作成しません（Word のみ）。")
 def demo(out_dir: Path, no_pdf: bool) -> None:
     """架空の20社・1年分のデモ用マスターブックを作り、すべての成果品を作成します（通信なし）。"""
-    from toolkit.demo import run_demo
+    from toolkit.demo_job import run_demo
 
     with _progress("デモを作成中…") as step:
         result = run_demo(out_dir, pdf=not no_pdf, progress=step)

@@ -1,0 +1,254 @@
+"""Checks, budget and KPIs on workbooks built in code: each rule once triggered, once not."""
+from datetime import date
+
+import pytest
+
+from builders import write_workbook
+from toolkit import schema
+from toolkit.budget import compute_budget, usage_months
+from toolkit.checks import run_checks
+from toolkit.kpi import compute_kpis
+from toolkit.workbook.read import load_program
+
+AREAS = schema.BUSINESS_AREAS
+
+
+def base_sheets():
+    """A small, clean program: two companies, a full catalogue, plans for three years, first visits in person."""
+    return {
+        "企業": [["C01", "株式会社Ａ"], ["C02", "有限会社Ｂ"]],
+        "サービス": [[f"S{i:02d}", f"サービス{i}", None, area] for i, area in enumerate(AREAS, start=1)],
+        "導入": [["U1", "C01", "S02", "経理", 1, "2025/9/1", None, "30,000", "0", "導入済"]],
+        "経費": [["E1", "2025/10/1", "C01", "クラウドサービス経費", "100,000"]],
+        "支援記録": [["R1", "C01", "2025/9/5", "対面"], ["R2", "C01", "2025/10/5", "オンライン"],
+                    ["R3", "C02", "2025/9/6", "対面"]],
+        "改善計画": [[cid, y, "経理", "請求書の電子化"] for cid in ("C01", "C02") for y in (2025, 2026, 2027)],
+        "決算": [],
+        "利用実績": [],
+    }
+
+
+def load(tmp_path, **changes):
+    sheets = base_sheets()
+    settings = changes.pop("settings", None)
+    for sheet, rows in changes.items():
+        sheets[sheet] = rows
+    return load_program(write_workbook(tmp_path / "m.xlsx", sheets, settings=settings))
+
+
+def codes(program):
+    return {(f.level, f.code, f.sheet, f.row, f.column) for f in run_checks(program)}
+
+
+def test_clean_program_has_no_findings(tmp_path):
+    assert run_checks(load(tmp_path)) == ()
+
+
+# ---------------------------------------------------------------- row rules
+
+def test_duplicate_id_is_an_error_and_second_row_not_counted(tmp_path):
+    program = load(tmp_path, 経費=[["E1", "2025/10/1", "C01", "クラウドサービス経費", "100,000"],
+                                 ["E1", "2025/10/2", "C01", "クラウドサービス経費", "100,000"]])
+    assert ("error", "duplicate-id", "経費", 3, "経費ID") in codes(program)
+    assert compute_budget(program).companies["C01"].cloud_service == 100000
+
+
+@pytest.mark.parametrize("sheet,row,code,column", [
+    ("経費", ["E9", "2025/10/1", "C99", "クラウドサービス経費", "1"], "unknown-company", "企業ID"),
+    ("利用実績", ["C01", "S99", "経理", "2025/10/1"], "unknown-service", "サービスID"),
+    ("出欠", ["E77", None, "山田", None, "出席", None, "手入力"], "unknown-event", "イベントID"),
+    ("導入", ["U9", "C09", "S01", "人事", 1, "2025/9/1"], "unknown-company", "企業ID"),
+])
+def test_unknown_references(tmp_path, sheet, row, code, column):
+    program = load(tmp_path, **{sheet: [row]})
+    assert ("error", code, sheet, 2, column) in codes(program)
+
+
+def test_reference_to_a_row_with_errors_is_told_apart(tmp_path):
+    program = load(tmp_path, 企業=[["C01", "株式会社Ａ"], ["C02", "有限会社Ｂ", None, None, None, "大勢"]])
+    found = codes(program)
+    assert ("error", "invalid-value", "企業", 3, "従業員数") in found
+    assert ("error", "reference-left-out", "支援記録", 4, "企業ID") in found
+    assert not any(c[1] == "unknown-company" for c in found)
+
+
+def test_common_expense_rules(tmp_path):
+    program = load(tmp_path, 経費=[["E1", "2025/10/1", "C01", "共通経費", "1"],
+                                 ["E2", "2025/10/1", None, "サポート費（設定費用）", "1"],
+                                 ["E3", "2025/10/1", None, "共通経費", "5,000", "会場費"]])
+    found = codes(program)
+    assert ("error", "common-with-company", "経費", 2, "企業ID") in found
+    assert ("error", "expense-without-company", "経費", 3, "企業ID") in found
+    report = compute_budget(program)
+    assert report.common == 5000 and report.companies["C01"].setup_support == 0
+
+
+def test_dates_outside_fiscal_year(tmp_path):
+    program = load(tmp_path, 経費=[["E1", "2026/4/1", "C01", "クラウドサービス経費", "100,000"]],
+                   会議記録=[["M1", "2025/3/31", None, None, "定例"]])
+    found = codes(program)
+    assert ("error", "outside-fiscal-year", "経費", 2, "計上日") in found
+    assert ("error", "outside-fiscal-year", "会議記録", 2, "開催日") in found
+    assert compute_budget(program).companies["C01"].cloud_service == 0
+
+
+def test_zero_labour_input_is_a_finding_not_a_division_error(tmp_path):
+    program = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1", "1", "1", 0],
+                                 ["C01", "実績", "2026/3/31", "1", "1", "1", 5]])
+    assert ("error", "non-positive-labour", "決算", 2, "労働者数") in codes(program)
+    kpis = compute_kpis(program)
+    assert "C01" in kpis.productivity.missing
+
+
+# ---------------------------------------------------------------- program rules
+
+def test_cap_override_needs_agreement(tmp_path):
+    program = load(tmp_path, 企業=[["C01", "株式会社Ａ", *[None] * 9, "450,000"],
+                                 ["C02", "有限会社Ｂ", *[None] * 9, "450,000", "第3回定例で合意"]])
+    found = codes(program)
+    assert ("warning", "cap-without-agreement", "企業", 2, "上限変更の協議記録") in found
+    assert not any(c[3] == 3 and c[1] == "cap-without-agreement" for c in found)
+    assert compute_budget(program).companies["C02"].cap == 450000
+
+
+def test_catalogue_must_cover_every_area(tmp_path):
+    services = [[f"S{i:02d}", f"サービス{i}", None, area] for i, area in enumerate(AREAS[:-1], start=1)]
+    found = run_checks(load(tmp_path, サービス=services, 導入=[]))
+    assert [(f.code, f.value) for f in found] == [("catalogue-missing-area", "業務自動化")]
+
+
+def test_first_support_must_be_in_person(tmp_path):
+    program = load(tmp_path, 支援記録=[["R1", "C01", "2025/10/5", "対面"], ["R2", "C01", "2025/9/5", "オンライン"],
+                                   ["R3", "C02", "2025/9/6", "対面"]])
+    assert {(c[1], c[3]) for c in codes(program)} == {("first-visit-not-in-person", 3)}
+
+
+def test_plan_needs_three_years(tmp_path):
+    plans = [[cid, y, "経理", "x"] for cid in ("C01", "C02") for y in (2025, 2026)]
+    found = run_checks(load(tmp_path, 改善計画=plans))
+    assert sorted((f.code, f.value) for f in found) == [("plan-year-missing", 2027)] * 2
+
+
+def test_usage_outside_period_is_warned_and_not_counted(tmp_path):
+    program = load(tmp_path, 利用実績=[["C01", "S02", "経理", "2025/8/31"], ["C01", "S02", "経理", "2025/9/1"]])
+    assert ("warning", "usage-outside-period", "利用実績", 2, "利用日") in codes(program)
+    assert compute_kpis(program).usage.total == 1
+
+
+# ---------------------------------------------------------------- budget
+
+def test_usage_months_are_calendar_months_inclusive():
+    assert usage_months(date(2025, 9, 15), date(2026, 2, 28)) == 6
+    assert usage_months(date(2025, 9, 30), date(2025, 9, 30)) == 1
+    assert usage_months(date(2025, 10, 1), date(2025, 9, 30)) == 0
+
+
+@pytest.mark.parametrize("actual,monthly,status,code", [
+    ("100,000", "30,000", "ok", None),                       # plan 180,000
+    ("361,000", "30,000", "warning", "budget-warning"),      # actual over 90 %
+    ("100,000", "61,000", "warning", "budget-warning"),      # plan 366,000 over 90 %
+    ("100,000", "70,000", "plan_over", "budget-plan-over"),  # plan 420,000 over cap
+    ("400,001", "30,000", "over", "budget-over"),            # actual over cap
+    ("400,000", "30,000", "warning", "budget-warning"),      # exactly the cap is not over
+])
+def test_budget_status(tmp_path, actual, monthly, status, code):
+    program = load(tmp_path, 経費=[["E1", "2025/10/1", "C01", "クラウドサービス経費", actual]],
+                   導入=[["U1", "C01", "S02", "経理", 1, "2025/9/1", None, monthly, "0", "導入済"]])
+    assert compute_budget(program).companies["C01"].status == status
+    found = {c[1] for c in codes(program) if c[1].startswith("budget")}
+    assert found == ({code} if code else set())
+
+
+def test_budget_figures_and_json_shape(tmp_path):
+    program = load(tmp_path, 経費=[
+        ["E1", "2025/10/1", "C01", "クラウドサービス経費", "１２万円"],
+        ["E2", "R7.11.1", "C01", "クラウドサービス経費", "¥30,000"],
+        ["E3", "2025/10/3", "C01", "サポート費(設定費用)", "50,000円"],
+        ["E4", "2025/10/3", "C02", "サポート費（コンサル・訪問費用等）", "20,000"],
+        ["E5", "2025/9/20", None, "共通経費", "100,000", "会場費"],
+        ["E6", "2025/9/21", None, "共通経費", "8,000", "会場費"],
+        ["E7", "2025/9/21", None, "共通経費", "2,000"],
+    ], 導入=[["U1", "C01", "S02", "経理", 1, "2025/9/15", "2026/1/10", "30,000", "10,000", "導入済"],
+            ["U2", "C01", "S03", "人事", 1, "2025/9/15", None, "99,000", "0", "中止"],
+            ["U3", "C02", "S03", "人事", 1, "2025/11/1", None, "10,000", None, "検証中"]])
+    data = compute_budget(program).as_json()
+    assert data["cap_default"] == 400000
+    assert data["companies"]["C01"] == {"cloud_service": 150000, "planned_cloud_service": 10000 + 30000 * 5,
+                                        "setup_support": 50000, "consulting_support": 0, "total": 200000,
+                                        "cap": 400000, "status": "ok"}
+    assert data["companies"]["C02"]["planned_cloud_service"] == 40000
+    assert data["companies"]["C02"]["total"] == 20000
+    assert data["common"] == 110000
+    assert data["grand_total"] == 200000 + 20000 + 110000
+    assert data["common_items"] == [{"description": "会場費", "amount": 108000},
+                                    {"description": "（摘要なし）", "amount": 2000}]
+    assert data["by_month"]["2025-10"] == {"クラウドサービス経費": 120000, "サポート費（設定費用）": 50000,
+                                           "サポート費（コンサル・訪問費用等）": 20000}
+
+
+# ---------------------------------------------------------------- KPIs
+
+def test_usage_counts_distinct_days_per_area(tmp_path):
+    program = load(tmp_path, 利用実績=[
+        ["C01", "S02", "経理", "2025/9/2", "a"],
+        ["C01", "S02", "経理", "R7.9.2", "b"],          # same day, other account: once
+        ["C01", "S02", "人事", "2025/9/2"],             # same service, other area: counts
+        ["C01", "S02", "経理", "2025/9/3"],
+        ["C02", "S02", "経理", "2025/9/2"],
+        ["C01", "S02", "経理", "2026/3/1"],             # outside the period
+        ["C01", "S02", "経理", "いつか"],               # unreadable: error, not counted
+        ["C09", "S02", "経理", "2025/9/4"],             # unknown company: error, not counted
+    ])
+    usage = compute_kpis(program).usage
+    assert (usage.total, usage.by_company, usage.by_service["S02"]) == (4, {"C01": 3, "C02": 1}, 4)
+    assert usage.by_company_area["C01"] == {"経理": 2, "人事": 1}
+    assert not usage.achieved
+
+
+def test_usage_target_from_settings(tmp_path):
+    program = load(tmp_path, settings={"利用回数目標": 2},
+                   利用実績=[["C01", "S02", "経理", f"2025/9/{d}"] for d in (1, 2)])
+    assert compute_kpis(program).usage.achieved
+
+
+def test_productivity_hours_when_both_periods_have_them_else_workers(tmp_path):
+    program = load(tmp_path, 決算=[
+        # C01: value added 10,000,000 → 11,000,000; hours 20,000 → 20,000: +10 %
+        ["C01", "基準", "2025/3/31", "1,000,000", "8,000,000", "1,000,000", 10, 20000],
+        ["C01", "実績", "2026/3/31", "2,000,000", "8,000,000", "1,000,000", 12, 20000],
+        # C02: hours only in one period → workers: 9,000,000/10 → 9,900,000/10 = +10 %... use a loss base
+        ["C02", "基準", "2025/6/30", "△2,000,000", "10,000,000", "1,000,000", 10, 15000],
+        ["C02", "実績", "2026/6/30", "△1,000,000", "10,000,000", "1,000,000", 11],
+    ])
+    p = compute_kpis(program).productivity
+    c1, c2 = p.by_company["C01"], p.by_company["C02"]
+    assert (c1.basis, c1.base, c1.actual) == ("hours", 500.0, 550.0)
+    assert c1.change_pct == pytest.approx(10.0)
+    assert c2.basis == "workers"
+    assert (c2.base, c2.actual) == (900000.0, 1000000.0 / 1.1 * 1.0)
+    assert c2.change_pct == pytest.approx((1000000 / 1.1 - 900000) / 900000 * 100)
+    assert p.average_change_pct == pytest.approx((c1.change_pct + c2.change_pct) / 2)
+    assert p.missing == []
+
+
+def test_productivity_missing_companies_with_reasons(tmp_path):
+    program = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1", "1", "1", 1],
+                                 ["C01", "基準", "2025/3/31", "1", "1", "1", 1]])
+    p = compute_kpis(program).productivity
+    assert p.missing == ["C01", "C02"] and p.average_change_pct is None and not p.achieved
+    assert "実績" in p.missing_reasons["C01"] or "基準" in p.missing_reasons["C01"]
+    assert ("error", "duplicate-period", "決算", 2, "区分") in codes(program)
+
+
+def test_kpi_json_shape(tmp_path):
+    program = load(tmp_path, 利用実績=[["C01", "S02", "経理", "2025/9/2"]], 決算=[
+        ["C01", "基準", "2025/3/31", "1,000,000", "8,000,000", "1,000,000", 10],
+        ["C01", "実績", "2026/3/31", "1,100,000", "8,000,000", "1,000,000", 10]])
+    data = compute_kpis(program).as_json()
+    assert data["fiscal_year"] == 2025
+    assert data["usage"] == {"total": 1, "target": 1000, "achieved": False, "by_company": {"C01": 1, "C02": 0},
+                             "by_service": {f"S{i:02d}": int(i == 2) for i in range(1, 11)}}
+    prod = data["productivity"]
+    assert prod["by_company"]["C01"] == {"base": 1000000.0, "actual": 1010000.0, "change_pct": pytest.approx(1.0),
+                                         "basis": "workers"}
+    assert prod["missing"] == ["C02"] and prod["achieved"] is True and prod["target_pct"] == 1.0

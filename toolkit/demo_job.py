@@ -1,0 +1,60 @@
+"""`toolkit demo`: the demo master workbook, then every deliverable from it, with a short summary."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+DEMO_WORKBOOK = "デモ_マスターブック.xlsx"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    workbook: Path
+    out_dir: Path
+    companies: int
+    services: int
+    usage_total: int
+    usage_target: int
+    average_change_pct: float | None
+    grand_total: int
+    errors: int
+    warnings: int
+    documents: list[Path]
+
+    def summary(self) -> str:
+        average = "—" if self.average_change_pct is None else f"{self.average_change_pct:+.2f}%"
+        pdfs = sum(1 for p in self.documents if p.suffix == ".pdf")
+        return "\n".join([
+            f"デモのマスターブック: {self.workbook}",
+            f"  企業 {self.companies} 社、サービス {self.services} 件",
+            f"  利用回数 {self.usage_total:,} 回（目標 {self.usage_target:,} 回）、労働生産性 平均 {average}",
+            f"  予算 総合計 {self.grand_total:,} 円",
+            f"  検査: エラー {self.errors} 件、警告 {self.warnings} 件（デモには上限超過などの例を含めています）",
+            f"成果品 {len(self.documents) - pdfs} 件（Word）と {pdfs} 件（PDF）: {self.out_dir}",
+        ])
+
+
+def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None] | None = None) -> DemoResult:
+    from toolkit.budget import compute_budget
+    from toolkit.checks import counts, run_checks
+    from toolkit.demo import build_demo_workbook
+    from toolkit.documents import build_plans, build_reports
+    from toolkit.kpi import compute_kpis
+    from toolkit.workbook.read import load_program
+
+    step = progress or (lambda _: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workbook = out_dir / DEMO_WORKBOOK
+    step("マスターブック")
+    workbook.unlink(missing_ok=True)  # the demo is generated: a fresh one each run
+    build_demo_workbook(workbook)
+    program = load_program(workbook)
+    errors, warnings = counts(run_checks(program))
+    budget, kpis = compute_budget(program), compute_kpis(program)
+    documents = build_plans(program, None, out_dir / "改善活動計画書", pdf=pdf, progress=step)
+    documents += build_reports(program, out_dir / "報告書", pdf=pdf, progress=step)
+    return DemoResult(workbook, out_dir, len(program.companies), len(program.services), kpis.usage.total,
+                      kpis.usage.target, kpis.productivity.average_change_pct, budget.grand_total, errors, warnings,
+                      documents)
