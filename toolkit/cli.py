@@ -308,10 +308,10 @@ def _documents_call(fn: Callable, *args, **kwargs):
 @PDF
 def plan(workbook: Path, company_ids: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool) -> None:
     """改善活動計画書（3年間）を企業ごとに作成します。"""
-    from toolkit.documents import build_plans
-
     if bool(company_ids) == all_companies:
         raise click.UsageError("--company ID（複数可）か --all のどちらか一方を指定してください。")
+    from toolkit.documents import build_plans
+
     program = _load(workbook)
     unknown = [cid for cid in company_ids if program.company(cid) is None]
     if unknown:

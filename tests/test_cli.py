@@ -1,0 +1,94 @@
+"""The command contract of cli.md: JSON shapes, exit codes, and a README that documents every command."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from builders import write_workbook
+from toolkit.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def sample(tmp_path, **extra):
+    sheets = {
+        "企業": [["C01", "株式会社Ａ"]],
+        "サービス": [["S01", "会計", None, "経理"]],
+        "経費": [["E1", "2025/10/1", "C01", "クラウドサービス経費", "１２万円"]],
+        "利用実績": [["C01", "S01", "経理", "2025/9/2"], ["C01", "S01", "経理", "R7.9.2"]],
+    }
+    sheets.update(extra)
+    return write_workbook(tmp_path / "m.xlsx", sheets)
+
+
+def test_check_json_and_exit_code(tmp_path):
+    code, output = run("check", sample(tmp_path, 経費=[["E1", "2025/10/1", "C99", "クラウドサービス経費", "1"]]),
+                       "--json")
+    data = json.loads(output)
+    assert code == 1
+    assert data["errors"] >= 1 and data["warnings"] >= 1
+    finding = next(f for f in data["findings"] if f["code"] == "unknown-company")
+    assert finding == {"level": "error", "code": "unknown-company", "sheet": "経費", "row": 2, "column": "企業ID",
+                       "value": "C99", "message": finding["message"]}
+    assert "C99" in finding["message"]
+
+
+def test_check_without_errors_exits_0_and_prints_japanese(tmp_path):
+    code, output = run("check", sample(tmp_path))
+    assert code == 0
+    assert "警告" in output and "エラー 0 件" in output
+
+
+def test_budget_and_kpi_json(tmp_path):
+    path = sample(tmp_path)
+    code, output = run("budget", path, "--json")
+    assert code == 0
+    budget = json.loads(output)
+    assert budget["companies"]["C01"]["cloud_service"] == 120000
+    assert set(budget) >= {"cap_default", "companies", "common", "grand_total"}
+    code, output = run("kpi", path, "--json")
+    kpi = json.loads(output)
+    assert code == 0 and kpi["usage"]["total"] == 1 and kpi["productivity"]["missing"] == ["C01"]
+
+
+def test_kpi_detail_traces_rows(tmp_path):
+    code, output = run("kpi", sample(tmp_path), "--company", "C01", "--detail", "--json")
+    trace = json.loads(output)
+    assert code == 0
+    assert [r["row"] for r in trace["usage"]["counted"]] == [2]
+    assert trace["usage"]["left_out"][0]["row"] == 3 and "重複" in trace["usage"]["left_out"][0]["reason"]
+    code, output = run("kpi", sample(tmp_path), "--company", "C77")
+    assert code == 2
+
+
+def test_unreadable_file_exits_2(tmp_path):
+    bogus = tmp_path / "x.xlsx"
+    bogus.write_bytes(b"not a workbook")
+    code, output = run("check", bogus)
+    assert code == 2
+
+
+def test_plan_needs_company_or_all(tmp_path):
+    code, _ = run("plan", sample(tmp_path))
+    assert code == 2
+
+
+def test_python_m_toolkit_prints_only_json(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "toolkit", "kpi", str(sample(tmp_path)), "--json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["fiscal_year"] == 2025
+
+
+def test_every_command_is_documented_in_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in main.commands:
+        assert re.search(rf"toolkit {re.escape(name)}\b", readme), f"README does not document `toolkit {name}`"
