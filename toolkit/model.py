@@ -218,7 +218,7 @@ RECORD_TYPES: dict[str, type] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: rules memoise per Program
 class Program:
     """Everything the workbook says, typed and checked at the cell level."""
 
@@ -237,10 +237,10 @@ class Program:
     audit: tuple[AuditEntry, ...] = ()
     # Findings of reading: unreadable cells, missing values, missing sheets and headers.
     findings: tuple[Finding, ...] = ()
-    # Rows left out of the records because of an error finding: sheet -> worksheet row numbers.
-    rejected_rows: dict[str, frozenset[int]] = field(default_factory=dict)
-    # IDs (the table's id column) of those rows, so a reference to a left-out row is told apart from a typo.
-    rejected_ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Rows left out of the records because of an error: sheet -> the same record type, with None where a cell
+    # could not be read. Kept so a figure can say which rows it left out, and a reference to a left-out row is
+    # told apart from a typo.
+    rejected: dict[str, tuple] = field(default_factory=dict)
 
     def company(self, company_id: str) -> Company | None:
         return self.company_map.get(company_id)
@@ -253,6 +253,10 @@ class Program:
     @property
     def service_map(self) -> dict[str, Service]:
         return {s.service_id: s for s in self.services}
+
+    def rejected_ids(self, sheet: str, key: str) -> frozenset[str]:
+        """Values of column ``key`` in the rows of ``sheet`` left out because of an error."""
+        return frozenset(v for r in self.rejected.get(sheet, ()) if isinstance(v := getattr(r, key), str))
 
     def cap_for(self, company: Company) -> int:
         return company.cap if company.cap is not None else self.settings.cap_default

@@ -85,15 +85,15 @@ def _header_map(header_row: Sequence[object]) -> dict[str, int]:
 
 
 def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
-               findings: list[Finding]) -> tuple[list[tuple], set[int], set[str]]:
-    """Rows of one sheet → (record value tuples with their row number first, rejected rows, rejected IDs)."""
+               findings: list[Finding]) -> tuple[list[tuple], list[tuple]]:
+    """Rows of one sheet → (record value tuples with their row number first, the same for rows left out)."""
     sheet = table.sheet
     if rows is None:
         findings.append(Finding("error", "missing-sheet", sheet, None, None, None,
                                 f"シート「{sheet}」がありません（テーブル {table.name}）"))
-        return [], set(), set()
+        return [], []
     if not rows:
-        return [], set(), set()
+        return [], []
     headers = _header_map(rows[0])
     cols: list[_Col] = []
     for column in table.columns:
@@ -103,17 +103,15 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
                 findings.append(Finding("error", "missing-column", sheet, 1, column.header, None,
                                         f"シート「{sheet}」の1行目に必須の列「{column.header}」がありません。"
                                         "このシートは集計から除外しました"))
-                return [], set(), set()
+                return [], []
             findings.append(Finding("warning", "missing-column", sheet, 1, column.header, None,
                                     f"シート「{sheet}」の1行目に列「{column.header}」がありません（空として扱います）"))
             cols.append(_Col(-1, column, _parser_for(column), {}))
         else:
             cols.append(_Col(index, column, _parser_for(column), {}))
 
-    id_index = next((i for i, c in enumerate(table.columns) if c.header == table.id_column), None)
     records: list[tuple] = []
-    rejected: set[int] = set()
-    rejected_ids: set[str] = set()
+    rejected: list[tuple] = []
     width = max((c.index for c in cols), default=-1) + 1
     for r in range(1, len(rows)):
         row = rows[r]
@@ -164,13 +162,8 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
                                         f"{sheet} シート {r + 1}行目の必須項目「{header}」が空です"))
                 bad = True
                 values[i] = None
-        if bad:
-            rejected.add(r + 1)
-            if id_index is not None and isinstance(values[id_index + 1], str):
-                rejected_ids.add(values[id_index + 1])
-            continue
-        records.append(tuple(values))
-    return records, rejected, rejected_ids
+        (rejected if bad else records).append(tuple(values))
+    return records, rejected
 
 
 def _read_settings(rows: Sequence[Sequence[object]] | None, findings: list[Finding]) -> Settings:
@@ -214,20 +207,16 @@ def build_program(raw: RawWorkbook) -> Program:
     findings: list[Finding] = []
     settings = _read_settings(raw.get(schema.SETTINGS.sheet), findings)
     fields: dict[str, object] = {}
-    rejected_rows: dict[str, frozenset[int]] = {}
-    rejected_ids: dict[str, frozenset[str]] = {}
+    rejected: dict[str, tuple] = {}
     for table in schema.TABLES:
         if table is schema.SETTINGS:
             continue
         rows = raw.get(table.sheet)
         if rows is None and table.owned:
             continue  # an old workbook without the toolkit's own log is fine
-        records, rejected, bad_ids = read_table(table, rows, findings)
-        record_type = RECORD_TYPES[table.sheet]
-        fields[PROGRAM_FIELDS[table.sheet]] = tuple(record_type._make(v) for v in records)
-        if rejected:
-            rejected_rows[table.sheet] = frozenset(rejected)
-        if bad_ids:
-            rejected_ids[table.sheet] = frozenset(bad_ids)
-    return Program(settings=settings, findings=tuple(findings), rejected_rows=rejected_rows,
-                   rejected_ids=rejected_ids, **fields)
+        records, left_out = read_table(table, rows, findings)
+        make = RECORD_TYPES[table.sheet]._make
+        fields[PROGRAM_FIELDS[table.sheet]] = tuple(map(make, records))
+        if left_out:
+            rejected[table.sheet] = tuple(map(make, left_out))
+    return Program(settings=settings, findings=tuple(findings), rejected=rejected, **fields)
