@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libreoffice-writer-nogui fonts-ipaexfont fonts-ipafont poppler-utils fontconfig)
+APT_PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-ipaexfont fonts-ipafont poppler-utils fontconfig)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
