@@ -135,7 +135,7 @@ def _print_findings(findings, errors: int, warnings: int) -> None:
         table.add_column("行", justify="right")
         table.add_column("列")
         table.add_column("値")
-        table.add_column("内容")
+        table.add_column("内容", overflow="fold", ratio=1)
         for f in items:
             level = "[red]エラー[/red]" if f.level == "error" else "[yellow]警告[/yellow]"
             value = "" if f.value is None else str(f.value)
