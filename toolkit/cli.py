@@ -19,7 +19,8 @@ from toolkit import __version__
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (a log, a file) gets a wide page so amounts are never cut to "350,…".
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -158,9 +159,12 @@ def budget(workbook: Path, as_json: bool) -> None:
         _emit_json(report.as_json())
         return
     table = Table(title="予算執行状況（円）", title_justify="left")
-    for header in ("企業ID", "企業名", "(1)クラウド実績", "(1)計画額", "上限", "執行率", "(2)設定", "(3)コンサル等",
+    for header in ("企業ID", "企業名", "(1)実績", "(1)計画額", "上限", "執行率", "(2)設定", "(3)コンサル等",
                    "合計", "状態"):
-        table.add_column(header, justify="right" if header not in ("企業ID", "企業名", "状態") else "left")
+        if header == "企業名":
+            table.add_column(header, overflow="fold", ratio=1)
+        else:
+            table.add_column(header, justify="left" if header in ("企業ID", "状態") else "right", no_wrap=True)
     colours = {"ok": "green", "warning": "yellow", "plan_over": "dark_orange", "over": "red"}
     for cid, c in report.companies.items():
         table.add_row(cid, c.name, _yen(c.cloud_service), _yen(c.planned_cloud_service), _yen(c.cap),
