@@ -388,9 +388,13 @@ def login(workbook: Path | None) -> None:
 @click.option("--python", "python_exe", help="Excel から呼び出す Python（省略時はこの Python）")
 def excel_setup(workbook: Path, out_path: Path | None, python_exe: str | None) -> None:
     """ボタン付きのマクロ有効ブック（.xlsm）と xlwings の設定を作成します。"""
-    from toolkit.excel_setup import build_macro_workbook
+    from toolkit.excel_setup import SetupError, build_macro_workbook
 
-    target = build_macro_workbook(workbook, out_path or workbook.with_suffix(".xlsm"), python_exe=python_exe)
+    try:
+        target = build_macro_workbook(workbook, out_path or workbook.with_suffix(".xlsm"), python_exe=python_exe)
+    except SetupError as exc:
+        err.print(f"[red]作成できませんでした:[/red] {exc}")
+        sys.exit(EXIT_USAGE)
     out.print(f"ボタン付きのブックを作成しました: {target}")
 
 

@@ -1,0 +1,391 @@
+"""The Excel buttons: the macro-enabled build, and the xlwings adapter against a fake of xlwings.
+
+Excel itself cannot run here (xlwings needs a running Excel), so the adapter is driven through
+``tests/fake_xlwings.py``: a book built from the real .xlsm that ``build_macro_workbook`` makes (its sheets as
+calamine reads them, its defined names, the contract's tables).
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests import fake_xlwings as xw
+from toolkit import excel, excel_setup, schema
+
+MACRO_CALL = re.compile(r'RunToolkit\s+"import ([\w.]+); \1\.(\w+)\(\)"')
+
+
+# ---------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    from toolkit.workbook.template import write_template
+
+    folder = tmp_path_factory.mktemp("excel")
+    master = folder / "master.xlsx"
+    write_template(master)
+    return master, excel_setup.build_macro_workbook(master, folder / "master.xlsm")
+
+
+def _names(xlsm: Path) -> dict[str, tuple[str, str]]:
+    with zipfile.ZipFile(xlsm) as z:
+        root = etree.fromstring(z.read("xl/workbook.xml"))
+    found = {}
+    for el in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}definedName"):
+        m = re.fullmatch(r"'(.+)'!\$([A-Z]+)\$(\d+)", el.text or "")
+        if m:
+            found[el.get("name")] = (m.group(1), f"{m.group(2)}{m.group(3)}")
+    return found
+
+
+def fake_book(xlsm: Path, folder: Path) -> xw.Book:
+    """The built workbook as Excel would show it: every sheet, its names, the contract's tables."""
+    from python_calamine import CalamineWorkbook
+
+    book = xw.Book(str(folder / xlsm.name))
+    wb = CalamineWorkbook.from_path(str(xlsm))
+    for name in wb.sheet_names:
+        book.add_sheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    book.names.update(_names(xlsm))
+    for table in schema.TABLES:
+        sheet = book.sheets[table.sheet]
+        rows = max(2, sheet.used_range.shape[0])
+        sheet.tables.add(source=sheet.range((1, 1), (rows, len(table.headers))), name=table.name)
+    book.sheets[excel.CONTROL_SHEET].activate()
+    return book
+
+
+def put_rows(book: xw.Book, table: schema.Table, rows: list[dict]) -> None:
+    """Type rows under a table's header, as staff would (Excel grows the table as they type)."""
+    sheet = book.sheets[table.sheet]
+    t = sheet.tables[table.name]
+    start = t.range.row + 1
+    while any(sheet.cells.get((start, c)) is not None for c in range(1, len(table.headers) + 1)):
+        start += 1
+    for i, row in enumerate(rows):
+        for j, header in enumerate(table.headers, start=1):
+            if row.get(header) is not None:
+                sheet.cells[(start + i, j)] = row[header]
+    last = max(t.range.row + t.range.shape[0] - 1, start + len(rows) - 1)
+    t.resize(sheet.range((1, 1), (last, len(table.headers))))
+
+
+@pytest.fixture
+def book(built, tmp_path) -> xw.Book:
+    book = fake_book(built[1], tmp_path)
+    put_rows(book, schema.COMPANIES, [
+        {"企業ID": "C01", "企業名": "テスト工業株式会社", "従業員数": 12, "取組段階": "1"},
+        {"企業ID": "C02", "企業名": "=みなと商店", "従業員数": 5, "取組段階": "2"},
+    ])
+    put_rows(book, schema.SERVICES, [
+        {"サービスID": "S01", "サービス名": "クラウド会計", "業務分類": "経理", "単価": 3000},
+    ])
+    put_rows(book, schema.EXPENSES, [
+        {"経費ID": "E01", "計上日": datetime(2025, 10, 1), "企業ID": "C01", "費目": schema.COST_CLOUD, "金額": 3000},
+        {"経費ID": "E02", "計上日": datetime(2025, 10, 2), "企業ID": "C99", "費目": schema.COST_CLOUD, "金額": 3000},
+    ])
+    put_rows(book, schema.EVENTS, [
+        {"イベントID": "EV1", "種別": "説明会・ワークショップ", "名称": "キックオフ説明会", "開催日": datetime(2025, 9, 10)},
+    ])
+    return book
+
+
+def results(book: xw.Book) -> list[dict]:
+    rows = book.sheets[excel.RESULTS_SHEET].rows()
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+# ---------------------------------------------------------------- the build
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # oletools' use of old pyparsing names
+def test_every_button_runs_a_macro_that_calls_an_existing_entry_point(built):
+    from oletools.olevba import VBA_Parser
+
+    _, xlsm = built
+    parser = VBA_Parser(str(xlsm))
+    try:
+        assert parser.detect_vba_macros()
+        code = {name: text for _, _, name, text in parser.extract_macros()}
+    finally:
+        parser.close()
+    module = code[excel_setup.MODULE_NAME + ".bas"]
+    subs = dict(re.findall(r"Public Sub (\w+)\(\)(.*?)End Sub", module, re.S))
+    with zipfile.ZipFile(xlsm) as z:
+        vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
+    on_click = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
+    assert sorted(on_click) == sorted(b.macro for b in excel_setup.BUTTONS)
+    called = set()
+    for macro in on_click:
+        assert macro in subs, f"button macro {macro} is not in the VBA"
+        (module_name, function), = MACRO_CALL.findall(subs[macro])
+        assert module_name == "toolkit.excel" and callable(getattr(excel, function))
+        called.add(function)
+    assert called == set(excel.ENTRY_POINTS)
+    captions = set(re.findall(r'<font [^>]*>([^<]+)</font>', vml))
+    assert captions == {"計画書を作成", "報告書を一括作成", "入力チェック", "同期"}
+
+
+def test_build_keeps_the_master_and_makes_a_macro_enabled_book(built):
+    from toolkit.workbook.read import read_raw
+
+    master, xlsm = built
+    with zipfile.ZipFile(master) as before, zipfile.ZipFile(xlsm) as after:
+        assert after.testzip() is None
+        names = set(after.namelist())
+        types = after.read("[Content_Types].xml").decode()
+        assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in types
+        assert 'Extension="bin" ContentType="application/vnd.ms-office.vbaProject"' in types
+        # Everything the build does not own is the master's, byte for byte; sheets differ only in their
+        # code name (the VBA project's document modules), never in their data.
+        owned = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+        for name in before.namelist():
+            assert name in names
+            old, new = before.read(name), after.read(name)
+            if name in owned:
+                continue
+            if name.startswith("xl/worksheets/sheet"):
+                data = re.compile(rb"<sheetData.*</sheetData>", re.S)
+                assert data.search(old).group() == data.search(new).group(), name
+                assert re.sub(rb'<sheetPr codeName="\w+"', b"<sheetPr", new) == old, name
+            else:
+                assert old == new, name
+        # Every XML part still parses.
+        for name in names:
+            if name.endswith((".xml", ".rels", ".vml")):
+                etree.fromstring(after.read(name))
+    assert read_raw(xlsm) == read_raw(master)  # the reader (python-calamine) sees the same workbook
+    sheets = re.findall(r'<sheet [^>]*name="([^"]+)"', zipfile.ZipFile(xlsm).read("xl/workbook.xml").decode())
+    assert sheets[0] == excel.CONTROL_SHEET
+
+
+def test_build_works_on_a_book_written_the_way_excel_writes_one(tmp_path):
+    """Shared strings, the r prefix on the root, relative targets, and a comment (whose VML drawing the
+    buttons' drawing must not collide with)."""
+    import xlsxwriter
+    from toolkit.workbook.read import read_raw
+
+    master = tmp_path / "excel-like.xlsx"
+    wb = xlsxwriter.Workbook(str(master))
+    for table in (schema.SETTINGS, schema.COMPANIES):
+        ws = wb.add_worksheet(table.sheet)
+        ws.add_table(0, 0, 1, len(table.headers) - 1, {"name": table.name, "style": None,
+                                                     "columns": [{"header": h} for h in table.headers]})
+        ws.write(1, 0, "C01" if table is schema.COMPANIES else "事業名")
+    wb.get_worksheet_by_name(schema.COMPANIES.sheet).write_comment("B2", "確認中")
+    wb.close()
+    out = excel_setup.build_macro_workbook(master, tmp_path / "excel-like.xlsm")
+    with zipfile.ZipFile(out) as z:
+        blocks = [re.search(r'idmap v:ext="edit" data="(\d+)"', z.read(n).decode()).group(1)
+                  for n in z.namelist() if n.endswith(".vml")]
+        workbook = z.read("xl/workbook.xml").decode()
+    assert len(blocks) == 2 and len(set(blocks)) == 2
+    assert re.search(r'<sheet [^>]*name="操作"[^>]*r:id="rId\d+"', workbook)
+    assert read_raw(out) == read_raw(master)
+
+
+def test_the_buttons_and_macros_survive_a_toolkit_write(built, tmp_path):
+    from toolkit.workbook.read import read_raw
+    from toolkit.workbook.write import patch_workbook
+
+    xlsm = tmp_path / "master.xlsm"
+    xlsm.write_bytes(built[1].read_bytes())
+    row = dict(zip(schema.ATTENDANCE.headers, ("EV1", "C01", "山田 太郎", None, "出席", None, "Teams", "T-1", None)))
+    patch_workbook(xlsm, append={schema.ATTENDANCE.sheet: [row]})
+    with zipfile.ZipFile(built[1]) as before, zipfile.ZipFile(xlsm) as after:
+        kept = [n for n in before.namelist() if n == "xl/vbaProject.bin" or n.endswith(".vml")
+                or any(mark in before.read(n) for mark in (b"macroEnabled", b"<legacyDrawing"))]
+        assert len(kept) == 4  # the project, the buttons' drawing, the 操作 sheet, the content types
+        for name in kept:
+            assert after.read(name) == before.read(name), name
+    assert read_raw(xlsm)[schema.ATTENDANCE.sheet][1][2] == "山田 太郎"
+
+
+def test_rebuilding_the_xlsm_only_refreshes_its_macros(built, tmp_path):
+    from pyopenvba import ExcelFile
+
+    _, xlsm = built
+    first = excel_setup.build_macro_workbook(xlsm, tmp_path / "first.xlsm", python_exe=r"C:\Python311\pythonw.exe")
+    assert fake_book(first, tmp_path).sheets[excel.CONF_SHEET].get("B1") == r"C:\Python311\pythonw.exe"
+    again = excel_setup.build_macro_workbook(first, tmp_path / "again.xlsm", python_exe=r"D:\py\pythonw.exe")
+    with zipfile.ZipFile(again) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+        assert workbook.count(f'name="{excel.CONTROL_SHEET}"') == 1
+        assert len([n for n in z.namelist() if n.endswith(".vml")]) == 1
+    with ExcelFile(again) as wb:
+        assert [m for m in wb.module_names() if m == excel_setup.MODULE_NAME] == [excel_setup.MODULE_NAME]
+    conf = fake_book(again, tmp_path).sheets[excel.CONF_SHEET]
+    assert conf.get("A1") == "INTERPRETER_WIN" and conf.get("B1") == r"D:\py\pythonw.exe"
+
+
+def test_xlwings_conf_file_is_in_the_format_xlwings_vba_reads(tmp_path):
+    path = excel_setup.write_xlwings_conf(tmp_path, r"C:\Users\山田\toolkit\Scripts\pythonw.exe", r"C:\src")
+    assert path.read_bytes().decode("cp932").splitlines() == [
+        '"INTERPRETER_WIN","C:\\Users\\山田\\toolkit\\Scripts\\pythonw.exe"', '"PYTHONPATH","C:\\src"']
+    with pytest.raises(excel_setup.SetupError):
+        excel_setup.write_xlwings_conf(tmp_path, "C:\\Users\\\U0001f600\\python.exe")
+
+
+# ---------------------------------------------------------------- reading the open book
+
+def test_rows_are_padded_so_row_zero_is_excel_row_one(tmp_path):
+    book = xw.Book(str(tmp_path / "b.xlsm"))
+    sheet = book.add_sheet("x")
+    sheet.set("C3", "見出し")
+    sheet.set("D4", 5.0)
+    assert excel.sheet_rows(sheet) == [[None] * 4, [None] * 4, [None, None, "見出し", None], [None, None, None, 5.0]]
+
+
+# ---------------------------------------------------------------- 入力チェック
+
+def test_run_check_lists_the_bad_cell_with_sheet_row_column_and_a_link(book):
+    outcome = excel.run_check(book)
+    assert outcome.ok
+    bad = [r for r in results(book) if r["値"] == "C99"]
+    assert len(bad) == 1
+    row = bad[0]
+    assert (row["区分"], row["シート"], row["行"], row["列"]) == ("エラー", schema.EXPENSES.sheet, 3, "企業ID")
+    sheet = book.sheets[excel.RESULTS_SHEET]
+    link_row = 1 + results(book).index(row) + 1
+    assert sheet.get(f"B{link_row}") == f"=HYPERLINK(\"#'{schema.EXPENSES.sheet}'!C3\",\"{schema.EXPENSES.sheet}!C3\")"
+    assert (link_row, 2) in sheet.formulas
+    # The table covers exactly the header and the findings; the status cell says what happened.
+    table = sheet.tables[excel.RESULTS_TABLE]
+    assert table.range.shape == (1 + len(results(book)), len(excel.RESULT_HEADERS))
+    status = book.sheets[excel.CONTROL_SHEET].range(excel.NAME_STATUS).value
+    assert status.startswith("入力チェック: エラー ") and excel.RESULTS_SHEET in status
+    assert book.sheets.active.name == excel.RESULTS_SHEET
+
+
+def test_run_check_sees_an_unsaved_edit(book):
+    excel.run_check(book)
+    assert any(r["値"] == "C99" for r in results(book))
+    book.sheets[schema.EXPENSES.sheet].set("C3", "C02")  # typed in Excel, not saved
+    excel.run_check(book)
+    assert not any(r["値"] == "C99" for r in results(book))
+    assert book.sheets[excel.RESULTS_SHEET].tables[excel.RESULTS_TABLE].resizes >= 1
+
+
+def test_text_from_cells_never_becomes_a_formula_in_the_results(book):
+    book.sheets[schema.EXPENSES.sheet].set("E2", "'=1+2")  # an amount typed as text that looks like a formula
+    excel.run_check(book)
+    sheet = book.sheets[excel.RESULTS_SHEET]
+    hits = [k for k, v in sheet.cells.items() if v == "=1+2"]
+    assert hits and all(k not in sheet.formulas for k in hits)
+    assert {c for _, c in sheet.formulas} == {2}  # only the links the toolkit writes itself
+
+
+# ---------------------------------------------------------------- 計画書
+
+needs_documents = pytest.mark.skipif(importlib.util.find_spec("toolkit.documents") is None,
+                                     reason="toolkit.documents (the document builder) is not in this tree yet")
+
+
+@needs_documents
+def test_make_plan_for_the_company_picked_on_the_control_sheet(book, monkeypatch):
+    opened = []
+    monkeypatch.setattr(excel, "open_folder", opened.append)
+    book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = "C01"
+    outcome = excel.make_plan(book)
+    assert outcome.ok, outcome.message
+    docx = [p for p in outcome.paths if p.suffix == ".docx"]
+    assert len(docx) == 1 and docx[0].is_file() and "C01" in docx[0].name
+    assert docx[0].parent == Path(book.fullname).parent / excel.OUTPUT_FOLDER
+    assert opened == [docx[0].parent]
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(docx[0]).paragraphs)
+    text += "\n".join(c.text for t in Document(docx[0]).tables for r in t.rows for c in r.cells)
+    assert "テスト工業株式会社" in text
+
+
+@needs_documents
+def test_make_plan_uses_the_rows_selected_on_the_companies_sheet(book, monkeypatch):
+    monkeypatch.setattr(excel, "open_folder", lambda folder: None)
+    book.select(schema.COMPANIES.sheet, "B2:C3")  # both company rows
+    outcome = excel.make_plan(book)
+    assert outcome.ok, outcome.message
+    assert sorted(p.name for p in outcome.paths if "C01" in p.name or "C02" in p.name) == \
+        sorted(p.name for p in outcome.paths)
+    assert len(outcome.paths) == 2
+
+
+def test_make_plan_without_a_company_says_what_to_do(book):
+    outcome = excel.make_plan(book)
+    assert not outcome.ok
+    assert "企業ID" in outcome.message and book.app.alerts
+    assert book.sheets[excel.CONTROL_SHEET].range(excel.NAME_STATUS).value.startswith("計画書を作成: ")
+
+
+# ---------------------------------------------------------------- 同期
+
+needs_queue = pytest.mark.skipif(importlib.util.find_spec("toolkit.graph.queue") is None,
+                                 reason="toolkit.graph.queue (the sync's queue) is not in this tree yet")
+
+
+def _queued_rows() -> dict[str, list[dict]]:
+    a, u = schema.ATTENDANCE.headers, schema.USAGE_DAYS.headers
+    return {
+        schema.ATTENDANCE.sheet: [
+            dict(zip(a, ("EV1", "C01", "山田 太郎", "yamada@example.jp", "出席", None, "Forms", "F-1",
+                         datetime(2025, 9, 11, 9, 0)))),
+            dict(zip(a, ("EV1", None, "=cmd|'/c calc'!A1", None, "申込", None, "Forms", "F-2",
+                         datetime(2025, 9, 11, 9, 0)))),
+        ],
+        schema.USAGE_DAYS.sheet: [dict(zip(u, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1")))],
+    }
+
+
+@needs_queue
+def test_run_sync_applies_queued_rows_once(book, monkeypatch):
+    from toolkit.graph.queue import queue_path, write_queue
+
+    class Plan:  # what the fetch brings: one row already queued, one new
+        appends = {schema.USAGE_DAYS.sheet: [
+            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1"))),
+            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 6), None, "Forms", "U-2"))),
+        ]}
+
+    monkeypatch.setattr(excel, "_plan_fetch", lambda book, env: Plan())
+    path = Path(book.fullname)
+    write_queue(path, _queued_rows())
+    outcome = excel.run_sync(book)
+    assert outcome.ok, outcome.message
+    assert outcome.added == 4 and not queue_path(path).exists() and book.saves == 1
+
+    attendance = book.sheets[schema.ATTENDANCE.sheet]
+    table = attendance.tables[schema.ATTENDANCE.name]
+    assert table.range.shape[0] == 3  # header + the two queued rows
+    rows = attendance.rows()
+    assert [r[7] for r in rows[1:]] == ["F-1", "F-2"]
+    assert rows[2][2].endswith("=cmd|'/c calc'!A1") and not attendance.formulas  # text, never a formula
+    usage = book.sheets[schema.USAGE_DAYS.sheet].rows()
+    assert [r[6] for r in usage[1:]] == ["U-1", "U-2"]
+    audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
+    assert len(audit) == 2 and "Excel" in audit[1][4]
+
+    # The scheduled sync queues the same rows again, the fetch brings the same: nothing is added twice.
+    write_queue(path, _queued_rows())
+    again = excel.run_sync(book)
+    assert again.added == 0 and "ありませんでした" in again.message
+    assert attendance.tables[schema.ATTENDANCE.name].range.shape[0] == 3
+    assert not queue_path(path).exists()
+
+
+@needs_queue
+def test_run_sync_applies_the_queue_even_when_the_fetch_fails(book, monkeypatch):
+    from toolkit.graph.queue import write_queue
+
+    def offline(book, env):
+        raise RuntimeError("テナントIDが設定されていません")
+
+    monkeypatch.setattr(excel, "_plan_fetch", offline)
+    write_queue(Path(book.fullname), _queued_rows())
+    outcome = excel.run_sync(book)
+    assert outcome.added == 3 and not outcome.ok
+    assert "テナントID" in outcome.message and book.app.alerts

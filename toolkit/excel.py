@@ -1,0 +1,481 @@
+"""Excel one-click: the Python side of the buttons in the macro-enabled master.
+
+The VBA behind each button (``workbook_templates/toolkit_macros.bas``) calls, through the xlwings add-in,
+``import toolkit.excel; toolkit.excel.make_plan()`` and so on. Each entry point:
+
+- reads the **open** book as Excel holds it (unsaved edits included) into the same raw tables the file reader
+  makes (row 0 = Excel row 1, column 0 = column A) and builds the Program with the same code as the CLI;
+- writes what it produces into the open book through xlwings — never into the file underneath Excel;
+- says what happened, in Japanese, in the status cell of the 操作 sheet (and a message box when it failed).
+
+Every entry point takes an explicit ``book`` for tests (``tests/fake_xlwings.py``); without one it uses
+``xlwings.Book.caller()``. xlwings is imported only there, so this module imports anywhere.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from toolkit import schema
+
+# ---------------------------------------------------------------- the toolkit's own sheets and names
+# Sheets only the Excel adapter owns (the workbook contract's sheets come from schema).
+CONTROL_SHEET = "操作"
+RESULTS_SHEET = "検査結果"
+RESULTS_TABLE = "CheckResults"
+CONF_SHEET = "xlwings.conf"  # the name xlwings looks for
+
+# Workbook-level names the macro build defines on the 操作 sheet: cells stay found if staff move things.
+NAME_COMPANY = "toolkit_company"  # drop-down: the company whose plan the button makes
+NAME_COMPANY_NAME = "toolkit_company_name"  # formula: that company's name, for the eye
+NAME_PDF = "toolkit_pdf"  # drop-down: also make PDFs
+NAME_STATUS = "toolkit_status"  # what the last button did
+NAME_RUN_AT = "toolkit_run_at"  # when
+NAME_NO_ADDIN = "toolkit_msg_no_addin"  # the message VBA shows when the xlwings add-in is missing
+NAME_COMPANY_IDS = "toolkit_company_ids"  # the drop-down's list: the 企業ID column of the Companies table
+
+YES, NO = "はい", "いいえ"
+OUTPUT_FOLDER = "出力"  # beside the workbook
+RESULT_HEADERS = ("区分", "場所", "シート", "行", "列", "値", "内容")
+LEVEL_LABELS = {"error": "エラー", "warning": "警告"}
+
+# The Python side of each button: the VBA calls exactly these (a test reads the built VBA and checks).
+ENTRY_POINTS = ("make_plan", "make_reports", "run_check", "run_sync")
+
+
+class Outcome(NamedTuple):
+    """What a button did: the Japanese status line and the files it made."""
+
+    ok: bool
+    message: str
+    paths: tuple[Path, ...] = ()
+    added: int = 0
+
+
+# ---------------------------------------------------------------- the entry points
+
+def make_plan(book: Any = None) -> Outcome:
+    """計画書を作成: the company on the selected 企業 row(s), else the one picked on the 操作 sheet."""
+    return _run(book, "計画書を作成", _make_plan)
+
+
+def make_reports(book: Any = None) -> Outcome:
+    """報告書を一括作成: every deliverable except the plans."""
+    return _run(book, "報告書を一括作成", _make_reports)
+
+
+def run_check(book: Any = None) -> Outcome:
+    """入力チェック: every finding into the 検査結果 sheet, with a link to each offending cell."""
+    return _run(book, "入力チェック", _run_check)
+
+
+def run_sync(book: Any = None, *, env: Mapping[str, str] | None = None) -> Outcome:
+    """同期: apply the rows the scheduled sync queued while the book was open, then fetch new ones."""
+    return _run(book, "同期", lambda b: _run_sync(b, os.environ if env is None else env))
+
+
+def _run(book: Any, label: str, job: Callable[[Any], Outcome]) -> Outcome:
+    book = book if book is not None else _caller()
+    app = book.app
+    try:
+        outcome = job(book)
+    except Exception as exc:  # a button must end in a message, never in a Python traceback window
+        traceback.print_exc()  # xlwings shows stderr only when asked; the status cell is what staff read
+        outcome = Outcome(False, f"{label}できませんでした: {exc}")
+    finally:
+        app.status_bar = False  # give the status bar back to Excel
+    try:
+        _set_status(book, f"{label}: {outcome.message}")
+    except Exception:  # the 操作 sheet's names were deleted or renamed: the status bar still tells
+        app.status_bar = f"{label}: {outcome.message}"
+    if not outcome.ok:
+        app.alert(outcome.message, title=label, mode="critical")
+    return outcome
+
+
+def _caller() -> Any:
+    import xlwings as xw
+
+    return xw.Book.caller()
+
+
+# ---------------------------------------------------------------- reading the open book
+
+def read_open_book(book: Any, sheets: Iterable[str] | None = None) -> dict[str, list[list[object]]]:
+    """The contract's sheets of the open book as raw rows, the shape ``workbook.read.read_raw`` gives."""
+    wanted = set(sheets) if sheets is not None else {t.sheet for t in schema.TABLES}
+    present = [s for s in book.sheets if s.name in wanted]
+    return {s.name: sheet_rows(s) for s in present}
+
+
+def sheet_rows(sheet: Any) -> list[list[object]]:
+    """Every row from Excel row 1 and column A to the end of the used range (which may start elsewhere)."""
+    used = sheet.used_range
+    values = used.options(ndim=2).value or []
+    top, left = used.row, used.column
+    width = left - 1 + max((len(r) for r in values), default=0)
+    rows: list[list[object]] = [[None] * width for _ in range(top - 1)]
+    pad = [None] * (left - 1)
+    rows.extend(pad + list(r) + [None] * (width - left + 1 - len(r)) for r in values)
+    return rows
+
+
+def load_open_program(book: Any):
+    from toolkit.workbook.read import build_program
+
+    raw = read_open_book(book)
+    return raw, build_program(raw)
+
+
+# ---------------------------------------------------------------- writing into the open book
+
+_FORMULA_START = ("=", "+", "-", "@", "'", "\t", "\r", "\n")
+
+
+def cell_value(value: object) -> object:
+    """A value as xlwings must be given it so that Excel keeps it as it is.
+
+    Text gets Excel's text prefix (an apostrophe, which Excel stores as a flag, not as a character): text that
+    starts with = + - @ never becomes a formula, and '0123' or '1-2' stay text instead of turning into numbers
+    or dates. A leading apostrophe that is part of the text (the file writer's own neutraliser) is kept.
+    """
+    if isinstance(value, str) and value:
+        return "'" + value
+    return value
+
+
+def _sheet(book: Any, name: str) -> Any | None:
+    return next((s for s in book.sheets if s.name == name), None)
+
+
+def _set_status(book: Any, message: str) -> None:
+    sheet = _sheet(book, CONTROL_SHEET)
+    if sheet is None:
+        book.app.status_bar = message  # a book without the 操作 sheet still learns what happened
+        return
+    sheet.range(NAME_STATUS).value = cell_value(message)
+    sheet.range(NAME_RUN_AT).value = datetime.now().replace(microsecond=0)
+
+
+def _control_value(book: Any, name: str) -> object:
+    sheet = _sheet(book, CONTROL_SHEET)
+    return None if sheet is None else sheet.range(name).value
+
+
+def append_rows(book: Any, sheet_name: str, rows: Sequence[Mapping[str, object]]) -> int:
+    """Append rows ({header: value}) to the sheet's Excel table, below its last non-empty row; returns how many.
+
+    Columns are matched by the header row the table really has (staff may have added or moved columns). The table
+    is resized first and only the contract's columns are written, so a column staff added with a formula (a
+    calculated column) fills the new rows itself instead of being overwritten with blanks.
+    """
+    if not rows:
+        return 0
+    sheet = _sheet(book, sheet_name)
+    if sheet is None:
+        raise ValueError(f"シート「{sheet_name}」がありません")
+    table = _table(sheet, schema.TABLES_BY_SHEET[sheet_name].name)
+    whole = table.range
+    top, left = whole.row, whole.column
+    nrows, ncols = whole.shape
+    headers = [schema.fold(h) if isinstance(h, str) else None
+               for h in table.header_row_range.options(ndim=2).value[0]]
+    wanted = {schema.fold(k) for row in rows for k in row}
+    first = top + 1 + _filled_rows(sheet, table.data_body_range)
+    last = max(top + nrows - 1, first + len(rows) - 1)
+    table.resize(sheet.range((top, left), (last, left + ncols - 1)))
+    folded = [{schema.fold(k): v for k, v in row.items()} for row in rows]
+    for start, stop in _runs([i for i, h in enumerate(headers) if h in wanted]):
+        block = [[cell_value(row.get(h)) for h in headers[start:stop]] for row in folded]
+        sheet.range((first, left + start)).value = block
+    return len(rows)
+
+
+def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
+    """[0, 1, 2, 5, 6] -> [(0, 3), (5, 7)]: consecutive columns written in one call each."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
+def _table(sheet: Any, name: str) -> Any:
+    tables = list(sheet.tables)
+    found = next((t for t in tables if t.name.lower() == name.lower()), None)
+    if found is None and len(tables) == 1:
+        found = tables[0]  # renamed by staff: the sheet's only table is still the one
+    if found is None:
+        raise ValueError(f"シート「{sheet.name}」にテーブル（{name}）がありません。行を追加できません")
+    return found
+
+
+def _filled_rows(sheet: Any, body: Any) -> int:
+    """Data rows up to the last one that holds something (an empty table still shows one blank row)."""
+    if body is None:
+        return 0
+    nrows, ncols = body.shape
+    last = sheet.range((body.row + nrows - 1, body.column), (body.row + nrows - 1, body.column + ncols - 1))
+    if any(v not in (None, "") for v in last.options(ndim=2).value[0]):
+        return nrows  # the usual case: no need to read a 50,000-row body
+    used = 0
+    for i, row in enumerate(body.options(ndim=2).value):
+        if any(v not in (None, "") for v in row):
+            used = i + 1
+    return used
+
+
+# ---------------------------------------------------------------- 入力チェック
+
+def _run_check(book: Any) -> Outcome:
+    from toolkit.checks import run_checks
+
+    raw, program = load_open_program(book)
+    findings = run_checks(program)
+    write_findings(book, findings, raw)
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = len(findings) - errors
+    if not findings:
+        return Outcome(True, "問題は見つかりませんでした。")
+    return Outcome(True, f"エラー {errors}件、警告 {warnings}件。「{RESULTS_SHEET}」シートを確認してください。")
+
+
+def column_letter(index: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def finding_cell(finding: Any, raw: Mapping[str, Sequence[Sequence[object]]]) -> str | None:
+    """The offending cell as "経費!C14", found by the header the live sheet really has; None without a row."""
+    rows = raw.get(finding.sheet)
+    if finding.row is None or not rows:
+        return None
+    if finding.column is None:
+        return f"{finding.sheet}!A{finding.row}"
+    want = schema.fold(finding.column)
+    for i, cell in enumerate(rows[0]):
+        if isinstance(cell, str) and schema.fold(cell) == want:
+            return f"{finding.sheet}!{column_letter(i + 1)}{finding.row}"
+    return f"{finding.sheet}!A{finding.row}"
+
+
+def _link(cell: str) -> str:
+    sheet, _, address = cell.partition("!")
+    # A formula the toolkit writes itself (sheet names come from schema, never from a cell).
+    return f"=HYPERLINK(\"#'{sheet}'!{address}\",\"{cell}\")"
+
+
+def write_findings(book: Any, findings: Sequence[Any], raw: Mapping[str, Sequence[Sequence[object]]]) -> None:
+    """Replace the 検査結果 sheet's table with the findings (a header-only table when there are none)."""
+    sheet = _sheet(book, RESULTS_SHEET)
+    if sheet is None:
+        sheet = book.sheets.add(RESULTS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    sheet.clear_contents()
+    body = []
+    for f in findings:
+        cell = finding_cell(f, raw)
+        body.append([
+            cell_value(LEVEL_LABELS.get(f.level, f.level)),
+            _link(cell) if cell else None,
+            cell_value(f.sheet),
+            f.row,
+            cell_value(f.column),
+            cell_value(f.value) if isinstance(f.value, str) else f.value,
+            cell_value(f.message),
+        ])
+    sheet.range((1, 1)).value = [[cell_value(h) for h in RESULT_HEADERS]] + body
+    last_row = max(2, 1 + len(body))  # a table needs one body row, even an empty one
+    whole = sheet.range((1, 1), (last_row, len(RESULT_HEADERS)))
+    table = next((t for t in sheet.tables if t.name == RESULTS_TABLE), None)
+    if table is None:
+        sheet.tables.add(source=whole, name=RESULTS_TABLE)
+    else:
+        table.resize(whole)
+    control = _sheet(book, CONTROL_SHEET)
+    if findings or control is None:
+        sheet.activate()  # show them
+    else:
+        control.activate()  # nothing to show: staff read the status on 操作 (adding the sheet made it active)
+
+
+# ---------------------------------------------------------------- 計画書 / 報告書
+
+def book_path(book: Any) -> Path:
+    """The open book's file; the outputs and the sync's queue live beside it."""
+    full = Path(str(book.fullname))
+    if not full.is_absolute():
+        raise ValueError("ブックがまだ保存されていません（または OneDrive 上の URL で開かれています）。"
+                         "パソコン上のフォルダーに保存してから、もう一度押してください。")
+    return full
+
+
+def output_dir(book: Any) -> Path:
+    return book_path(book).parent / OUTPUT_FOLDER
+
+
+def selected_company_ids(book: Any, program: Any) -> list[str]:
+    """企業IDs of the rows selected on the 企業 sheet, when that sheet is the active one."""
+    active = book.sheets.active
+    if active.name != schema.COMPANIES.sheet:
+        return []
+    selection = book.selection
+    if selection is None:
+        return []
+    by_row = {c.row: c.company_id for c in program.companies}
+    first = selection.row
+    last = min(first + selection.shape[0] - 1, max(by_row, default=0))
+    return [by_row[r] for r in range(first, last + 1) if r in by_row]
+
+
+def _progress(book: Any, label: str) -> Callable[[str], None]:
+    def step(text: str) -> None:
+        book.app.status_bar = f"{label} {text}"
+    return step
+
+
+def _want_pdf(book: Any) -> bool:
+    value = _control_value(book, NAME_PDF)
+    return isinstance(value, str) and schema.fold(value) == YES
+
+
+def _reading_note(program: Any) -> str:
+    errors = sum(1 for f in program.findings if f.level == "error")
+    return f"（入力エラーが {errors}件あり、その行は含まれていません。入力チェックで確認してください）" if errors else ""
+
+
+def _documents_outcome(book: Any, what: str, make: Callable[[], list[Path]], folder: Path, note: str) -> Outcome:
+    from toolkit.documents import LibreOfficeMissing
+
+    try:
+        paths = tuple(make())
+    except LibreOfficeMissing as exc:
+        return Outcome(False, f"PDF を作成できません: {exc}。「PDF も作成」を「{NO}」にすると Word だけ作成します。")
+    open_folder(folder)
+    return Outcome(True, f"{what}を {len(paths)}ファイル作成しました: {folder}{note}", paths)
+
+
+def _make_plan(book: Any) -> Outcome:
+    from toolkit.documents import build_plans
+
+    raw, program = load_open_program(book)
+    company_ids = selected_company_ids(book, program)
+    if not company_ids:
+        picked = _control_value(book, NAME_COMPANY)
+        if picked in (None, ""):
+            return Outcome(False, f"「{CONTROL_SHEET}」シートで企業IDを選ぶか、「{schema.COMPANIES.sheet}」シートで"
+                                  "企業の行を選んでから押してください。")
+        picked = unicodedata.normalize("NFKC", str(picked)).strip()
+        if program.company(picked) is None:
+            return Outcome(False, f"企業ID {picked} は「{schema.COMPANIES.sheet}」シートにありません"
+                                  "（入力エラーのある行は使えません。入力チェックで確認してください）。")
+        company_ids = [picked]
+    folder = output_dir(book)
+    names = "、".join(company_ids)
+    return _documents_outcome(
+        book, f"計画書（{names}）",
+        lambda: build_plans(program, company_ids, folder, pdf=_want_pdf(book), progress=_progress(book, "計画書")),
+        folder, _reading_note(program))
+
+
+def _make_reports(book: Any) -> Outcome:
+    from toolkit.documents import build_reports
+
+    raw, program = load_open_program(book)
+    folder = output_dir(book)
+    return _documents_outcome(
+        book, "報告書",
+        lambda: build_reports(program, folder, pdf=_want_pdf(book), progress=_progress(book, "報告書")),
+        folder, _reading_note(program))
+
+
+def open_folder(folder: Path) -> None:
+    """Show the staff the files: Explorer on Windows; elsewhere (tests, a Mac) nothing."""
+    if sys.platform == "win32":
+        os.startfile(folder)  # type: ignore[attr-defined]  # Windows only
+
+
+# ---------------------------------------------------------------- 同期
+
+def _run_sync(book: Any, env: Mapping[str, str]) -> Outcome:
+    from toolkit.graph.queue import SyncLock
+
+    path = book_path(book)
+    # The scheduled sync takes the same lock: it cannot rewrite the queue between our read and our clear.
+    with SyncLock(path):
+        return _sync_locked(book, path, env)
+
+
+def _sync_locked(book: Any, path: Path, env: Mapping[str, str]) -> Outcome:
+    from toolkit.graph.merge import dedupe, existing_keys, safe_row
+    from toolkit.graph.queue import clear_queue, read_queue
+
+    raw, _ = load_open_program(book)
+    keys = existing_keys(raw)
+    added: dict[str, int] = {}
+
+    def apply(rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]]) -> None:
+        for sheet, rows in rows_by_sheet.items():
+            if sheet not in keys:  # only the sheets the sync owns rows of (出欠, 利用実績)
+                continue
+            fresh, _ = dedupe(rows, keys[sheet])  # keys grow: queue and fetch never add a row twice
+            n = append_rows(book, sheet, [safe_row(r) for r in fresh])
+            if n:
+                added[sheet] = added.get(sheet, 0) + n
+
+    queued = read_queue(path)
+    apply(queued)
+    from_queue = sum(added.values())
+
+    fetch_note = ""
+    try:
+        plan = _plan_fetch(book, env)
+    except ImportError:
+        plan, fetch_note = None, "この toolkit では Excel からの Microsoft 365 取得がまだ使えません。"
+    except Exception as exc:  # not set up, no network, expired secret: the queue is applied all the same
+        plan, fetch_note = None, f"Microsoft 365 からの取得はできませんでした（{exc}）。"
+    if plan is not None:
+        apply(plan.appends)
+
+    total = sum(added.values())
+    detail = "、".join(f"{s} {n}件" for s, n in added.items())
+    if total:
+        _audit(book, detail, from_queue)
+        book.save()  # Excel saves the book itself; the rows are then safe before the queue file goes
+    if queued:
+        clear_queue(path)
+    if total:
+        message = f"{detail}を追加して保存しました" + (f"（予約分 {from_queue}件を含む）" if from_queue else "") + "。"
+    else:
+        message = "追加する行はありませんでした。"
+    return Outcome(plan is not None, fetch_note + message, added=total)
+
+
+def _plan_fetch(book: Any, env: Mapping[str, str]) -> Any:
+    """Fetch and de-duplicate against the live book, with the graph helper's client."""
+    from toolkit.graph.merge import existing_keys
+    from toolkit.graph.sync import make_client, plan_sync  # make_client: see the report to the lead
+
+    raw, program = load_open_program(book)  # again: the queue's rows are in the book now
+    client = make_client(program, env=env)
+    return plan_sync(program, client=client, existing_keys=existing_keys(raw))
+
+
+def _audit(book: Any, detail: str, from_queue: int) -> None:
+    """One 履歴 row, as the scheduled sync writes one, when the button added rows."""
+    if _sheet(book, schema.AUDIT_LOG.sheet) is None:
+        return
+    values = (datetime.now().replace(microsecond=0), "同期（Excel）", "", "",
+              f"Excel の同期ボタンで追加: {detail}" + (f"（待ち行列から {from_queue}件）" if from_queue else ""))
+    append_rows(book, schema.AUDIT_LOG.sheet, [dict(zip(schema.AUDIT_LOG.headers, values))])
