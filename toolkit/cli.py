@@ -362,6 +362,8 @@ def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
         _emit_json(result.as_json())
     else:
         out.print(result.summary())
+        for line in result.details():
+            out.print(line)
 
 
 @main.command()

@@ -465,11 +465,16 @@ def _sync_locked(book: Any, path: Path, env: Mapping[str, str]) -> Outcome:
 def _plan_fetch(book: Any, env: Mapping[str, str]) -> Any:
     """Fetch and de-duplicate against the live book, with the graph helper's client."""
     from toolkit.graph.merge import existing_keys
-    from toolkit.graph.sync import make_client, plan_sync  # make_client: see the report to the lead
+    from toolkit.graph.rows import form_columns_from_settings
+    from toolkit.graph.sync import make_client, plan_sync
 
     raw, program = load_open_program(book)  # again: the queue's rows are in the book now
     client = make_client(program, env=env)
-    return plan_sync(program, client=client, existing_keys=existing_keys(raw))
+    try:
+        return plan_sync(program, client=client, existing_keys=existing_keys(raw),
+                         columns=form_columns_from_settings(raw.get(schema.SETTINGS.sheet)))
+    finally:
+        client.session.close()
 
 
 def _audit(book: Any, detail: str, from_queue: int) -> None:

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Scheduled Microsoft 365 sync (Windows Task Scheduler, cron): `toolkit sync` with a rotating log.
+
+    python scripts/sync_scheduled.py \\\\server\\share\\master.xlsx [--log PATH]
+
+Exit status as the CLI: 0 done (or rows queued because Excel had the workbook open), 2 the sync failed and
+nothing was written. The log keeps counts and messages only: no secret, no token, no e-mail address (masked),
+the workbook by file name. Default log: <user config dir>/logs/sync.log (%APPDATA%\\toolkit\\logs on Windows).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+try:
+    import toolkit  # noqa: F401
+except ImportError:  # run from a checkout without installing
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from toolkit.graph.auth import config_dir
+from toolkit.graph.errors import SyncError
+
+_EMAIL = re.compile(r"[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
+_BEARER = re.compile(r"(Bearer\s+)[\w.~+/=-]+", re.IGNORECASE)
+_JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks secrets, tokens and e-mail addresses in the whole formatted record (tracebacks included)."""
+
+    def __init__(self, fmt: str, secrets: list[str]):
+        super().__init__(fmt)
+        self._secrets = [s for s in secrets if s and len(s) >= 4]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        text = _BEARER.sub(r"\1***", text)
+        text = _JWT.sub("***", text)
+        return _EMAIL.sub(r"（メールアドレス）", text)
+
+
+def setup_logging(log_path: Path, *, max_bytes: int, backups: int, env=os.environ) -> logging.Logger:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(log_path, maxBytes=max_bytes, backupCount=backups,
+                                                   encoding="utf-8")
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(message)s",
+                                            [env.get("TOOLKIT_CLIENT_SECRET", "")]))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    # Library chatter (URLs, headers) stays out of the log.
+    for noisy in ("msal", "urllib3", "requests"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return logging.getLogger("toolkit.scheduled")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Microsoft 365 から出欠と利用実績を取り込みます（定期実行用）。")
+    parser.add_argument("workbook", type=Path, help="マスターブック（.xlsx）")
+    parser.add_argument("--log", type=Path, default=None, help="ログファイル（既定: 設定フォルダー/logs/sync.log）")
+    parser.add_argument("--max-bytes", type=int, default=1_000_000, help="ログ1ファイルの上限（バイト）")
+    parser.add_argument("--backups", type=int, default=5, help="残す古いログの数")
+    args = parser.parse_args(argv)
+
+    log = setup_logging(args.log or config_dir() / "logs" / "sync.log", max_bytes=args.max_bytes,
+                        backups=args.backups)
+    log.info("同期を開始します: %s", args.workbook.name)
+    from toolkit.graph.sync import run_sync
+
+    try:
+        report = run_sync(args.workbook)
+    except SyncError as exc:
+        log.error("同期できませんでした（ブックは変更していません）: %s", exc)
+        return 2
+    except Exception:  # an unexpected failure still ends in the log, not in a lost console window
+        log.exception("同期中に予期しないエラーが発生しました（ブックは変更していません）")
+        return 2
+    for problem in report.problems:
+        log.warning("%s", problem)
+    if report.unmatched:
+        reasons = Counter(f"{u['sheet']}・{u['column']}: {u['reason']}" for u in report.unmatched)
+        for reason, count in sorted(reasons.items()):
+            log.warning("要確認 %d件 — %s", count, reason)
+    log.info("同期を終了しました: %s", report.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Files the sync keeps beside the workbook: the queue, the state, the run lock.
+
+- ``{book}.toolkit-queue.json``: rows fetched while Excel had the workbook open. The next run (or the Excel
+  button, through ``read_queue`` / ``clear_queue``) applies them, de-duplicated again.
+- ``{book}.toolkit-sync-state.json``: the cTag of each Forms result workbook at the last sync that *wrote*
+  its rows, and how many of its rows the workbook then held: a source is skipped only when both still hold.
+- ``{book}.toolkit-sync.lock``: two syncs of one workbook never run at once (created with O_EXCL; a lock
+  left by a process that no longer exists is taken over).
+
+The queue holds personal data (names, e-mail addresses) just like the workbook: it is written 0600, never
+holds a secret, and is deleted once applied.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Self
+
+from toolkit.graph.auth import write_private_file
+from toolkit.graph.errors import SyncError
+
+QUEUE_SUFFIX = ".toolkit-queue.json"
+STATE_SUFFIX = ".toolkit-sync-state.json"
+LOCK_SUFFIX = ".toolkit-sync.lock"
+STALE_LOCK_SECONDS = 6 * 3600  # no sync runs for hours: an older lock is left over (or its PID was reused)
+_FORMAT = 1
+
+
+def queue_path(workbook: str | os.PathLike) -> Path:
+    path = Path(workbook)
+    return path.with_name(path.name + QUEUE_SUFFIX)
+
+
+def state_path(workbook: str | os.PathLike) -> Path:
+    path = Path(workbook)
+    return path.with_name(path.name + STATE_SUFFIX)
+
+
+def lock_path(workbook: str | os.PathLike) -> Path:
+    path = Path(workbook)
+    return path.with_name(path.name + LOCK_SUFFIX)
+
+
+# ---------------------------------------------------------------- JSON with dates
+
+def _encode(value: object) -> object:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    return value
+
+
+def _decode(value: object) -> object:
+    if isinstance(value, dict):
+        if "$datetime" in value:
+            return datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+    return value
+
+
+# ---------------------------------------------------------------- the queue
+
+def read_queue(workbook_path: str | os.PathLike) -> dict[str, list[dict]]:
+    """sheet -> rows ({header: value}) waiting to be written; empty when there is no queue."""
+    path = queue_path(workbook_path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        raise SyncError(f"同期の待ち行列ファイルを読めません: {path.name}。内容を確認し、不要なら削除してください。") \
+            from None
+    sheets = data.get("rows") if isinstance(data, dict) else None
+    if not isinstance(sheets, dict):
+        raise SyncError(f"同期の待ち行列ファイルの形式が正しくありません: {path.name}")
+    return {sheet: [{k: _decode(v) for k, v in row.items()} for row in rows if isinstance(row, dict)]
+            for sheet, rows in sheets.items() if isinstance(rows, list)}
+
+
+def write_queue(workbook_path: str | os.PathLike, rows: Mapping[str, list[Mapping[str, object]]]) -> int:
+    """Replace the queue with ``rows``; returns how many rows it holds. An empty queue removes the file."""
+    rows = {sheet: list(r) for sheet, r in rows.items() if r}
+    count = sum(len(r) for r in rows.values())
+    if not count:
+        clear_queue(workbook_path)
+        return 0
+    payload = {"format": _FORMAT, "written_at": datetime.now().replace(microsecond=0).isoformat(),
+               "rows": {sheet: [{k: _encode(v) for k, v in row.items()} for row in r] for sheet, r in rows.items()}}
+    write_private_file(queue_path(workbook_path), json.dumps(payload, ensure_ascii=False, indent=1))
+    return count
+
+
+def clear_queue(workbook_path: str | os.PathLike) -> None:
+    try:
+        queue_path(workbook_path).unlink()
+    except FileNotFoundError:
+        pass
+
+
+# ---------------------------------------------------------------- the state
+
+def read_state(workbook_path: str | os.PathLike) -> dict:
+    """{"forms": {item id: {"ctag": ..., "rows": n}}}; a missing or unreadable state is just empty (re-fetch)."""
+    try:
+        data = json.loads(state_path(workbook_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"forms": {}}
+    if not isinstance(data, dict) or not isinstance(data.get("forms"), dict):
+        return {"forms": {}}
+    return data
+
+
+def write_state(workbook_path: str | os.PathLike, state: Mapping[str, object]) -> None:
+    write_private_file(state_path(workbook_path), json.dumps({"format": _FORMAT, **state}, ensure_ascii=False,
+                                                             indent=1))
+
+
+# ---------------------------------------------------------------- the lock
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        # os.kill(pid, 0) would *terminate* the process on Windows: ask the kernel instead.
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+class SyncLock:
+    """An exclusive lock file beside the workbook; a stale one (dead PID on this host, or very old) is replaced."""
+
+    def __init__(self, workbook_path: str | os.PathLike):
+        self.path = lock_path(workbook_path)
+        self._held = False
+
+    def _stale(self) -> bool:
+        try:
+            info = json.loads(self.path.read_text(encoding="utf-8"))
+            age = time.time() - self.path.stat().st_mtime
+        except FileNotFoundError:
+            return True
+        except (OSError, ValueError):
+            info, age = {}, 0.0
+            try:
+                age = time.time() - self.path.stat().st_mtime
+            except OSError:
+                return True
+            # Unreadable: a run that crashed while writing it, unless it is brand new (being written now).
+            return age > 60
+        if age > STALE_LOCK_SECONDS:
+            return True
+        return info.get("host") == socket.gethostname() and not _pid_alive(int(info.get("pid") or 0))
+
+    def acquire(self) -> None:
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                if self._stale():
+                    try:
+                        self.path.unlink()
+                    except FileNotFoundError:
+                        pass
+                    continue
+                raise SyncError("別の同期が実行中です。終わってから再実行してください"
+                                f"（ロックファイル: {self.path.name}）。") from None
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                           "started": datetime.now().replace(microsecond=0).isoformat()}, handle)
+            self._held = True
+            return
+        raise SyncError(f"同期のロックを取得できません（{self.path.name}）。")
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
