@@ -101,7 +101,7 @@ def demo(out_dir: Path, no_pdf: bool) -> None:
     from toolkit.demo_job import run_demo
 
     with _progress("デモを作成中…") as step:
-        result = run_demo(out_dir, pdf=not no_pdf, progress=step)
+        result = _documents_call(run_demo, out_dir, pdf=not no_pdf, progress=step)
     out.print(result.summary())
 
 
@@ -295,12 +295,15 @@ def _print_written(paths) -> None:
 
 
 def _documents_call(fn: Callable, *args, **kwargs):
-    from toolkit.documents import LibreOfficeMissing
+    from toolkit.documents import LibreOfficeMissing, PdfConversionError, UnknownCompany
 
     try:
         return fn(*args, **kwargs)
-    except LibreOfficeMissing as exc:
+    except (LibreOfficeMissing, PdfConversionError) as exc:
         err.print(f"[red]PDF を作成できません:[/red] {exc}")
+        sys.exit(EXIT_USAGE)
+    except UnknownCompany as exc:
+        err.print(f"[red]エラー:[/red] {exc}")
         sys.exit(EXIT_USAGE)
 
 

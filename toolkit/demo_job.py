@@ -21,6 +21,7 @@ class DemoResult:
     errors: int
     warnings: int
     documents: list[Path]
+    documents_dir: Path
 
     def summary(self) -> str:
         average = "—" if self.average_change_pct is None else f"{self.average_change_pct:+.2f}%"
@@ -31,7 +32,7 @@ class DemoResult:
             f"  利用回数 {self.usage_total:,} 回（目標 {self.usage_target:,} 回）、労働生産性 平均 {average}",
             f"  予算 総合計 {self.grand_total:,} 円",
             f"  検査: エラー {self.errors} 件、警告 {self.warnings} 件（デモには上限超過などの例を含めています）",
-            f"成果品 {len(self.documents) - pdfs} 件（Word）と {pdfs} 件（PDF）: {self.out_dir}",
+            f"成果品 Word {len(self.documents) - pdfs} 件・PDF {pdfs} 件: {self.documents_dir}",
         ])
 
 
@@ -39,7 +40,7 @@ def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None]
     from toolkit.budget import compute_budget
     from toolkit.checks import counts, run_checks
     from toolkit.demo import build_demo_workbook
-    from toolkit.documents import build_plans, build_reports
+    from toolkit.documents import build_plans, build_reports, convert_to_pdf
     from toolkit.kpi import compute_kpis
     from toolkit.workbook.read import load_program
 
@@ -53,8 +54,12 @@ def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None]
     program = load_program(workbook)
     errors, warnings = counts(run_checks(program))
     budget, kpis = compute_budget(program), compute_kpis(program)
-    documents = build_plans(program, None, out_dir / "改善活動計画書", pdf=pdf, progress=step)
-    documents += build_reports(program, out_dir / "報告書", pdf=pdf, progress=step)
+    documents_dir = out_dir / "成果品"
+    documents = build_plans(program, None, documents_dir, progress=step)
+    documents += build_reports(program, documents_dir, progress=step)
+    if pdf:  # one LibreOffice run for every document: starting it twice costs more than the conversions
+        step("PDF")
+        documents += convert_to_pdf(documents, documents_dir)
     return DemoResult(workbook, out_dir, len(program.companies), len(program.services), kpis.usage.total,
                       kpis.usage.target, kpis.productivity.average_change_pct, budget.grand_total, errors, warnings,
-                      documents)
+                      documents, documents_dir)

@@ -1,0 +1,370 @@
+"""Deliverables as Word: every template filled from a Program, opened again with python-docx and read back.
+
+Two programs: the demo workbook (20 companies, a whole year) for the figures, and a small Program built here from
+model records for the awkward cases (a name with & and <, a company with no records, names that try to leave the
+output folder).
+"""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import warnings
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+from docx.shared import Mm
+
+from toolkit import schema
+from toolkit.budget import compute_budget
+from toolkit.demo import build_demo_workbook
+from toolkit.documents import UnknownCompany, build_plans, build_reports, catalog, context, formats, names
+from toolkit.documents.build import CHART_NAMES, chart_jobs, draw, report_contexts
+from toolkit.documents.render import Chart, make_environment, render_docx, template_variables
+from toolkit.kpi import compute_kpis
+from toolkit.model import (AttendanceRecord, Company, Event, Expense, Financial, Meeting, PlanItem, Program, Service,
+                           Settings, Subscription, SupportRecord, UsageDay)
+from toolkit.workbook.read import load_program
+
+ROOT = Path(__file__).resolve().parents[1]
+ISSUED = date(2026, 3, 31)
+TRICKY = "A&B <テスト>"
+
+
+# ------------------------------------------------------------------------------------------------ fixtures
+
+def small_program() -> Program:
+    """Three companies: C01 with everything (and a name with & and <), C02 with nothing, C03 with a hostile name."""
+    settings = Settings(**{s.key: s.default for s in schema.SETTING_ITEMS})
+    settings = settings._replace(contractor="テスト受託株式会社", client="テスト市")
+    companies = (
+        Company(2, "C01", TRICKY, None, "製造業", "岡山市北区", 12, "1", "山本", None, None, 3, None, None, None,
+                "2", "紙の日報を集計している。"),
+        Company(3, "C02", "株式会社サンプル", None, None, None, None, "2", None, None, None, None, None, None, None,
+                None, None),
+        Company(4, "C03", "../../外へ/..\\出る\x07会社", None, None, None, None, None, None, None, None, None, None,
+                None, None, None, None),
+    )
+    services = (Service(2, "S01", "かんたん会計", "会計社", "経理", "月額", 3000, 0, None, None),
+                Service(3, "S02", "チャット", "チャット社", "コミュニケーション", "月額", 500, 0, None, None))
+    subs = (Subscription(2, "U1", "C01", "S01", "経理", 1, date(2025, 9, 1), None, 30000, 12000, "導入済"),
+            Subscription(3, "U2", "C01", "S02", "コミュニケーション", 5, date(2025, 10, 1), None, 2500, 0, "検証中"))
+    expenses = (Expense(2, "E1", date(2025, 10, 1), "C01", schema.COST_CLOUD, 352000, "利用料", None),
+                Expense(3, "E2", date(2025, 10, 5), "C01", schema.COST_SETUP, 50000, None, None),
+                Expense(4, "E3", date(2025, 11, 5), "C01", schema.COST_CONSULTING, 120000, None, None),
+                Expense(5, "E4", date(2025, 9, 20), None, schema.COST_COMMON, 30000, "説明会 会場費", None))
+    support = (SupportRecord(2, "R1", "C01", date(2025, 9, 5), "対面", "山本", 2.0, "初回訪問。\n課題を伺った。",
+                             "ヒアリングシート", None),
+               SupportRecord(3, "R2", "C01", date(2025, 10, 5), "オンライン", "山本", 1.5, "設定支援", None, None))
+    usage = tuple(UsageDay(i + 2, "C01", "S01", "経理", date(2025, 10, 1 + i), None, "ヒアリング", None)
+                  for i in range(7))
+    financials = (Financial(2, "C01", "基準", date(2025, 3, 31), 1_000_000, 5_000_000, 200_000, 4.0, None),
+                  Financial(3, "C01", "実績", date(2026, 3, 31), 1_300_000, 5_000_000, 200_000, 4.0, None))
+    plans = tuple(PlanItem(i + 2, "C01", y, "経理", f"{y}年度の取組", "月次決算を早める", "6月", "継続", "社長")
+                  for i, y in enumerate((2025, 2026)))
+    events = (Event(2, "EV1", "説明会・ワークショップ", "キックオフ", date(2025, 9, 10), "対面", "市役所", None, None),)
+    attendance = (AttendanceRecord(2, "EV1", "C01", "山田", None, "出席", None, "手入力", None, None),)
+    meetings = (Meeting(2, "M01", date(2025, 10, 15), "オンライン", "市 担当", "進捗確認", "報告", "決定",
+                        "課題", "11月", "14:00〜15:00"),)
+    return Program(settings, companies, services, subs, expenses, support, usage, financials, plans, events,
+                   attendance, meetings)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("small")
+    program = small_program()
+    plans = build_plans(program, None, out, issued_on=ISSUED)
+    reports = build_reports(program, out, issued_on=ISSUED)
+    return program, out, plans, reports
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    build_demo_workbook(out / "master.xlsx")
+    program = load_program(out / "master.xlsx")
+    plans = build_plans(program, None, out / "docs", issued_on=ISSUED)
+    reports = build_reports(program, out / "docs", issued_on=ISSUED)
+    return program, plans, reports
+
+
+# ------------------------------------------------------------------------------------------------ reading back
+
+def text_of(path: Path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    return "\n".join(parts)
+
+
+def table_with(path: Path, *headers: str):
+    """The first table whose header row holds every one of ``headers``."""
+    for table in docx.Document(str(path)).tables:
+        first = [c.text for c in table.rows[0].cells]
+        if all(h in first for h in headers):
+            return table
+    raise AssertionError(f"no table with {headers} in {path.name}")
+
+
+def rows_of(table) -> list[list[str]]:
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def named(paths, prefix: str) -> Path:
+    found = [p for p in paths if p.name.startswith(prefix)]
+    assert len(found) == 1, (prefix, [p.name for p in paths])
+    return found[0]
+
+
+# ------------------------------------------------------------------------------------------------ formats
+
+def test_reiwa_yen_and_percent_formats():
+    assert formats.reiwa(date(2026, 3, 31)) == "令和8年3月31日"
+    assert formats.reiwa(date(2019, 5, 1)) == "令和元年5月1日"
+    assert formats.reiwa(date(2019, 4, 30)) == "平成31年4月30日"
+    assert formats.reiwa(None) == ""
+    assert formats.fiscal_year_label(2025) == "令和7年度"
+    assert formats.fiscal_year_label(2019) == "令和元年度"
+    assert formats.reiwa_month(2025, 10) == "令和7年10月"
+    assert formats.yen(352000) == "352,000円"
+    assert formats.yen(-5000) == "△5,000円"
+    assert formats.yen(None) == "—"
+    assert formats.pct(2.345, signed=True) == "+2.3%"
+    assert formats.pct(-0.5, signed=True) == "△0.5%"
+    assert formats.ratio_pct(0.88) == "88.0%"
+    assert formats.clean_text("a\tb\x07c\r\nd\x00") == "a bc\nd"
+
+
+# ------------------------------------------------------------------------------------------------ templates
+
+def test_every_template_variable_is_supplied_by_its_context(demo, small):
+    """Top-level names from docxtpl, then a strict render proves every nested name (company.name, y.entries…)."""
+    strict = make_environment(strict=True)
+    for program in (demo[0], small[0]):
+        budget, kpi = compute_budget(program), compute_kpis(program)
+        figures = {name: "" for name in CHART_NAMES}
+        jobs = report_contexts(program, budget, kpi, ISSUED, figures)
+        jobs.append((catalog.PLAN, (), context.plan_context(program, budget, kpi, "C01", ISSUED)))
+        seen = set()
+        for document, _, ctx in jobs:
+            path = catalog.template_path(document)
+            missing = template_variables(path) - set(ctx)
+            assert not missing, (document, missing)
+            render_docx(path, ctx, Path(small[1]) / "strict.docx", env=strict)
+            seen.add(document)
+        assert seen == set(catalog.DOCUMENTS)
+
+
+def test_templates_are_regenerated_byte_for_byte(tmp_path):
+    """The committed templates are exactly what scripts/make_doc_templates.py builds."""
+    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'scripts'); import make_doc_templates as m;"
+                    f" m.main(__import__('pathlib').Path({str(tmp_path)!r}))"], cwd=ROOT, check=True)
+    for name in catalog.DOCUMENTS:
+        assert (tmp_path / f"{name}.docx").read_bytes() == catalog.template_path(name).read_bytes(), name
+
+
+def test_templates_are_a4_with_mincho_body_gothic_headings_header_and_page_number():
+    for name in catalog.DOCUMENTS:
+        document = docx.Document(str(catalog.template_path(name)))
+        section = document.sections[0]
+        assert abs(section.page_width - Mm(210)) < Mm(0.5) and abs(section.page_height - Mm(297)) < Mm(0.5)
+        assert Mm(19) < section.left_margin < Mm(26) and Mm(19) < section.top_margin < Mm(26)
+        fonts = {s.name: s.element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") for s in document.styles
+            if s.name in ("Normal", "Heading 1", "Heading 2")}
+        assert fonts == {"Normal": catalog.MINCHO, "Heading 1": catalog.GOTHIC, "Heading 2": catalog.GOTHIC}
+        assert "{{ program_name }}" in section.header.paragraphs[0].text
+        assert " PAGE " in section.footer._element.xml
+
+
+# ------------------------------------------------------------------------------------------------ figures
+
+def test_plan_shows_the_company_figures_in_their_cells(demo):
+    program, plans, _ = demo
+    kpi = compute_kpis(program)
+    company = program.companies[0]
+    path = named(plans, f"改善活動計画書_{company.company_id}_")
+    text = text_of(path)
+    assert "クラウドサービス活用" in text and "（令和7年度〜令和9年度）" in text and company.name in text
+    services = rows_of(table_with(path, "サービス名", "利用日数"))
+    assert services[-1][0] == "合計" and services[-1][-1] == f"{kpi.usage.by_company[company.company_id]:,}日"
+    by_service = kpi.usage.by_company_service[company.company_id]
+    for row in services[1:-1]:
+        sid = next(s.service_id for s in program.services if s.name == row[0])
+        assert row[-1] == f"{by_service.get(sid, 0):,}日"
+    p = kpi.productivity.by_company[company.company_id]
+    productivity = rows_of(table_with(path, "区分", "労働生産性"))
+    assert productivity[1][0] == "基準" and productivity[1][2] == formats.yen(p.base_value_added)
+    assert productivity[2][4].startswith(f"{round(p.actual):,}円/")
+    for year in ("（1）令和7年度（2025年度）", "（2）令和8年度（2026年度）", "（3）令和9年度（2027年度）"):
+        assert year in text
+
+
+def test_budget_report_rows_match_compute_budget(demo):
+    program, _, reports = demo
+    budget = compute_budget(program)
+    rows = rows_of(table_with(named(reports, "予算執行状況報告書"), "企業名", "(1)クラウドサービス経費"))
+    body = {r[0]: r for r in rows[1:-1]}
+    assert len(body) == len(program.companies)
+    for b in budget.companies.values():
+        row = body[b.name]
+        assert row[1] == formats.yen(b.cloud_service)
+        assert row[2] == formats.yen(b.setup_support) and row[3] == formats.yen(b.consulting_support)
+        assert row[4] == formats.yen(b.total)
+        assert row[5].startswith(formats.yen(b.cap)) and row[5].endswith("＊") == b.cap_overridden
+        assert row[7] == {"ok": "適正", "warning": "警告", "plan_over": "超過見込", "over": "超過"}[b.status]
+    assert rows[-1][1] == formats.yen(sum(b.cloud_service for b in budget.companies.values()))
+    totals = rows_of(table_with(named(reports, "予算執行状況報告書"), "費目", "構成比"))
+    assert totals[-1][:2] == ["合計", formats.yen(budget.grand_total)]
+    assert any(r[1] == formats.yen(budget.common) for r in totals)
+
+
+def test_kpi_report_shows_usage_and_productivity(demo):
+    program, _, reports = demo
+    kpi = compute_kpis(program)
+    path = named(reports, "KPI実績報告書")
+    usage = rows_of(table_with(path, "企業ID", "利用日数"))
+    assert {r[0]: r[2] for r in usage[1:-1]} == {c: f"{n:,}日" for c, n in kpi.usage.by_company.items()}
+    assert usage[-1][2] == f"{kpi.usage.total:,}日"
+    services = rows_of(table_with(path, "サービスID", "利用日数"))
+    assert {r[0]: r[3] for r in services[1:-1]} == {s: f"{n:,}日" for s, n in kpi.usage.by_service.items()}
+    text = text_of(path)
+    assert formats.pct(kpi.productivity.average_change_pct, signed=True) in text
+    assert "同じ日に複数の" in text  # the counting rule is stated
+    missing = rows_of(table_with(path, "企業名", "理由"))
+    names_ = program.company_map
+    assert [r[0] for r in missing[1:]] == [names_[c].name for c in kpi.productivity.missing]
+    assert [r[1] for r in missing[1:]] == [kpi.productivity.missing_reasons[c] for c in kpi.productivity.missing]
+
+
+def test_business_report_and_support_log_and_minutes(demo):
+    program, _, reports = demo
+    kpi = compute_kpis(program)
+    business = text_of(named(reports, "委託業務報告書"))
+    for heading in ("1　業務概要", "2　実施内容", "3　実績と効果", "4　検証", "5　予算執行状況の概要", "6　課題と今後の展開",
+                    "目　次"):
+        assert heading in business
+    assert f"全社合計{kpi.usage.total:,}日" in business
+    log = named(reports, "支援記録簿")
+    totals = rows_of(table_with(log, "企業名", "対面", "時間"))
+    assert totals[-1][4] == f"{len(program.support):,}回"
+    first = program.companies[0]
+    records = sorted((r for r in program.support if r.company_id == first.company_id), key=lambda r: r.date)
+    table = rows_of(table_with(log, "支援日", "提供資料"))
+    assert [r[0] for r in table[1:-1]] == [formats.reiwa(r.date) for r in records]  # ordered by date
+    minutes = [p for p in reports if p.name.startswith("会議記録_")]
+    assert len(minutes) == len(program.meetings)
+    meeting = min(program.meetings, key=lambda m: m.date)
+    text = text_of(minutes[0])
+    assert formats.reiwa(meeting.date) in text and meeting.agenda in text and "第1回" in text
+    for label in ("開催日時", "形式", "出席者", "議題", "報告事項", "決定事項", "課題・対応", "次回予定"):
+        assert label in text
+
+
+def test_reports_embed_the_charts_once_drawn(demo):
+    program, _, reports = demo
+    with zipfile.ZipFile(named(reports, "KPI実績報告書")) as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+    assert len(media) == 3  # by company, by service, productivity
+    budget, kpi = compute_budget(program), compute_kpis(program)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing Japanese glyph is a warning: make it fail
+        pngs = draw(chart_jobs(program, budget, kpi))
+    from PIL import Image
+
+    for name, png in pngs.items():
+        image = Image.open(io.BytesIO(png))
+        assert round(image.info["dpi"][0]) == 200, name
+        assert image.mode == "RGB" and len(image.resize((40, 40)).getcolors(1600)) > 3  # colour, not blank
+
+
+# ------------------------------------------------------------------------------------------------ awkward input
+
+def test_a_name_with_ampersand_and_angle_brackets_survives(small):
+    _, out, plans, reports = small
+    plan = named(plans, "改善活動計画書_C01_")
+    assert TRICKY in text_of(plan)
+    with zipfile.ZipFile(plan) as z:
+        assert "A&amp;B &lt;テスト&gt;" in z.read("word/document.xml").decode()
+    assert TRICKY in text_of(named(reports, "支援記録簿"))
+    assert TRICKY in text_of(named(reports, "予算執行状況報告書"))
+
+
+def test_a_company_without_records_gets_sentences_not_empty_tables(small):
+    _, _, plans, reports = small
+    text = text_of(named(plans, "改善活動計画書_C02_"))
+    assert "この企業の支援記録はまだありません。" in text
+    assert "導入したクラウドサービスの記録はまだありません。" in text
+    assert "現状と課題はまだ記入されていません。" in text
+    assert "労働生産性はまだ算定できません" in text
+    assert "令和9年度の計画はまだ策定されていません。" in text_of(named(plans, "改善活動計画書_C01_"))
+    document = docx.Document(str(named(plans, "改善活動計画書_C02_")))
+    assert not any(t for t in document.tables if [c.text for c in t.rows[0].cells][0] == "サービス名")
+    log = text_of(named(reports, "支援記録簿"))
+    assert log.count("この企業の支援記録はまだない。") == 2  # C02 and C03
+
+
+def test_unsafe_company_names_cannot_leave_the_output_folder(small):
+    _, out, plans, _ = small
+    evil = named(plans, "改善活動計画書_C03_")
+    assert evil.parent == Path(out).resolve()
+    assert "/" not in evil.name and "\\" not in evil.name and ".." not in evil.name and "\x07" not in evil.name
+    assert names.safe_part("ＡＢＣ／ｄｅｆ") == "ABC_def"
+    assert names.safe_part("..") == "無題" and names.safe_part("CON") == "_CON"
+    assert len(names.safe_part("長" * 500)) == names.MAX_PART
+    with pytest.raises(ValueError):
+        names.inside(out, "../escape.docx")
+
+
+def test_unknown_company_is_a_japanese_value_error(small, tmp_path):
+    with pytest.raises(UnknownCompany, match="C99") as caught:
+        build_plans(small[0], ["C01", "C99"], tmp_path)
+    assert isinstance(caught.value, ValueError) and "企業シート" in str(caught.value)
+    assert not list(tmp_path.iterdir())  # nothing written when one ID is wrong
+
+
+def test_selected_plans_and_progress(small, tmp_path):
+    messages = []
+    written = build_plans(small[0], ["C02"], tmp_path, issued_on=ISSUED, progress=messages.append)
+    assert [p.name for p in written] == ["改善活動計画書_C02_株式会社サンプル.docx"]
+    assert messages and "改善活動計画書_C02" in messages[0]
+    assert formats.reiwa(ISSUED) in text_of(written[0])
+
+
+def test_all_report_files_open_and_are_named_as_documented(small):
+    _, _, _, reports = small
+    assert [p.name for p in reports] == ["委託業務報告書.docx", "予算執行状況報告書.docx", "KPI実績報告書.docx",
+                                         "支援記録簿.docx", "会議記録_M01_20251015.docx"]
+    for path in reports:
+        document = docx.Document(str(path))
+        assert document.sections[0].header.paragraphs[0].text == "クラウドサービス導入支援業務"
+        assert not re.search(r"\{\{|\{%|\}\}", text_of(path)), path.name  # every tag was rendered
+    text = text_of(reports[-1])
+    assert "令和7年10月15日（水）　14:00〜15:00" in text
+
+
+def test_an_empty_program_still_renders_every_report(tmp_path):
+    settings = Settings(**{s.key: s.default for s in schema.SETTING_ITEMS})
+    reports = build_reports(Program(settings), tmp_path, issued_on=ISSUED)
+    assert [p.name for p in reports] == ["委託業務報告書.docx", "予算執行状況報告書.docx", "KPI実績報告書.docx",
+                                         "支援記録簿.docx"]
+    text = text_of(reports[0])
+    assert "説明会・ワークショップ及び成果共有会の開催記録はまだない。" in text
+    assert "経費の計上はまだない。" in text_of(reports[1])
+
+
+def test_chart_values_become_inline_images(tmp_path, small):
+    png = draw({"x": ("horizontal_bars", (["A社"], [3]), {"xlabel": "日"})})["x"]
+    ctx = {**context.meeting_context(small[0], small[0].meetings[0], ISSUED)}
+    ctx["meeting"] = {**ctx["meeting"], "agenda": Chart(png, 50)}
+    out = render_docx(catalog.template_path(catalog.MINUTES), ctx, tmp_path / "m.docx")
+    document = docx.Document(str(out))
+    assert len(document.inline_shapes) == 1
+    assert abs(document.inline_shapes[0].width - Mm(50)) < Mm(0.1)

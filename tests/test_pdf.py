@@ -1,0 +1,128 @@
+"""Word → PDF with the real LibreOffice: one conversion call for the checks that need it (skipped without soffice).
+
+The failure paths (no LibreOffice, a hung or failing soffice) run everywhere: they use PATH and TOOLKIT_SOFFICE.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from toolkit.documents import LibreOfficeMissing, PdfConversionError, build_plans, build_reports, convert_to_pdf
+from toolkit.documents import pdf as pdf_module
+from toolkit.documents.names import file_name
+
+from test_documents import TRICKY, small_program
+
+ISSUED = date(2026, 3, 31)
+POPPLER = all(shutil.which(t) for t in ("pdfinfo", "pdftotext", "pdffonts"))
+
+
+def _soffice_available() -> bool:
+    try:
+        pdf_module.find_soffice()
+    except LibreOfficeMissing:
+        return False
+    return True
+
+
+needs_soffice = pytest.mark.skipif(not (_soffice_available() and POPPLER),
+                                   reason="LibreOffice (soffice) or poppler-utils not installed")
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    """A plan (with the tricky company name) and the KPI report (with charts), converted in one call."""
+    out = tmp_path_factory.mktemp("pdf")
+    program = small_program()
+    plan = build_plans(program, ["C01"], out, issued_on=ISSUED)[0]
+    kpi = next(p for p in build_reports(program, out, issued_on=ISSUED) if p.name.startswith("KPI"))
+    return convert_to_pdf([plan, kpi], out / "pdf")
+
+
+def run(tool: str, path: Path) -> str:
+    args = [tool, str(path)] + (["-"] if tool == "pdftotext" else [])  # pdftotext writes to stdout with "-"
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+@needs_soffice
+def test_pdfs_are_a4_in_input_order(pdfs):
+    assert [p.name for p in pdfs] == [file_name("改善活動計画書", "C01", TRICKY, suffix=".pdf"), "KPI実績報告書.pdf"]
+    for path in pdfs:
+        size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", run("pdfinfo", path))
+        assert size and round(float(size[1])) == 595 and round(float(size[2])) == 842, path.name
+
+
+@needs_soffice
+def test_pdf_text_is_real_japanese(pdfs):
+    plan = run("pdftotext", pdfs[0])
+    assert "改善活動計画書" in plan and TRICKY in plan and "令和8年3月31日" in re.sub(r"\s", "", plan)
+    assert "クラウドサービス利用回数" in run("pdftotext", pdfs[1])
+
+
+@needs_soffice
+def test_pdf_embeds_the_ipa_fonts_the_word_names_map_to(pdfs):
+    for path in pdfs:
+        fonts = run("pdffonts", path)
+        embedded = [line for line in fonts.splitlines()[2:] if line.split()[-5] == "yes"]
+        assert any("IPAexMincho" in line for line in embedded), fonts  # body: ＭＳ 明朝 → IPAex明朝
+        assert any("IPAexGothic" in line for line in embedded), fonts  # headings: ＭＳ ゴシック → IPAexゴシック
+        assert "DejaVu" not in fonts  # no Japanese text fell back to a Latin font
+
+
+@pytest.mark.skipif(sys.platform == "win32" or not shutil.which("fc-match"), reason="fontconfig only")
+def test_fontconfig_file_maps_word_font_names_to_ipa(tmp_path):
+    conf = pdf_module.fontconfig_file(tmp_path)
+    env = {"FONTCONFIG_FILE": str(conf), "PATH": "/usr/bin:/bin"}
+    for word, ipa in (("ＭＳ 明朝", "IPAex"), ("ＭＳ ゴシック", "IPAexGothic"), ("游明朝", "IPAexMincho")):
+        found = subprocess.run(["fc-match", "-f", "%{family}", word], capture_output=True, text=True, env=env).stdout
+        assert ipa in found, (word, found)
+
+
+def test_missing_libreoffice_is_a_japanese_error_naming_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("TOOLKIT_SOFFICE", raising=False)
+    monkeypatch.setattr(pdf_module, "_WINDOWS_PATHS", ())
+    monkeypatch.setattr(pdf_module, "_MAC_PATH", str(tmp_path / "none"))
+    docx_file = tmp_path / "a.docx"
+    docx_file.write_bytes(b"")
+    with pytest.raises(LibreOfficeMissing) as caught:
+        convert_to_pdf([docx_file], tmp_path)
+    message = str(caught.value)
+    assert "LibreOffice" in message and ("libreoffice-writer-nogui" in message or "Word" in message)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script stands in for a hung soffice")
+def test_a_hung_libreoffice_is_stopped_at_the_timeout(tmp_path, monkeypatch):
+    hung = tmp_path / "soffice"
+    hung.write_text("#!/bin/sh\nsleep 30\n")
+    hung.chmod(0o755)
+    monkeypatch.setenv("TOOLKIT_SOFFICE", str(hung))
+    docx_file = tmp_path / "a.docx"
+    docx_file.write_bytes(b"x")
+    started = time.monotonic()
+    with pytest.raises(PdfConversionError, match="秒以内"):
+        convert_to_pdf([docx_file], tmp_path / "out", timeout=1)
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script stands in for a failing soffice")
+def test_a_pdf_that_was_not_made_is_reported_and_an_old_one_is_not_kept(tmp_path, monkeypatch):
+    failing = tmp_path / "soffice"
+    failing.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    monkeypatch.setenv("TOOLKIT_SOFFICE", str(failing))
+    docx_file = tmp_path / "a.docx"
+    docx_file.write_bytes(b"x")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.pdf").write_bytes(b"old")
+    with pytest.raises(PdfConversionError, match="a.pdf"):
+        convert_to_pdf([docx_file], out)
+    assert not (out / "a.pdf").exists()

@@ -1,0 +1,196 @@
+"""Colour charts for the reports (matplotlib, Agg, no pyplot), as 200 dpi PNG bytes.
+
+Each chart is drawn once per run and shared by every document that shows it. Japanese labels use an IPA font found
+through matplotlib's font manager (fonts-ipaexfont on Debian), else a Japanese font Windows ships.
+"""
+from __future__ import annotations
+
+import glob
+import io
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+DPI = 200
+WIDTH_IN = 6.3  # 160 mm, the width the charts take on the page
+FONT_CANDIDATES = ("IPAexGothic", "IPAGothic", "IPAPGothic", "Noto Sans CJK JP", "Yu Gothic", "Meiryo", "MS Gothic")
+_FONT_GLOBS = ("/usr/share/fonts/**/ipaexg.ttf", "/usr/share/fonts/**/ipag*.ttf",
+               "/usr/share/fonts/**/NotoSansCJK*.tt[cf]")
+BLUE, LIGHT_BLUE, ORANGE, RED, GREEN = "#2F5597", "#B4C7E7", "#ED7D31", "#C00000", "#548235"
+STATUS_COLOURS = {"ok": BLUE, "warning": ORANGE, "plan_over": ORANGE, "over": RED}
+LINE_COLOURS = ("#2F5597", "#70AD47", "#FFC000", "#A5A5A5")
+
+
+@lru_cache(maxsize=1)
+def japanese_font() -> str | None:
+    """The family name of a Japanese font matplotlib can use, or None when the machine has none."""
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for name in FONT_CANDIDATES:
+        if name in known:
+            return name
+    # The font cache may predate the fonts' installation: register the files directly.
+    for pattern in _FONT_GLOBS:
+        for path in sorted(glob.glob(pattern, recursive=True)):
+            font_manager.fontManager.addfont(path)
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in FONT_CANDIDATES if name in known), None)
+
+
+def _text_width_in(text: str, size_pt: float = 8) -> float:
+    """Rough printed width of a label: full-width characters are one em, others half (no layout engine needed)."""
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+    return ems * size_pt / 72
+
+
+def _figure(height_in: float, labels: Sequence[str] = (), bottom_in: float = 0.45, top_in: float = 0.12,
+            right_in: float = 0.25) -> Figure:
+    """A figure with margins set by hand: constrained layout would draw every chart twice."""
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
+    FigureCanvasAgg(fig)
+    left_in = max([_text_width_in(x) for x in labels] + [0.3]) + 0.2
+    fig.subplots_adjust(left=left_in / WIDTH_IN, right=1 - right_in / WIDTH_IN, bottom=bottom_in / height_in,
+                        top=1 - top_in / height_in)
+    return fig
+
+
+def _style_axes(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", color="#D9D9D9", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _png(fig: Figure) -> bytes:
+    """Draw once and encode as RGB PNG with light compression (the .docx zips it again anyway); this is a good
+    deal quicker than savefig, which matters with several charts per run."""
+    from PIL import Image  # matplotlib depends on Pillow
+
+    fig.patch.set_facecolor("white")
+    canvas = fig.canvas
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1, dpi=(DPI, DPI))
+    return buffer.getvalue()
+
+
+def _rc() -> dict:
+    font = japanese_font()
+    rc = {"font.size": 8, "axes.titlesize": 9, "legend.fontsize": 7.5, "axes.unicode_minus": False}
+    if font:
+        rc["font.family"] = [font]  # one family: a fallback chain makes every label slower to lay out
+    return rc
+
+
+def _height(n: int) -> float:
+    return min(8.0, max(2.0, 0.7 + 0.19 * n))
+
+
+def horizontal_bars(labels: Sequence[str], values: Sequence[float], *, xlabel: str,
+                    colours: Sequence[str] | str = BLUE) -> bytes:
+    """One bar per label, top to bottom in the given order, each with its value at the end."""
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(_height(len(labels)), labels, bottom_in=0.5)
+        ax = fig.add_subplot()
+        positions = range(len(labels))
+        ax.barh(positions, values, color=colours, height=0.65)
+        ax.set_yticks(list(positions), labels)
+        ax.invert_yaxis()
+        _style_axes(ax)
+        ax.set_xlabel(xlabel)
+        top = max([*values, 1])
+        for y, v in zip(positions, values):
+            ax.text(v + top * 0.01, y, f"{v:,.0f}", va="center", fontsize=7)
+        ax.set_xlim(0, top * 1.12)
+        return _png(fig)
+
+
+def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: float,
+                average: float | None) -> bytes:
+    """Per-company % change, green up and red down, with the target and the average as vertical lines."""
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(_height(len(labels)) + 0.3, labels, bottom_in=0.85)
+        ax = fig.add_subplot()
+        positions = range(len(labels))
+        ax.barh(positions, changes, color=[GREEN if c >= 0 else RED for c in changes], height=0.65)
+        ax.set_yticks(list(positions), labels)
+        ax.invert_yaxis()
+        _style_axes(ax)
+        ax.axvline(0, color="black", linewidth=0.8)
+        span = max([abs(c) for c in changes] + [abs(target), 1])
+        for y, c in zip(positions, changes):
+            ax.text(c + (span * 0.02 if c >= 0 else -span * 0.02), y, f"{c:+.1f}%", va="center",
+                    ha="left" if c >= 0 else "right", fontsize=7)
+        low = min([*changes, 0])
+        # Room outside the bars for their labels, on both sides.
+        ax.set_xlim(low * 1.3 - (span * 0.2 if low < 0 else span * 0.05), max([*changes, target]) * 1.2 + span * 0.1)
+        ax.set_xlabel("労働生産性の変化率（%）")
+        handles = [Line2D([], [], color=RED, linestyle="--", label=f"目標 +{target:g}%")]
+        ax.axvline(target, color=RED, linestyle="--", linewidth=1)
+        if average is not None:
+            ax.axvline(average, color=BLUE, linestyle=":", linewidth=1.4)
+            handles.append(Line2D([], [], color=BLUE, linestyle=":", label=f"平均 {average:+.1f}%"))
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), ncol=2, frameon=False,
+                  bbox_transform=fig.transFigure)
+        return _png(fig)
+
+
+def cap_bars(labels: Sequence[str], actual: Sequence[int], planned: Sequence[int], caps: Sequence[int],
+             statuses: Sequence[str]) -> bytes:
+    """Per-company cloud service cost: the plan as a light bar, the actual inside it, the cap as a marker."""
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(_height(len(labels)) + 0.3, labels, bottom_in=0.9)
+        ax = fig.add_subplot()
+        positions = list(range(len(labels)))
+        man = 10_000
+        ax.barh(positions, [p / man for p in planned], color=LIGHT_BLUE, height=0.75)
+        ax.barh(positions, [a / man for a in actual], color=[STATUS_COLOURS.get(s, BLUE) for s in statuses],
+                height=0.45)
+        ax.scatter([c / man for c in caps], positions, marker="|", s=220, color="black", linewidths=1.6, zorder=3)
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()
+        _style_axes(ax)
+        ax.set_xlabel("金額（万円）")
+        ax.set_xlim(0, max([*planned, *actual, *caps, 1]) / man * 1.1)
+        ax.legend(handles=[Patch(color=BLUE, label="実績（適正）"), Patch(color=ORANGE, label="実績（警告・超過見込）"),
+                           Patch(color=RED, label="実績（超過）"), Patch(color=LIGHT_BLUE, label="計画額"),
+                           Line2D([], [], color="black", marker="|", linestyle="", markersize=10, label="上限")],
+                  loc="lower center", bbox_to_anchor=(0.5, 0), bbox_transform=fig.transFigure, ncol=3,
+                  frameon=False)
+        return _png(fig)
+
+
+def stacked_months(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]) -> bytes:
+    """Amounts per month, one stacked colour per cost line."""
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(3.0, bottom_in=0.4, top_in=0.15)
+        fig.subplots_adjust(left=0.7 / WIDTH_IN)
+        ax = fig.add_subplot()
+        positions = list(range(len(labels)))
+        bottom = [0.0] * len(labels)
+        man = 10_000
+        for (name, values), colour in zip(series, LINE_COLOURS):
+            heights = [v / man for v in values]
+            ax.bar(positions, heights, bottom=bottom, color=colour, width=0.6, label=name)
+            bottom = [b + h for b, h in zip(bottom, heights)]
+        ax.set_xticks(positions, labels)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#D9D9D9", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.set_ylabel("金額（万円）")
+        for x, total in zip(positions, bottom):
+            ax.text(x, total, f"{total:,.1f}", ha="center", va="bottom", fontsize=7)
+        ax.set_ylim(0, max([*bottom, 1]) * 1.15)
+        ax.legend(loc="upper left", ncol=2, frameon=False)
+        return _png(fig)

@@ -1,0 +1,113 @@
+"""How numbers, dates and text look in the deliverables (Japanese public-sector conventions).
+
+Pure functions, also registered as Jinja filters so staff editing a template in Word can use them:
+``{{ day|reiwa }}``, ``{{ amount|yen }}``, ``{{ rate|pct }}``.
+"""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+
+# First day of each era, newest first: (start, era name, western year of 元年).
+_ERAS = (
+    (date(2019, 5, 1), "令和", 2019),
+    (date(1989, 1, 8), "平成", 1989),
+)
+DASH = "—"
+
+
+def _era_year(year: int, first: int) -> str:
+    n = year - first + 1
+    return "元" if n == 1 else str(n)
+
+
+def reiwa(value: date | datetime | None) -> str:
+    """令和8年3月31日; 令和元年5月1日; 平成 before May 2019; empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        return str(value)
+    for start, era, first in _ERAS:
+        if value >= start:
+            return f"{era}{_era_year(value.year, first)}年{value.month}月{value.day}日"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def reiwa_month(year: int, month: int) -> str:
+    """令和7年10月 (the era of the month's first day)."""
+    text = reiwa(date(year, month, 1))
+    return text[: text.index("月") + 1]
+
+
+def fiscal_year_label(year: int) -> str:
+    """Fiscal year starting 1 April ``year``: 2025 -> 令和7年度, 2019 -> 令和元年度."""
+    # A fiscal year takes the era of the year it mostly lies in: FY2019 is 令和元年度.
+    for _start, era, first in _ERAS:
+        if year >= first:
+            return f"{era}{_era_year(year, first)}年度"
+    return f"{year}年度"
+
+
+def yen(value: int | float | None) -> str:
+    """352,000円; △5,000円 for a negative amount (the accounting convention); — for None."""
+    if value is None:
+        return DASH
+    amount = round(value)
+    if amount < 0:
+        return f"△{-amount:,}円"
+    return f"{amount:,}円"
+
+
+def number(value: int | float | None, digits: int = 0, unit: str = "") -> str:
+    """1,234 / 12.5 with an optional unit; — for None."""
+    if value is None:
+        return DASH
+    if digits == 0:
+        return f"{round(value):,}{unit}"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def pct(value: float | None, digits: int = 1, signed: bool = False) -> str:
+    """A percentage already in per cent: 88.0% / +1.2% / △0.4% (signed); — for None."""
+    if value is None:
+        return DASH
+    text = f"{abs(value):.{digits}f}%"
+    if not signed:
+        return text if value >= 0 else f"△{text}"
+    if round(value, digits) == 0:
+        return f"±{text}"
+    return f"+{text}" if value > 0 else f"△{text}"
+
+
+def ratio_pct(value: float | None, digits: int = 1) -> str:
+    """A ratio shown in per cent: 0.88 -> 88.0%."""
+    return DASH if value is None else pct(value * 100, digits)
+
+
+def clean_text(value: object) -> str:
+    """Text from a workbook cell made safe for a document: no control characters except line breaks.
+
+    docxtpl turns \\t, \\a and \\f in rendered text into tabs, paragraphs and page breaks, and XML forbids most
+    other C0 characters, so only \\n survives (docxtpl renders it as a line break).
+    """
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append(ch)
+        elif ch == "\t":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff":
+            continue
+        else:
+            out.append(ch)
+    return "".join(out).strip()
+
+
+def or_dash(value: object) -> str:
+    text = clean_text(value)
+    return text if text else DASH
