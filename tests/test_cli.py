@@ -92,3 +92,26 @@ def test_every_command_is_documented_in_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in main.commands:
         assert re.search(rf"toolkit {re.escape(name)}\b", readme), f"README does not document `toolkit {name}`"
+
+
+def test_init_writes_a_clean_master_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "new.xlsx"
+    assert run("init", target)[0] == 0
+    code, _ = run("check", target, "--json")
+    assert code == 0  # an empty master has warnings (empty catalogue) but no errors
+    before = target.read_bytes()
+    assert run("init", target)[0] == 2
+    assert target.read_bytes() == before
+
+
+def test_demo_then_plan_and_report_from_the_cli(tmp_path):
+    code, output = run("demo", "--out", tmp_path / "demo", "--no-pdf")
+    assert code == 0, output
+    workbook = tmp_path / "demo" / "デモ_マスターブック.xlsx"
+    docs = sorted((tmp_path / "demo" / "成果品").glob("*.docx"))
+    assert workbook.is_file() and len(docs) >= 25
+    assert any(p.name.startswith("改善活動計画書_C01_") for p in docs)
+    assert {"委託業務報告書.docx", "予算執行状況報告書.docx", "KPI実績報告書.docx", "支援記録簿.docx"} <= {p.name for p in docs}
+    code, output = run("plan", workbook, "--company", "C02", "--out", tmp_path / "plans")
+    assert code == 0 and [p.name[:12] for p in (tmp_path / "plans").glob("*.docx")] == ["改善活動計画書_C02_"]
+    assert run("plan", workbook, "--company", "C99", "--out", tmp_path / "none")[0] == 2
