@@ -7,7 +7,9 @@ leave rows with errors out of the records). Nothing downstream sees a raw cell.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import gc
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -83,7 +85,7 @@ def _header_map(header_row: Sequence[object]) -> dict[str, int]:
 
 
 def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
-               findings: list[Finding]) -> tuple[list[tuple], list[tuple]]:
+               findings: list[Finding]) -> tuple[Iterable[tuple], list[tuple]]:
     """Rows of one sheet → (record value tuples with their row number first, the same for rows left out)."""
     sheet = table.sheet
     if rows is None:
@@ -113,20 +115,23 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
     if n == 0:
         return [], []
     need = max(c.index for c in cols) + 1
-    if any(len(r) < need for r in body):
+    if min(map(len, body)) < need:
         body = [list(r) + [""] * (need - len(r)) if len(r) < need else r for r in body]
     # Column-wise: each distinct raw value of a column is parsed once, then mapped over the column at C speed.
     # (50,000 usage rows hold a few hundred distinct dates and IDs.)
     transposed = list(zip(*body))
     parsed_cols: list[list[object]] = []
+    may_be_none: list[bool] = []
     cell_findings: list[tuple[int, int, Finding]] = []
     error_rows: set[int] = set()
     for pos, c in enumerate(cols):
         if c.index < 0:
             parsed_cols.append([None] * n)
+            may_be_none.append(True)
             continue
         raw_col = transposed[c.index]
-        parsed, bad = _parse_column(raw_col, c.parse)
+        parsed, bad, has_none = _parse_column(raw_col, c.parse)
+        may_be_none.append(has_none)
         for i, message in bad:
             raw = raw_col[i]
             level = _expected_level(c.column)
@@ -142,7 +147,8 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
     # own columns) or rows with a missing value (an error). A table without required columns checks every row.
     required = [pos for pos, c in enumerate(cols) if c.column.required]
     if required:
-        candidates = sorted({i for pos in required for i, v in enumerate(parsed_cols[pos]) if v is None})
+        candidates = sorted({i for pos in required if may_be_none[pos]
+                             for i, v in enumerate(parsed_cols[pos]) if v is None})
     else:
         candidates = range(n)
     contract = [transposed[c.index] for c in cols if c.index >= 0]
@@ -163,7 +169,7 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
 
     all_rows = zip(range(2, n + 2), *parsed_cols)
     if not error_rows and not blank_rows:
-        return list(all_rows), []
+        return all_rows, []  # an iterator: the caller builds each record once
     records: list[tuple] = []
     rejected: list[tuple] = []
     for values in all_rows:
@@ -189,22 +195,25 @@ def _parse_one(raw: object, parse: Callable[[object], object]) -> object:
 
 
 def _parse_column(raw_col: Sequence[object], parse: Callable[[object], object]
-                  ) -> tuple[list[object], list[tuple[int, str]]]:
-    """Parsed values of one column, and (index, message) of the unreadable ones."""
-    if bool in set(map(type, raw_col)):
-        # True == 1 == 1.0 would share one cache slot: parse cell by cell (boolean cells are rare).
+                  ) -> tuple[list[object], list[tuple[int, str]], bool]:
+    """Parsed values of one column, (index, message) of the unreadable ones, and whether any value is None."""
+    distinct = set(raw_col)
+    # True == 1 == 1.0 share one slot in a set or dict, so a column that may hold a boolean cell next to a 1 is
+    # parsed cell by cell (boolean cells are rare; the cheap membership test avoids scanning most columns).
+    if (True in distinct or False in distinct) and bool in set(map(type, raw_col)):
         parsed = [_parse_one(v, parse) for v in raw_col]
+        has_none = True
     else:
-        mapping = {v: ("" if v is None else _parse_one(v, parse)) for v in set(raw_col)}
-        mapping[""] = None
-        mapping[None] = None
+        mapping = {v: (None if v is None else _parse_one(v, parse)) for v in distinct}
+        mapping[""] = mapping[None] = None
         parsed = list(map(mapping.__getitem__, raw_col))
+        has_none = any(mapping[v] is None for v in distinct)
         if not any(type(v) is _Bad for v in mapping.values()):
-            return parsed, []
+            return parsed, [], has_none
     bad = [(i, v.message) for i, v in enumerate(parsed) if type(v) is _Bad]
     for i, _ in bad:
         parsed[i] = None
-    return parsed, bad
+    return parsed, bad, True
 
 
 def _read_settings(rows: Sequence[Sequence[object]] | None, findings: list[Finding]) -> Settings:
@@ -245,6 +254,18 @@ def _read_settings(rows: Sequence[Sequence[object]] | None, findings: list[Findi
 
 
 def build_program(raw: RawWorkbook) -> Program:
+    # Tens of thousands of small tuples would set off the cyclic garbage collector again and again; none of them
+    # can form a cycle, so collection waits until the Program is built.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_program(raw)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_program(raw: RawWorkbook) -> Program:
     findings: list[Finding] = []
     settings = _read_settings(raw.get(schema.SETTINGS.sheet), findings)
     fields: dict[str, object] = {}
