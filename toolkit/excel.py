@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from toolkit import schema
+from toolkit.workbook.xlsx_patch import col_letters
 
 # ---------------------------------------------------------------- the toolkit's own sheets and names
 # Sheets only the Excel adapter owns (the workbook contract's sheets come from schema).
@@ -248,15 +249,6 @@ def _run_check(book: Any) -> Outcome:
     return Outcome(True, f"エラー {errors}件、警告 {warnings}件。「{RESULTS_SHEET}」シートを確認してください。")
 
 
-def column_letter(index: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def finding_cell(finding: Any, raw: Mapping[str, Sequence[Sequence[object]]]) -> str | None:
     """The offending cell as "経費!C14", found by the header the live sheet really has; None without a row."""
     rows = raw.get(finding.sheet)
@@ -267,7 +259,7 @@ def finding_cell(finding: Any, raw: Mapping[str, Sequence[Sequence[object]]]) ->
     want = schema.fold(finding.column)
     for i, cell in enumerate(rows[0]):
         if isinstance(cell, str) and schema.fold(cell) == want:
-            return f"{finding.sheet}!{column_letter(i + 1)}{finding.row}"
+            return f"{finding.sheet}!{col_letters(i + 1)}{finding.row}"
     return f"{finding.sheet}!A{finding.row}"
 
 

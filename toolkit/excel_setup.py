@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from toolkit import excel, schema
+from toolkit.workbook.xlsx_patch import col_letters
 
 MODULE_NAME = "ToolkitMacros"
 MACRO_FILE = "toolkit_macros.bas"
@@ -73,7 +74,7 @@ NO_ADDIN_MESSAGE = ("Python を呼び出せませんでした。このパソコ�
 
 
 def _cell_ref(row: int, col: int = 3) -> str:
-    return f"{excel.column_letter(col)}{row}"
+    return f"{col_letters(col)}{row}"
 
 
 def _defined_names() -> dict[str, str]:

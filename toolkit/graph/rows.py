@@ -17,6 +17,7 @@ from datetime import datetime
 
 from toolkit import schema
 from toolkit.graph.errors import SyncError
+from toolkit.graph.merge import key_text as _text
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher, normalize_email
 from toolkit.graph.sources import AttendanceRecord, FormTable
 from toolkit.normalize import Invalid, parse_choice, parse_date
@@ -95,15 +96,6 @@ def _cell(row: Sequence[object], index: int | None) -> object:
     return value
 
 
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
 def _responder(row: Sequence[object], index: int | None) -> str | None:
     text = _text(_cell(row, index))
     return None if text is None or text.casefold() in _ANONYMOUS else text
@@ -165,17 +157,8 @@ def form_attendance_rows(table: FormTable, event_id: str, companies: CompanyMatc
         person = _text(_cell(row, person_i)) or _responder(row, responder_name_i)
         status, ok = parse_status(_cell(row, status_i))
         match = companies.match(company, email)
-        built.rows.append({
-            A.column("イベントID").header: event_id,
-            A.column("企業ID").header: match.id,
-            A.column("氏名").header: person,
-            A.column("メール").header: email,
-            A.column("出欠").header: status,
-            A.column("参加時間（分）").header: None,
-            A.column("出典").header: SOURCE_FORMS,
-            A.column("回答ID").header: key,
-            A.column("取込日時").header: imported_at,
-        })
+        built.rows.append(_attendance_row(event_id, match.id, person, email, status, None, SOURCE_FORMS, key,
+                                          imported_at))
         if match.id is None:
             _issue(built, A.sheet, key, "企業ID", company or email, match.reason)
         if not ok:
@@ -247,18 +230,14 @@ def teams_attendance_rows(records: Sequence[AttendanceRecord], event_id: str, co
         key = f"{record.report_id}:{who}"
         match = companies.by_email(email)
         minutes = None if record.seconds is None else round(record.seconds / 60, 1)
-        built.rows.append({
-            A.column("イベントID").header: event_id,
-            A.column("企業ID").header: match.id,
-            A.column("氏名").header: record.name or email,
-            A.column("メール").header: email,
-            A.column("出欠").header: STATUS_PRESENT,
-            A.column("参加時間（分）").header: minutes,
-            A.column("出典").header: SOURCE_TEAMS,
-            A.column("回答ID").header: key,
-            A.column("取込日時").header: imported_at,
-        })
+        built.rows.append(_attendance_row(event_id, match.id, record.name or email, email, STATUS_PRESENT, minutes,
+                                          SOURCE_TEAMS, key, imported_at))
         if match.id is None:
             _issue(built, A.sheet, key, "企業ID", email or record.name, match.reason)
     return built
 
+
+
+def _attendance_row(*values: object) -> dict[str, object]:
+    """An 出欠 row, values in the contract's header order (イベントID … 取込日時)."""
+    return dict(zip(A.headers, values))
