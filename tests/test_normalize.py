@@ -3,8 +3,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from toolkit.normalize import (Invalid, parse_choice, parse_date, parse_datetime, parse_email, parse_id, parse_int,
-                               parse_number, parse_text, parse_url, parse_yen)
+from toolkit.normalize import (Invalid, parse_choice, parse_date, parse_datetime, parse_email, parse_fiscal_year,
+                               parse_id, parse_int, parse_number, parse_ratio, parse_text, parse_url, parse_yen)
 
 
 @pytest.mark.parametrize("raw", ["120000", "120,000", "¥120,000", "￥120,000", "120,000円", "12万円", "１２万円",
@@ -103,3 +103,13 @@ def test_email_and_url():
     assert parse_url("https://example.com/a") == "https://example.com/a"
     with pytest.raises(Invalid):
         parse_url("example.com")
+
+
+@pytest.mark.parametrize("raw", [2025, 2025.0, "2025", "2025年度", "令和7年度", "R7", "令和７年度"])
+def test_fiscal_year_forms(raw):
+    assert parse_fiscal_year(raw) == 2025
+
+
+@pytest.mark.parametrize("raw,expected", [(0.9, 0.9), ("90%", 0.9), ("９０％", 0.9), (90, 0.9), ("0.85", 0.85)])
+def test_ratio_forms(raw, expected):
+    assert parse_ratio(raw) == pytest.approx(expected)

@@ -76,6 +76,13 @@ def test_bad_setting_keeps_default_and_says_so(tmp_path):
     assert [(f.code, f.row) for f in program.findings] == [("invalid-setting", 5)]
 
 
+def test_settings_typed_the_japanese_way(tmp_path):
+    path = write_workbook(tmp_path / "m.xlsx", settings={"年度": "令和8年度", "上限警告割合": "80%",
+                                                         "利用開始日": "R8.9.1", "労働生産性目標（%）": "1.5%"})
+    s = load_program(path).settings
+    assert (s.fiscal_year, s.warn_ratio, s.usage_start, s.productivity_target_pct) == (2026, 0.8, date(2026, 9, 1), 1.5)
+
+
 def test_not_a_workbook_is_a_workbook_error(tmp_path):
     bogus = tmp_path / "bogus.xlsx"
     bogus.write_text("this is not a zip")

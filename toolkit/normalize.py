@@ -115,7 +115,7 @@ def parse_yen(raw: object) -> int | None:
     return sign * _integral(total, "金額")
 
 
-_UNIT_SUFFIX_RE = re.compile(r"(人|名|件|回|社|個|分|時間|h|hr|hrs|ヶ月|か月|カ月|月)$", re.IGNORECASE)
+_UNIT_SUFFIX_RE = re.compile(r"(人|名|件|回|社|個|分|時間|h|hr|hrs|ヶ月|か月|カ月|月|%|％)$", re.IGNORECASE)
 _PLAIN_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 
 
@@ -271,6 +271,32 @@ def parse_url(raw: object) -> str | None:
     if not re.match(r"^https?://\S+$", text, re.IGNORECASE):
         raise Invalid("https:// で始まるURLを入力してください")
     return text
+
+
+_FISCAL_YEAR_RE = re.compile(r"^(?:(?P<era>令和|R)(?P<ey>元|\d{1,2})|(?P<y>\d{4}))年?度?$", re.IGNORECASE)
+
+
+def parse_fiscal_year(raw: object) -> int | None:
+    """A fiscal year: 2025, 2025年度, 令和7年度, R7."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return _integral(float(raw), "年度")
+    m = _FISCAL_YEAR_RE.match("".join(nfkc(str(raw)).split()))
+    if not m:
+        raise Invalid("年度（例: 2025、令和7年度）を入力してください")
+    if m.group("y"):
+        return int(m.group("y"))
+    return 2018 + (1 if m.group("ey") == "元" else int(m.group("ey")))
+
+
+def parse_ratio(raw: object) -> float | None:
+    """A share of 1: 0.9, 90%, ９０％, or 90 (read as per cent when above 1)."""
+    value = parse_number(raw)
+    if value is None:
+        return None
+    percent = isinstance(raw, str) and nfkc(raw).strip().endswith("%")
+    return value / 100 if percent or value > 1 else value
 
 
 PARSERS = {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from toolkit import schema
 from toolkit.model import PROGRAM_FIELDS, RECORD_TYPES, Finding, Program, Settings
-from toolkit.normalize import PARSERS, Invalid, is_blank, parse_choice
+from toolkit.normalize import PARSERS, Invalid, is_blank, parse_choice, parse_fiscal_year, parse_ratio
 
 RawWorkbook = Mapping[str, Sequence[Sequence[object]]]
 
@@ -216,6 +216,10 @@ def _parse_column(raw_col: Sequence[object], parse: Callable[[object], object]
     return parsed, bad, True
 
 
+# Settings people type in their own way: 令和7年度 for the year, 90% for the warning share.
+_SETTING_PARSERS = {"fiscal_year": parse_fiscal_year, "warn_ratio": parse_ratio}
+
+
 def _read_settings(rows: Sequence[Sequence[object]] | None, findings: list[Finding]) -> Settings:
     values = {s.key: s.default for s in schema.SETTING_ITEMS}
     table = schema.SETTINGS
@@ -243,7 +247,7 @@ def _read_settings(rows: Sequence[Sequence[object]] | None, findings: list[Findi
         if is_blank(raw):
             continue  # empty = the default
         try:
-            value = PARSERS[setting.kind](raw)
+            value = _SETTING_PARSERS.get(setting.key, PARSERS[setting.kind])(raw)
         except Invalid as exc:
             findings.append(Finding("error", "invalid-setting", table.sheet, r + 1, "値", raw,
                                     f"設定「{setting.item}」の値「{raw}」は読めません。{exc}。"
