@@ -99,16 +99,7 @@ class CompanyMatcher:
         self._by_domain, self._ambiguous_domains = _unique_index(domains)
 
     def by_name(self, name: object) -> Match:
-        key = normalize_name(name)
-        if not key:
-            return Match(None, "", "企業名が空です")
-        if key in self._by_name:
-            return Match(self._by_name[key], "name")
-        if key in self._ambiguous_names:
-            return Match(None, "", "同じ名前の企業が複数あります")
-        if key in self._by_id:  # someone typed the 企業ID itself
-            return Match(self._by_id[key], "id")
-        return Match(None, "", "企業シートに同じ名前の企業がありません")
+        return _match_name(name, self._by_name, self._ambiguous_names, self._by_id, "企業")
 
     def by_email(self, address: object) -> Match:
         email = normalize_email(address)
@@ -145,16 +136,22 @@ class ServiceMatcher:
         self._by_name, self._ambiguous = _unique_index((normalize_name(s.name), s.service_id) for s in services)
 
     def by_name(self, name: object) -> Match:
-        key = normalize_name(name)
-        if not key:
-            return Match(None, "", "サービス名が空です")
-        if key in self._by_name:
-            return Match(self._by_name[key], "name")
-        if key in self._ambiguous:
-            return Match(None, "", "同じ名前のサービスが複数あります")
-        if key in self._by_id:
-            return Match(self._by_id[key], "id")
-        return Match(None, "", "サービスシートに同じ名前のサービスがありません")
+        return _match_name(name, self._by_name, self._ambiguous, self._by_id, "サービス")
 
     def area_of(self, service_id: str | None) -> str | None:
         return self._areas.get(service_id) if service_id else None
+
+
+def _match_name(name: object, by_name: dict[str, str], ambiguous: set[str], by_id: dict[str, str],
+                what: str) -> Match:
+    """Name → ID: a unique normalised name, else the ID itself typed as the name (企業 or サービス)."""
+    key = normalize_name(name)
+    if not key:
+        return Match(None, "", f"{what}名が空です")
+    if key in by_name:
+        return Match(by_name[key], "name")
+    if key in ambiguous:
+        return Match(None, "", f"同じ名前の{what}が複数あります")
+    if key in by_id:  # someone typed the ID itself
+        return Match(by_id[key], "id")
+    return Match(None, "", f"{what}シートに同じ名前の{what}がありません")
