@@ -252,3 +252,14 @@ def test_kpi_json_shape(tmp_path):
     assert prod["by_company"]["C01"] == {"base": 1000000.0, "actual": 1010000.0, "change_pct": pytest.approx(1.0),
                                          "basis": "workers"}
     assert prod["missing"] == ["C02"] and prod["achieved"] is True and prod["target_pct"] == 1.0
+
+
+def test_usable_is_idempotent_and_leaves_error_rows_out(tmp_path):
+    from toolkit.validity import usable
+
+    program = load(tmp_path, 経費=[["E1", "2025/10/1", "C09", "クラウドサービス経費", "1"],
+                                 ["E2", "2025/10/1", "C01", "クラウドサービス経費", "1"]])
+    clean = usable(program)
+    assert [e.expense_id for e in clean.expenses] == ["E2"]
+    assert [e.expense_id for e in clean.rejected["経費"]] == ["E1"]
+    assert usable(clean) is clean and usable(program) is clean

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import lru_cache
+from weakref import WeakKeyDictionary, WeakSet
 
 from toolkit import schema
 from toolkit.model import PROGRAM_FIELDS, Finding, Program
@@ -39,7 +39,7 @@ def _unique_ids(program: Program) -> Iterable[Finding]:
                 first[value] = record.row
 
 
-# (sheet, record attribute, header, referenced sheet, referenced attribute, code, required)
+# (table, record attribute, referenced table, finding code)
 _REFERENCES = (
     (schema.SUBSCRIPTIONS, "company_id", schema.COMPANIES, "unknown-company"),
     (schema.SUBSCRIPTIONS, "service_id", schema.SERVICES, "unknown-service"),
@@ -127,14 +127,36 @@ def _financial_rules(program: Program) -> Iterable[Finding]:
 ROW_RULES = (_unique_ids, _references, _expense_rules, _fiscal_year, _subscription_rules, _financial_rules)
 
 
-@lru_cache(maxsize=8)
+# Memoised per Program (identity-hashed), held weakly so a 50,000-row program is freed with its last user.
+_FINDINGS: WeakKeyDictionary[Program, tuple[Finding, ...]] = WeakKeyDictionary()
+_USABLE: WeakKeyDictionary[Program, Program] = WeakKeyDictionary()
+_CLEAN: WeakSet[Program] = WeakSet()  # programs that usable() returned: already free of error rows
+
+
 def row_findings(program: Program) -> tuple[Finding, ...]:
-    return tuple(f for rule in ROW_RULES for f in rule(program))
+    found = _FINDINGS.get(program)
+    if found is None:
+        found = _FINDINGS[program] = tuple(f for rule in ROW_RULES for f in rule(program))
+    return found
 
 
-@lru_cache(maxsize=8)
 def usable(program: Program) -> Program:
-    """The Program without the rows that row rules mark as errors (they move to ``rejected``)."""
+    """The Program without the rows that row rules mark as errors (they move to ``rejected``).
+
+    Calling it on its own result returns that result without running the rules again (budget does, inside
+    the checks)."""
+    if program in _CLEAN:
+        return program
+    result = _USABLE.get(program)
+    if result is None:
+        result = _without_error_rows(program)
+        if result is not program:  # a value that is its own key would keep itself alive
+            _USABLE[program] = result
+        _CLEAN.add(result)
+    return result
+
+
+def _without_error_rows(program: Program) -> Program:
     bad: dict[str, set[int]] = defaultdict(set)
     for f in row_findings(program):
         if f.level == "error" and f.row is not None:

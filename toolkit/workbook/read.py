@@ -61,7 +61,6 @@ class _Col:
     index: int
     column: schema.Column
     parse: Callable[[object], object]
-    cache: dict
 
 
 def _parser_for(column: schema.Column) -> Callable[[object], object]:
@@ -106,9 +105,9 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
                 return [], []
             findings.append(Finding("warning", "missing-column", sheet, 1, column.header, None,
                                     f"シート「{sheet}」の1行目に列「{column.header}」がありません（空として扱います）"))
-            cols.append(_Col(-1, column, _parser_for(column), {}))
+            cols.append(_Col(-1, column, _parser_for(column)))
         else:
-            cols.append(_Col(index, column, _parser_for(column), {}))
+            cols.append(_Col(index, column, _parser_for(column)))
 
     body = rows[1:]
     n = len(body)
@@ -152,13 +151,14 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
     else:
         candidates = range(n)
     contract = [transposed[c.index] for c in cols if c.index >= 0]
+    unreadable = {(row, pos) for row, pos, _ in cell_findings}  # already one finding: not "missing" as well
     blank_rows: set[int] = set()
     for i in candidates:
         if i not in error_rows and all(is_blank(col[i]) for col in contract):
             blank_rows.add(i)
             continue
         for pos in required:
-            if parsed_cols[pos][i] is None and not any(f[0] == i + 2 and f[1] == pos for f in cell_findings):
+            if parsed_cols[pos][i] is None and (i + 2, pos) not in unreadable:
                 header = cols[pos].column.header
                 cell_findings.append((i + 2, pos, Finding(
                     "error", "missing-value", sheet, i + 2, header, None,
