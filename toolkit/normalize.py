@@ -151,11 +151,9 @@ _ERAS = (
     ("平成", "H", date(1989, 1, 8)),
     ("昭和", "S", date(1926, 12, 25)),
 )
-_ERA_START = {name: start for name, _, start in _ERAS} | {initial: start for _, initial, start in _ERAS}
-_ERA_NEXT = {}
-for _i, (_name, _initial, _start) in enumerate(_ERAS):
-    if _i:
-        _ERA_NEXT[_name] = _ERA_NEXT[_initial] = _ERAS[_i - 1][2]
+# Era name or initial -> (first day, first day of the next era or None for the current one).
+_ERA_SPAN = {key: (start, _ERAS[i - 1][2] if i else None)
+             for i, (name, initial, start) in enumerate(_ERAS) for key in (name, initial)}
 
 _TIME_PART = r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
 _WESTERN_RE = re.compile(
@@ -176,15 +174,15 @@ def _from_serial(serial: float) -> datetime:
 def _parse_date_text(text: str) -> datetime:
     text = re.sub(r"\s+", " ", nfkc(text).strip())
     m = _WESTERN_RE.match(text) or _COMPACT_RE.match(text)
-    era_start = None
+    span = None
     if m:
         year = int(m.group("y"))
     else:
         m = _ERA_RE.match(text)
         if not m:
             raise Invalid(f"{_DATE_EXPECTED}を入力してください")
-        era = m.group("era").upper() if len(m.group("era")) == 1 else m.group("era")
-        era_start = _ERA_START[era]
+        span = _ERA_SPAN[m.group("era").upper()]  # upper() leaves 令和 as it is
+        era_start = span[0]
         era_year = 1 if m.group("y") == "元" else int(m.group("y"))
         if era_year < 1:
             raise Invalid(f"{_DATE_EXPECTED}を入力してください")
@@ -195,10 +193,9 @@ def _parse_date_text(text: str) -> datetime:
                          int(groups.get("h") or 0), int(groups.get("mi") or 0), int(groups.get("s") or 0))
     except ValueError:
         raise Invalid(f"存在しない日付です。{_DATE_EXPECTED}を入力してください") from None
-    if era_start is not None:
-        era = m.group("era").upper() if len(m.group("era")) == 1 else m.group("era")
-        end = _ERA_NEXT.get(era)
-        if value.date() < era_start or (end is not None and value.date() >= end):
+    if span is not None:
+        start, end = span
+        if value.date() < start or (end is not None and value.date() >= end):
             raise Invalid(f"元号と日付が合いません。{_DATE_EXPECTED}を入力してください")
     return value
 
