@@ -320,11 +320,7 @@ def plan(workbook: Path, company_ids: tuple[str, ...], all_companies: bool, out_
     from toolkit.documents import build_plans
 
     program = _load(workbook)
-    unknown = [cid for cid in company_ids if program.company(cid) is None]
-    if unknown:
-        err.print(f"[red]エラー:[/red] 企業ID {'、'.join(unknown)} は 企業 シートにありません（エラーのある行も除外されます）")
-        sys.exit(EXIT_USAGE)
-    with _progress("計画書を作成中…") as step:
+    with _progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2 (_documents_call)
         paths = _documents_call(build_plans, program, list(company_ids) or None, out_dir, pdf=pdf, progress=step)
     _print_written(paths)
 
