@@ -17,6 +17,8 @@ from pathlib import Path
 
 import docx
 import pytest
+
+from toolkit.errors import ToolkitError
 from docx.shared import Mm
 
 from toolkit import schema
@@ -43,11 +45,11 @@ def small_program() -> Program:
     settings = settings._replace(contractor="テスト受託株式会社", client="テスト市")
     companies = (
         Company(2, "C01", TRICKY, None, "製造業", "岡山市北区", 12, "1", "山本", None, None, 3, None, None, None,
-                "2", "紙の日報を集計している。"),
+                None, None, "2", "紙の日報を集計している。"),
         Company(3, "C02", "株式会社サンプル", None, None, None, None, "2", None, None, None, None, None, None, None,
-                None, None),
-        Company(4, "C03", "../../外へ/..\\出る\x07会社", None, None, None, None, None, None, None, None, None, None,
                 None, None, None, None),
+        Company(4, "C03", "../../外へ/..\\出る\x07会社", None, None, None, None, None, None, None, None, None, None,
+                None, None, None, None, None, None),
     )
     services = (Service(2, "S01", "かんたん会計", "会計社", "経理", "月額", 3000, 0, None, None),
                 Service(3, "S02", "チャット", "チャット社", "コミュニケーション", "月額", 500, 0, None, None))
@@ -66,10 +68,11 @@ def small_program() -> Program:
                   Financial(3, "C01", "実績", date(2026, 3, 31), 1_300_000, 5_000_000, 200_000, 4.0, None))
     plans = tuple(PlanItem(i + 2, "C01", y, "経理", f"{y}年度の取組", "月次決算を早める", "6月", "継続", "社長")
                   for i, y in enumerate((2025, 2026)))
-    events = (Event(2, "EV1", "説明会・ワークショップ", "キックオフ", date(2025, 9, 10), "対面", "市役所", None, None),)
+    events = (Event(2, "EV1", "説明会・ワークショップ", "キックオフ", date(2025, 9, 10), "対面", "市役所", None, None,
+                    None, None),)
     attendance = (AttendanceRecord(2, "EV1", "C01", "山田", None, "出席", None, "手入力", None, None),)
     meetings = (Meeting(2, "M01", date(2025, 10, 15), "オンライン", "市 担当", "進捗確認", "報告", "決定",
-                        "課題", "11月", "14:00〜15:00"),)
+                        "課題", "11月", None, "14:00〜15:00"),)
     return Program(settings, companies, services, subs, expenses, support, usage, financials, plans, events,
                    attendance, meetings)
 
@@ -323,10 +326,11 @@ def test_unsafe_company_names_cannot_leave_the_output_folder(small):
         names.inside(out, "../escape.docx")
 
 
-def test_unknown_company_is_a_japanese_value_error(small, tmp_path):
+def test_unknown_company_is_a_japanese_usage_error(small, tmp_path):
     with pytest.raises(UnknownCompany, match="C99") as caught:
         build_plans(small[0], ["C01", "C99"], tmp_path)
-    assert isinstance(caught.value, ValueError) and "企業シート" in str(caught.value)
+    assert isinstance(caught.value, ToolkitError) and caught.value.exit_code == 2
+    assert "企業シート" in str(caught.value)
     assert not list(tmp_path.iterdir())  # nothing written when one ID is wrong
 
 

@@ -29,7 +29,7 @@ from toolkit.model import Company, Service
 
 
 def company(cid: str, name: str, email: str | None) -> Company:
-    return Company(2, cid, name, *([None] * 7), email, *([None] * 6))
+    return Company(2, cid, name, *([None] * 7), email, *([None] * 8))
 
 
 def service(sid: str, name: str, area: str) -> Service:

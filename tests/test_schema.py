@@ -5,7 +5,7 @@ from toolkit.model import PROGRAM_FIELDS, RECORD_TYPES, Program, Settings
 CONTRACT = {  # workbook.md, verbatim: these names are relied on by people and tests
     "設定": ("Settings", "項目, 値"),
     "企業": ("Companies", "企業ID, 企業名, 法人番号, 業種, 所在地, 従業員数, 取組段階, 担当コンサルタント, 連絡先氏名, "
-                        "連絡先メール, 決算月, 経費上限, 上限変更の協議記録, 備考"),
+                        "連絡先メール, 決算月, 経費上限, 上限変更の協議記録, 備考, 導入の効果, 今後の課題"),
     "サービス": ("Services", "サービスID, サービス名, 提供事業者, 業務分類, 料金単位, 単価, 初期費用, URL, 備考"),
     "導入": ("Subscriptions", "導入ID, 企業ID, サービスID, 利用領域, 数量, 開始日, 終了日, 月額費用, 初期費用, 状態"),
     "経費": ("Expenses", "経費ID, 計上日, 企業ID, 費目, 金額, 摘要, 証憑番号"),
@@ -13,9 +13,9 @@ CONTRACT = {  # workbook.md, verbatim: these names are relied on by people and t
     "利用実績": ("UsageDays", "企業ID, サービスID, 利用領域, 利用日, アカウント, 出典, 回答ID"),
     "決算": ("Financials", "企業ID, 区分, 決算期末, 営業利益, 人件費, 減価償却費, 労働者数, 総就業時間"),
     "改善計画": ("PlanItems", "企業ID, 年度, 業務分野, 取組内容, 目標, 実施時期, 見直しの観点, 担当"),
-    "イベント": ("Events", "イベントID, 種別, 名称, 開催日, 形式, 会場, Teams会議URL, フォーム結果URL"),
+    "イベント": ("Events", "イベントID, 種別, 名称, 開催日, 形式, 会場, Teams会議URL, フォーム結果URL, 実施内容, 成果・意見"),
     "出欠": ("Attendance", "イベントID, 企業ID, 氏名, メール, 出欠, 参加時間（分）, 出典, 回答ID, 取込日時"),
-    "会議記録": ("Meetings", "会議ID, 開催日, 形式, 出席者, 議題, 報告事項, 決定事項, 課題・対応, 次回予定"),
+    "会議記録": ("Meetings", "会議ID, 開催日, 形式, 出席者, 議題, 報告事項, 決定事項, 課題・対応, 次回予定, 作成日"),
     "履歴": ("AuditLog", "日時, 操作, シート, キー, 内容"),
 }
 

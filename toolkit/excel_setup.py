@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from toolkit import excel, schema
+from toolkit.errors import SetupError
 from toolkit.workbook.xlsx_patch import col_letters
 
 MODULE_NAME = "ToolkitMacros"
@@ -40,10 +41,6 @@ REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/v
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
-
-
-class SetupError(Exception):
-    """The macro workbook cannot be built as asked; the message is for staff (Japanese)."""
 
 
 # ---------------------------------------------------------------- the 操作 sheet's layout

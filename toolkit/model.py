@@ -46,6 +46,8 @@ class Settings(NamedTuple):
     client_id: str
     teams_organizer: str
     usage_form_url: str
+    issued_on: date | None
+    contract_sum: int | None
 
     @property
     def fiscal_start(self) -> date:
@@ -72,6 +74,8 @@ class Company(NamedTuple):
     cap: int | None
     cap_agreement: str | None
     note: str | None
+    effects: str | None
+    future_issues: str | None
     stage_after: str | None
     challenges: str | None
 
@@ -172,6 +176,8 @@ class Event(NamedTuple):
     venue: str | None
     teams_url: str | None
     form_url: str | None
+    content: str | None
+    outcomes: str | None
 
 
 class AttendanceRecord(NamedTuple):
@@ -198,6 +204,7 @@ class Meeting(NamedTuple):
     decisions: str | None
     issues: str | None
     next_meeting: str | None
+    written_on: date | None
     time: str | None
 
 

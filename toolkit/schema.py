@@ -70,6 +70,15 @@ class Column:
     required: bool = False
     vocabulary: str | None = None  # key of VOCABULARIES, for kind "choice"
     width: float | None = None  # column width in the template, in characters
+    # An optional column a figure reads (a budget, KPI or document total). An unreadable value in it is an error
+    # that leaves its row out, and the column's absence refuses the figure, as for a required column; any other
+    # optional column only warns.
+    figure: bool = False
+
+    @property
+    def needed(self) -> bool:
+        """A figure cannot be computed without this column."""
+        return self.required or self.figure
 
 
 @dataclass(frozen=True)
@@ -92,10 +101,10 @@ class Table:
 
 
 def _c(header: str, key: str, kind: Kind = "text", required: bool = False, vocabulary: str | None = None,
-       width: float | None = None) -> Column:
+       width: float | None = None, figure: bool = False) -> Column:
     if vocabulary is not None and kind == "text":
         kind = "choice"
-    return Column(header, key, kind, required, vocabulary, width)
+    return Column(header, key, kind, required, vocabulary, width, figure)
 
 
 SETTINGS = Table("設定", "Settings", (
@@ -115,9 +124,11 @@ COMPANIES = Table("企業", "Companies", (
     _c("連絡先氏名", "contact_name", width=14),
     _c("連絡先メール", "contact_email", "email", width=28),
     _c("決算月", "closing_month", "int", width=8),
-    _c("経費上限", "cap", "yen", width=12),
+    _c("経費上限", "cap", "yen", width=12, figure=True),
     _c("上限変更の協議記録", "cap_agreement", width=28),
     _c("備考", "note", width=24),
+    _c("導入の効果", "effects", width=40),
+    _c("今後の課題", "future_issues", width=40),
     # Added for the improvement plan (documents.md: add a column rather than leave a section empty).
     _c("支援後の取組段階", "stage_after", "choice", vocabulary="取組段階", width=12),
     _c("現状と課題", "challenges", width=40),
@@ -142,16 +153,16 @@ SUBSCRIPTIONS = Table("導入", "Subscriptions", (
     _c("利用領域", "area", "choice", True, "業務分類", width=16),
     _c("数量", "quantity", "int", width=8),
     _c("開始日", "start", "date", True, width=12),
-    _c("終了日", "end", "date", width=12),
-    _c("月額費用", "monthly_fee", "yen", width=12),
-    _c("初期費用", "initial_fee", "yen", width=12),
-    _c("状態", "state", "choice", vocabulary="状態", width=10),
+    _c("終了日", "end", "date", width=12, figure=True),
+    _c("月額費用", "monthly_fee", "yen", width=12, figure=True),
+    _c("初期費用", "initial_fee", "yen", width=12, figure=True),
+    _c("状態", "state", "choice", vocabulary="状態", width=10, figure=True),
 ), id_column="導入ID")
 
 EXPENSES = Table("経費", "Expenses", (
     _c("経費ID", "expense_id", "id", True, width=10),
     _c("計上日", "date", "date", True, width=12),
-    _c("企業ID", "company_id", "id", width=10),
+    _c("企業ID", "company_id", "id", width=10, figure=True),
     _c("費目", "line", "choice", True, "費目", width=30),
     _c("金額", "amount", "yen", True, width=12),
     _c("摘要", "description", width=32),
@@ -164,7 +175,7 @@ SUPPORT_LOG = Table("支援記録", "SupportLog", (
     _c("支援日", "date", "date", True, width=12),
     _c("形態", "form", "choice", True, "形態", width=12),
     _c("担当者", "staff", width=14),
-    _c("時間", "hours", "number", width=8),
+    _c("時間", "hours", "number", width=8, figure=True),
     _c("支援内容", "content", width=48),
     _c("提供資料", "materials", width=28),
     _c("次回予定", "next_plan", width=20),
@@ -187,8 +198,8 @@ FINANCIALS = Table("決算", "Financials", (
     _c("営業利益", "operating_profit", "yen", True, width=14),
     _c("人件費", "personnel_cost", "yen", True, width=14),
     _c("減価償却費", "depreciation", "yen", True, width=14),
-    _c("労働者数", "workers", "number", width=10),
-    _c("総就業時間", "total_hours", "number", width=12),
+    _c("労働者数", "workers", "number", width=10, figure=True),
+    _c("総就業時間", "total_hours", "number", width=12, figure=True),
 ))
 
 PLAN_ITEMS = Table("改善計画", "PlanItems", (
@@ -211,11 +222,13 @@ EVENTS = Table("イベント", "Events", (
     _c("会場", "venue", width=20),
     _c("Teams会議URL", "teams_url", "url", width=30),
     _c("フォーム結果URL", "form_url", "url", width=30),
+    _c("実施内容", "content", width=40),
+    _c("成果・意見", "outcomes", width=40),
 ), id_column="イベントID")
 
 ATTENDANCE = Table("出欠", "Attendance", (
     _c("イベントID", "event_id", "id", True, width=10),
-    _c("企業ID", "company_id", "id", width=10),
+    _c("企業ID", "company_id", "id", width=10, figure=True),
     _c("氏名", "name", required=True, width=14),
     _c("メール", "email", "email", width=28),
     _c("出欠", "status", "choice", True, "出欠", width=8),
@@ -235,6 +248,7 @@ MEETINGS = Table("会議記録", "Meetings", (
     _c("決定事項", "decisions", width=36),
     _c("課題・対応", "issues", width=36),
     _c("次回予定", "next_meeting", width=20),
+    _c("作成日", "written_on", "date", width=12),
     # Added for the minutes' 開催日時 (documents.md).
     _c("開催時間", "time", width=14),
 ), id_column="会議ID")
@@ -282,6 +296,8 @@ SETTING_ITEMS: tuple[Setting, ...] = (
     Setting("クライアントID", "client_id", "text", "", "Microsoft 365 同期用（アプリ登録のID）"),
     Setting("Teams主催者", "teams_organizer", "text", "", "Teams会議の主催者（UPN またはユーザーID）"),
     Setting("利用実績フォーム結果URL", "usage_form_url", "url", "", "利用実績報告フォームの結果ブックの共有リンク"),
+    Setting("作成日", "issued_on", "date", None, "成果品に記載する日付（表紙・「…現在」・会議記録の作成日）。空欄なら作成した日"),
+    Setting("委託料", "contract_sum", "yen", None, "委託契約の金額（円）。予算執行状況報告書に執行総額・残額とともに記載"),
 )
 SETTINGS_BY_ITEM: dict[str, Setting] = {s.item: s for s in SETTING_ITEMS}
 

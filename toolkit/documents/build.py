@@ -7,6 +7,7 @@ from pathlib import Path
 
 from toolkit import schema
 from toolkit.budget import BudgetReport, compute_budget
+from toolkit.errors import UnknownCompany
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
 from toolkit.validity import usable
@@ -25,10 +26,6 @@ COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, sche
 AREA_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
                 "#17BECF")
 CHART_LINE_NAMES = ("(1)クラウドサービス経費", "(2)設定費用", "(3)コンサル・訪問費用等", "共通経費")
-
-
-class UnknownCompany(ValueError):
-    """A company ID asked for is not in the 企業 sheet (the CLI exits 2)."""
 
 
 def _say(progress: Progress, message: str) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from toolkit.errors import DocumentError
+
 INSTANCES = 2
 # Word's Japanese font names → fonts on Debian (fonts-ipaexfont, fonts-ipafont), best first.
 FONT_ALIASES = {
@@ -35,7 +37,7 @@ _WINDOWS_PATHS = (r"C:\Program Files\LibreOffice\program\soffice.exe",
 _MAC_PATH = "/Applications/LibreOffice.app/Contents/MacOS/soffice"
 
 
-class LibreOfficeMissing(Exception):
+class LibreOfficeMissing(DocumentError):
     """LibreOffice is not installed, so no PDF can be made."""
 
     def __init__(self) -> None:
@@ -49,7 +51,7 @@ class LibreOfficeMissing(Exception):
                          + "Word 形式（.docx）の書類はすでに作成済みです。")
 
 
-class PdfConversionError(RuntimeError):
+class PdfConversionError(DocumentError):
     """LibreOffice ran but did not produce every PDF (timeout, crash, a broken document)."""
 
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 from toolkit.graph.client import DEFAULT_TIMEOUT
-from toolkit.graph.errors import AuthError, SyncError  # noqa: F401  (SyncError: re-exported)
+from toolkit.errors import AuthError, SyncError  # noqa: F401  (SyncError: re-exported)
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Self
 
 from toolkit.graph.auth import write_private_file
-from toolkit.graph.errors import SyncError
+from toolkit.errors import SyncError
 
 QUEUE_SUFFIX = ".toolkit-queue.json"
 STATE_SUFFIX = ".toolkit-sync-state.json"

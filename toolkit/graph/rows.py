@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from toolkit import schema
-from toolkit.graph.errors import SyncError
+from toolkit.errors import SyncError
 from toolkit.graph.merge import key_text as _text
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher, normalize_email
 from toolkit.graph.sources import AttendanceRecord, FormTable

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from toolkit.graph.client import GraphClient
-from toolkit.graph.errors import SyncError
+from toolkit.errors import SyncError
 
 
 def share_id(url: str) -> str:

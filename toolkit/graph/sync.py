@@ -27,7 +27,7 @@ from toolkit.graph.auth import (
     token_source,
 )
 from toolkit.graph.client import DEFAULT_TRIES, GraphClient, NotFound
-from toolkit.graph.errors import SyncError
+from toolkit.errors import SyncError
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher
 from toolkit.graph.merge import (
     RESPONSE_ID,

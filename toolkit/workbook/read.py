@@ -15,14 +15,11 @@ from functools import partial
 from pathlib import Path
 
 from toolkit import schema
+from toolkit.errors import WorkbookError
 from toolkit.model import PROGRAM_FIELDS, RECORD_TYPES, Finding, Program, Settings
 from toolkit.normalize import PARSERS, Invalid, is_blank, parse_choice, parse_fiscal_year, parse_ratio
 
 RawWorkbook = Mapping[str, Sequence[Sequence[object]]]
-
-
-class WorkbookError(Exception):
-    """The file is not a workbook we can read (missing, not .xlsx, corrupt)."""
 
 
 def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> dict[str, list[list[object]]]:

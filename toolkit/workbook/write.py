@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
+from toolkit.errors import WorkbookLocked, WriteError
 from toolkit.workbook import xlsx_patch
 from toolkit.workbook.xlsx_patch import PatchError
 
@@ -27,14 +28,6 @@ BACKUP_DIR = ".toolkit-backups"
 _TEMP_SUFFIX = ".toolkit-tmp"
 _UNCHANGED = "元のファイルは変更していません。"
 _MUTEX_WAIT = 5.0  # seconds a second toolkit process waits for the first one's write to finish
-
-
-class WorkbookLocked(Exception):
-    """The workbook is open in Excel (or otherwise cannot be written right now)."""
-
-
-class WriteError(Exception):
-    """A write could not be done; the master is unchanged."""
 
 
 def is_locked(path: str | os.PathLike) -> bool:

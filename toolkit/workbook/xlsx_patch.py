@@ -25,6 +25,7 @@ from typing import BinaryIO, Mapping, Sequence
 
 from lxml import etree
 
+from toolkit.errors import WriteError
 from toolkit.schema import fold
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -38,7 +39,7 @@ _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-class PatchError(Exception):
+class PatchError(WriteError):
     """A write cannot be done as asked; the message is for staff (Japanese)."""
 
 

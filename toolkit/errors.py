@@ -1,0 +1,86 @@
+"""The one error model: every failure staff can meet is a ``ToolkitError`` with a Japanese message.
+
+Each class carries the exit status of ``cli.md`` (0 done, 1 the workbook has errors that stop the job, 2 usage
+error, unreadable file, failed connection, a sync source that could not be read). The CLI and the Excel adapter
+each catch ``ToolkitError`` in one place and show ``str(error)``; anything else is a bug, logged and reported
+without a traceback.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.model import Finding
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+class ToolkitError(Exception):
+    """A failure with a message for staff (Japanese) and the exit status the CLI returns."""
+
+    exit_code = EXIT_USAGE
+    title = "エラー"  # the word the CLI and the Excel status line put before the message
+
+
+class UsageError(ToolkitError):
+    """An argument or option that cannot be used as given."""
+
+    title = "指定に誤りがあります"
+
+
+class UnknownCompany(UsageError):
+    """A company ID asked for is not in the 企業 sheet."""
+
+
+class WorkbookError(ToolkitError):
+    """The file is not a workbook we can read: missing, not .xlsx, encrypted, Strict Open XML, corrupt."""
+
+    title = "ブックを読めません"
+
+
+class MissingInput(ToolkitError):
+    """A sheet, table, header or setting that a figure needs is missing or unreadable: the figure is refused."""
+
+    exit_code = EXIT_ERRORS
+    title = "集計できません"
+
+    def __init__(self, message: str, findings: Sequence["Finding"] = ()):
+        super().__init__(message)
+        self.findings = tuple(findings)
+
+
+class WorkbookLocked(ToolkitError):
+    """The workbook is open in Excel (or another toolkit process is writing it): nothing was written."""
+
+    title = "書き込めません"
+
+
+class WriteError(ToolkitError):
+    """A write could not be done; the master is unchanged."""
+
+    title = "書き込めません"
+
+
+class DocumentError(ToolkitError):
+    """A deliverable could not be made (template, LibreOffice, output folder)."""
+
+    title = "書類を作成できません"
+
+
+class SyncError(ToolkitError):
+    """The sync (or one of its sources) could not be completed; nothing half-read was written."""
+
+    title = "同期できませんでした"
+
+
+class AuthError(SyncError):
+    """Signing in failed: configuration, secret, certificate, consent, tenant, or the sign-in expired."""
+
+    title = "サインインできませんでした"
+
+
+class SetupError(ToolkitError):
+    """The Excel set-up (macro workbook, xlwings settings) could not be done."""
+
+    title = "作成できませんでした"
