@@ -4,9 +4,9 @@ Each ``parse_*`` takes a raw cell value as python-calamine (or xlwings) hands it
 ``float``, ``bool``, ``date``, ``datetime``, ``time`` — and returns the typed value, ``None`` for an empty
 cell, or raises :class:`Invalid` whose message says, in Japanese, what was expected.
 
-The Japanese era table and the yen/万 grammar are written by hand: the formats staff type (``R7.9.15``,
-``令和元年``, ``12万3,000円``, ``△5,000``) are looser than what the era and numeral libraries parse, and the
-rules fit in a screen.
+The yen/万 grammar is written by hand, and the era table lives in ``japanese``: the formats staff type
+(``R7.9.15``, ``令和元年``, ``12万3,000円``, ``△5,000``) are looser than what the era and numeral libraries parse,
+and the rules fit in a screen.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 
+from toolkit.japanese import ERA_BY_KEY, western_year
 from toolkit.schema import VOCABULARIES, canonical_choices, fold
 
 
@@ -145,16 +146,6 @@ def parse_int(raw: object) -> int | None:
 
 # ---------------------------------------------------------------- dates
 
-# Era name (and its Latin initial) -> first day. The first year of an era is 元年.
-_ERAS = (
-    ("令和", "R", date(2019, 5, 1)),
-    ("平成", "H", date(1989, 1, 8)),
-    ("昭和", "S", date(1926, 12, 25)),
-)
-# Era name or initial -> (first day, first day of the next era or None for the current one).
-_ERA_SPAN = {key: (start, _ERAS[i - 1][2] if i else None)
-             for i, (name, initial, start) in enumerate(_ERAS) for key in (name, initial)}
-
 _TIME_PART = r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)?"
 _WESTERN_RE = re.compile(
     r"^(?P<y>\d{4})[/\-.年](?P<m>\d{1,2})[/\-.月](?P<d>\d{1,2})日?(?:\([^)]*\))?" + _TIME_PART + "$")
@@ -174,28 +165,26 @@ def _from_serial(serial: float) -> datetime:
 def _parse_date_text(text: str) -> datetime:
     text = re.sub(r"\s+", " ", nfkc(text).strip())
     m = _WESTERN_RE.match(text) or _COMPACT_RE.match(text)
-    span = None
+    era = None
     if m:
         year = int(m.group("y"))
     else:
         m = _ERA_RE.match(text)
         if not m:
             raise Invalid(f"{_DATE_EXPECTED}を入力してください")
-        span = _ERA_SPAN[m.group("era").upper()]  # upper() leaves 令和 as it is
-        era_start = span[0]
+        era = ERA_BY_KEY[m.group("era").upper()]  # upper() leaves 令和 as it is
         era_year = 1 if m.group("y") == "元" else int(m.group("y"))
         if era_year < 1:
             raise Invalid(f"{_DATE_EXPECTED}を入力してください")
-        year = era_start.year + era_year - 1
+        year = western_year(era, era_year)
     groups = m.groupdict()
     try:
         value = datetime(year, int(m.group("m")), int(m.group("d")),
                          int(groups.get("h") or 0), int(groups.get("mi") or 0), int(groups.get("s") or 0))
     except ValueError:
         raise Invalid(f"存在しない日付です。{_DATE_EXPECTED}を入力してください") from None
-    if span is not None:
-        start, end = span
-        if value.date() < start or (end is not None and value.date() >= end):
+    if era is not None:
+        if value.date() < era.start or (era.end is not None and value.date() >= era.end):
             raise Invalid(f"元号と日付が合いません。{_DATE_EXPECTED}を入力してください")
     return value
 
@@ -284,7 +273,7 @@ def parse_fiscal_year(raw: object) -> int | None:
         raise Invalid("年度（例: 2025、令和7年度）を入力してください")
     if m.group("y"):
         return int(m.group("y"))
-    return 2018 + (1 if m.group("ey") == "元" else int(m.group("ey")))
+    return western_year(ERA_BY_KEY[m.group("era").upper()], 1 if m.group("ey") == "元" else int(m.group("ey")))
 
 
 def parse_ratio(raw: object) -> float | None:

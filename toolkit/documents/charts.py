@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import glob
 import io
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -20,6 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+
+from toolkit.japanese import display_width  # noqa: E402
 
 DPI = 200
 WIDTH_IN = 6.3  # 160 mm, the width the charts take on the page
@@ -47,9 +48,8 @@ def japanese_font() -> str | None:
 
 
 def _text_width_in(text: str, size_pt: float = 8) -> float:
-    """Rough printed width of a label: full-width characters are one em, others half (no layout engine needed)."""
-    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
-    return ems * size_pt / 72
+    """Rough printed width of a label (no layout engine needed): a half-width cell is a little over half an em."""
+    return display_width(text) * 0.55 * size_pt / 72
 
 
 def _figure(height_in: float, labels: Sequence[str] = (), bottom_in: float = 0.45, top_in: float = 0.12,

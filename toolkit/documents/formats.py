@@ -8,17 +8,9 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
-# First day of each era, newest first: (start, era name, western year of 元年).
-_ERAS = (
-    (date(2019, 5, 1), "令和", 2019),
-    (date(1989, 1, 8), "平成", 1989),
-)
+from toolkit.japanese import era_of_day, era_of_fiscal_year, era_year_text
+
 DASH = "—"
-
-
-def _era_year(year: int, first: int) -> str:
-    n = year - first + 1
-    return "元" if n == 1 else str(n)
 
 
 def reiwa(value: date | datetime | None) -> str:
@@ -29,10 +21,10 @@ def reiwa(value: date | datetime | None) -> str:
         value = value.date()
     if not isinstance(value, date):
         return str(value)
-    for start, era, first in _ERAS:
-        if value >= start:
-            return f"{era}{_era_year(value.year, first)}年{value.month}月{value.day}日"
-    return f"{value.year}年{value.month}月{value.day}日"
+    era = era_of_day(value)
+    if era is None:
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{era.name}{era_year_text(value.year, era)}年{value.month}月{value.day}日"
 
 
 def reiwa_month(year: int, month: int) -> str:
@@ -44,10 +36,8 @@ def reiwa_month(year: int, month: int) -> str:
 def fiscal_year_label(year: int) -> str:
     """Fiscal year starting 1 April ``year``: 2025 -> 令和7年度, 2019 -> 令和元年度."""
     # A fiscal year takes the era of the year it mostly lies in: FY2019 is 令和元年度.
-    for _start, era, first in _ERAS:
-        if year >= first:
-            return f"{era}{_era_year(year, first)}年度"
-    return f"{year}年度"
+    era = era_of_fiscal_year(year)
+    return f"{era.name}{era_year_text(year, era)}年度" if era else f"{year}年度"
 
 
 def yen(value: int | float | None) -> str:

@@ -7,7 +7,6 @@ by code (``scripts/make_template.py``) so it can never drift from the schema.
 from __future__ import annotations
 
 import io
-import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit import schema
+from toolkit.japanese import display_width
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "master.xlsx"
 
@@ -65,11 +65,6 @@ def column_format(table: schema.Table, column: schema.Column) -> str | None:
         # 取組段階 1–4: the list holds text, so a typed 1 must stay text to match it.
         return FORMAT_TEXT
     return None
-
-
-def display_width(text: str) -> int:
-    """Width in Excel character units: a full-width character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "FW" else 1 for ch in text)
 
 
 def column_width(column: schema.Column) -> float:

@@ -26,6 +26,7 @@ from typing import BinaryIO, Mapping, Sequence
 from lxml import etree
 
 from toolkit.errors import WriteError
+from toolkit.japanese import display_width
 from toolkit.schema import fold
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -779,10 +780,6 @@ def _matrix_xml(matrix: Sequence[Sequence[object]], writer: CellWriter, row1: di
     return "".join(out), width
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def replace_sheet(book: Book, sheet_ref: SheetRef, matrix: Sequence[Sequence[object]], plan: Plan) -> bool:
     """Replace the sheet's cells, keeping everything around them. Returns whether old cells held formulas."""
     sheet = Sheet(book.pkg.read(sheet_ref.part), sheet_ref.name)
@@ -819,7 +816,7 @@ def new_sheet_xml(book: Book, name: str, matrix: Sequence[Sequence[object]], pla
     for row in matrix:
         for c, v in enumerate(row, start=1):
             if v is not None:
-                widths[c] = max(widths.get(c, 0), _display_width(str(v)[:80]))
+                widths[c] = max(widths.get(c, 0), display_width(str(v)[:80]))
     cols = "".join(f'<col min="{c}" max="{c}" width="{min(max(w + 2, 8), 60)}" customWidth="1"/>'
                    for c, w in sorted(widths.items()))
     freeze = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
