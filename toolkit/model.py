@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.schema import Table
 
 
 class Finding(NamedTuple):
@@ -248,6 +252,23 @@ class Program:
     # could not be read. Kept so a figure can say which rows it left out, and a reference to a left-out row is
     # told apart from a typo.
     rejected: dict[str, tuple] = field(default_factory=dict)
+    # What the workbook lacks: sheet -> the error findings saying so (the sheet, its table, a needed header or an
+    # unreadable setting). A job that needs one of these sheets refuses (``require``).
+    missing: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
+
+    def require(self, tables: Iterable["Table"], job: str) -> None:
+        """Raise MissingInput naming every sheet or column ``job`` needs that the workbook lacks."""
+        lacking = [f for t in tables for f in self.missing.get(t.sheet, ())]
+        if lacking:
+            from toolkit.errors import MissingInput
+
+            lines = "\n".join(f"・{f.message}" for f in lacking)
+            raise MissingInput(f"{job}に必要なシートまたは列がないため、{job}を中止しました（何も書き込んでいません）。\n"
+                               f"{lines}", lacking)
+
+    def excluded_rows(self, tables: Iterable["Table"]) -> int:
+        """Rows of these sheets left out of the figures because of an error."""
+        return sum(len(self.rejected.get(t.sheet, ())) for t in tables)
 
     def company(self, company_id: str) -> Company | None:
         return self.company_map.get(company_id)

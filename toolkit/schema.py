@@ -270,6 +270,25 @@ TABLES_BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
 # A sheet the toolkit rewrites as a whole (`toolkit summary`); not a table of records.
 SUMMARY_SHEET = "集計"
 
+# The sheets each job reads. A job refuses (exit 1) when one of them, or a column it needs (required, or
+# ``figure``), is missing: nothing is computed from an absent sheet as if it were empty. サービス is in the budget
+# because 導入 rows referring to an unknown service are left out of the planned cost.
+_FIGURE_SHEETS = (SETTINGS, COMPANIES, SERVICES)
+
+
+def _union(*groups: tuple[Table, ...]) -> tuple[Table, ...]:
+    return tuple(dict.fromkeys(t for g in groups for t in g))
+
+
+NEEDS: dict[str, tuple[Table, ...]] = {
+    "budget": _FIGURE_SHEETS + (SUBSCRIPTIONS, EXPENSES),
+    "kpi": _FIGURE_SHEETS + (USAGE_DAYS, FINANCIALS),
+}
+NEEDS["summary"] = _union(NEEDS["budget"], NEEDS["kpi"])
+NEEDS["plan"] = _union(NEEDS["summary"], (SUPPORT_LOG, PLAN_ITEMS))
+NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS))
+NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
+
 
 @dataclass(frozen=True)
 class Setting:

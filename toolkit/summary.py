@@ -12,6 +12,7 @@ from toolkit import schema
 from toolkit.budget import BudgetReport, compute_budget
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
+from toolkit.workbook.layout import Cell, SheetLayout
 from toolkit.workbook.read import load_program
 
 
@@ -47,6 +48,12 @@ def summary_rows(program: Program, budget: BudgetReport, kpis: KpiReport, now: d
                      None if prod is None else round(prod.change_pct, 2),
                      p.missing_reasons.get(c.company_id, "")])
     return rows
+
+
+def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now: datetime) -> SheetLayout:
+    """The 集計 sheet as a layout every writer renders (zip patcher, xlwings, workbook API)."""
+    rows = summary_rows(program, budget, kpis, now)
+    return SheetLayout(tuple(tuple(None if v is None else Cell(v) for v in row) for row in rows))
 
 
 def write_summary(path: str | Path, *, now: datetime | None = None) -> None:
