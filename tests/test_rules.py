@@ -65,11 +65,18 @@ def test_unknown_references(tmp_path, sheet, row, code, column):
 
 
 def test_reference_to_a_row_with_errors_is_told_apart(tmp_path):
-    program = load(tmp_path, 企業=[["C01", "株式会社Ａ"], ["C02", "有限会社Ｂ", None, None, None, "大勢"]])
+    program = load(tmp_path, 企業=[["C01", "株式会社Ａ"], ["C02", "有限会社Ｂ", *[None] * 9, "たくさん"]])
     found = codes(program)
-    assert ("error", "invalid-value", "企業", 3, "従業員数") in found
+    assert ("error", "invalid-value", "企業", 3, "経費上限") in found
     assert ("error", "reference-left-out", "支援記録", 4, "企業ID") in found
     assert not any(c[1] == "unknown-company" for c in found)
+
+
+def test_unreadable_value_in_a_column_no_figure_uses_warns_and_keeps_the_row(tmp_path):
+    program = load(tmp_path, 企業=[["C01", "株式会社Ａ"], ["C02", "有限会社Ｂ", None, None, None, "大勢"]])
+    assert ("warning", "invalid-value", "企業", 3, "従業員数") in codes(program)
+    assert [c.company_id for c in program.companies] == ["C01", "C02"]
+    assert program.companies[1].employees is None
 
 
 def test_common_expense_rules(tmp_path):
@@ -175,7 +182,8 @@ def test_budget_figures_and_json_shape(tmp_path):
     assert data["cap_default"] == 400000
     assert data["companies"]["C01"] == {"cloud_service": 150000, "planned_cloud_service": 10000 + 30000 * 5,
                                         "setup_support": 50000, "consulting_support": 0, "total": 200000,
-                                        "cap": 400000, "status": "ok"}
+                                        "cap": 400000, "status": "ok", "excluded_rows": 0}
+    assert data["excluded_rows"] == 0 and data["excluded_by_sheet"] == {}
     assert data["companies"]["C02"]["planned_cloud_service"] == 40000
     assert data["companies"]["C02"]["total"] == 20000
     assert data["common"] == 110000
@@ -254,12 +262,10 @@ def test_kpi_json_shape(tmp_path):
     assert prod["missing"] == ["C02"] and prod["achieved"] is True and prod["target_pct"] == 1.0
 
 
-def test_usable_is_idempotent_and_leaves_error_rows_out(tmp_path):
-    from toolkit.validity import usable
-
+def test_reader_leaves_rows_the_row_rules_reject_out_once(tmp_path):
     program = load(tmp_path, 経費=[["E1", "2025/10/1", "C09", "クラウドサービス経費", "1"],
                                  ["E2", "2025/10/1", "C01", "クラウドサービス経費", "1"]])
-    clean = usable(program)
-    assert [e.expense_id for e in clean.expenses] == ["E2"]
-    assert [e.expense_id for e in clean.rejected["経費"]] == ["E1"]
-    assert usable(clean) is clean and usable(program) is clean
+    assert [e.expense_id for e in program.expenses] == ["E2"]
+    assert [e.expense_id for e in program.rejected["経費"]] == ["E1"]
+    assert [f.code for f in program.findings if f.sheet == "経費"] == ["unknown-company"]
+    assert compute_budget(program).excluded_rows == 1

@@ -7,12 +7,11 @@ inclusive. 実績 > cap → over; 計画額 > cap → plan_over; either > 上限
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from toolkit import schema
 from toolkit.model import Program, Subscription
-from toolkit.validity import usable
 
 STATUS_LABELS = {"ok": "適正", "warning": "警告", "plan_over": "超過見込", "over": "超過"}
 _LINE_FIELDS = {
@@ -37,6 +36,7 @@ class CompanyBudget:
     status: str
     execution_rate: float
     by_month: dict[str, dict[str, int]]
+    excluded_rows: int = 0  # its 導入 / 経費 rows left out because of an error: its figures may be short
 
     @property
     def status_label(self) -> str:
@@ -45,7 +45,7 @@ class CompanyBudget:
     def as_json(self) -> dict:
         return {"cloud_service": self.cloud_service, "planned_cloud_service": self.planned_cloud_service,
                 "setup_support": self.setup_support, "consulting_support": self.consulting_support,
-                "total": self.total, "cap": self.cap, "status": self.status}
+                "total": self.total, "cap": self.cap, "status": self.status, "excluded_rows": self.excluded_rows}
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,16 @@ class BudgetReport:
     common_items: list[tuple[str, int]]
     grand_total: int
     by_month: dict[str, dict[str, int]]
+    excluded_rows: int = 0  # rows of the budget's sheets left out because of an error (see toolkit check)
+    excluded_by_sheet: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {"cap_default": self.cap_default,
                 "companies": {cid: c.as_json() for cid, c in self.companies.items()},
                 "common": self.common, "grand_total": self.grand_total,
                 "common_items": [{"description": d, "amount": a} for d, a in self.common_items],
-                "by_month": self.by_month}
+                "by_month": self.by_month, "excluded_rows": self.excluded_rows,
+                "excluded_by_sheet": self.excluded_by_sheet}
 
 
 def usage_months(start: date, end: date) -> int:
@@ -87,8 +90,14 @@ def status_of(actual: int, planned: int, cap: int, warn_ratio: float) -> str:
     return "ok"
 
 
+def excluded(program: Program, job: str) -> tuple[int, dict[str, int]]:
+    """(rows left out, by sheet) of the sheets a job reads."""
+    by_sheet = {t.sheet: n for t in schema.NEEDS[job] if (n := len(program.rejected.get(t.sheet, ())))}
+    return sum(by_sheet.values()), by_sheet
+
+
 def compute_budget(program: Program) -> BudgetReport:
-    program = usable(program)
+    program.require(schema.NEEDS["budget"], "予算の集計")
     settings = program.settings
     lines: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_LINE_FIELDS.values(), 0))
     company_months: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
@@ -110,6 +119,11 @@ def compute_budget(program: Program) -> BudgetReport:
     for sub in program.subscriptions:
         planned[sub.company_id] += planned_cost(sub, settings.usage_end)
 
+    left_out_by_company: dict[str, int] = defaultdict(int)
+    for table in (schema.SUBSCRIPTIONS, schema.EXPENSES):
+        for row in program.rejected.get(table.sheet, ()):
+            left_out_by_company[row.company_id] += 1
+
     companies: dict[str, CompanyBudget] = {}
     for c in program.companies:
         amounts = lines[c.company_id]
@@ -123,10 +137,13 @@ def compute_budget(program: Program) -> BudgetReport:
             status=status_of(actual, planned[c.company_id], cap, settings.warn_ratio),
             execution_rate=actual / cap if cap else 0.0,
             by_month={m: dict(v) for m, v in sorted(company_months[c.company_id].items())},
+            excluded_rows=left_out_by_company[c.company_id],
         )
+    left_out, by_sheet = excluded(program, "budget")
     return BudgetReport(
         cap_default=settings.cap_default, companies=companies, common=common,
         common_items=list(common_items.items()),
         grand_total=sum(c.total for c in companies.values()) + common,
         by_month={m: dict(v) for m, v in sorted(program_months.items())},
+        excluded_rows=left_out, excluded_by_sheet=by_sheet,
     )

@@ -1,8 +1,9 @@
 """Every rule of workbook.md ("Rules the checks enforce"), as findings with sheet, row, column and value.
 
-The reader's cell findings and the row rules (``validity``) come first; the program rules here look at the
-whole program: caps and budget status, catalogue coverage, the first visit, plan years, usage outside the
-period. Pure functions of the Program.
+The reader's findings (what the workbook lacks, unreadable cells, and the row rules it ran) come first; the
+program rules here look at the whole program: caps and budget status, catalogue coverage, the first visit, plan
+years, usage outside the period. A rule whose sheets are missing does not run: the missing sheet is the finding.
+Pure functions of the Program.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from collections.abc import Iterable
 from toolkit import schema
 from toolkit.budget import compute_budget
 from toolkit.model import Finding, Program
-from toolkit.validity import row_findings, usable
 
 _SHEET_ORDER = {t.sheet: i for i, t in enumerate(schema.TABLES)}
+# What the workbook lacks comes first: it explains the findings after it.
+_STRUCTURE = {"missing-sheet": 0, "missing-table": 0, "missing-column": 1, "invalid-setting": 1, "table-name": 2}
 
 
 def _yen(amount: int) -> str:
@@ -88,8 +90,10 @@ def _budget(program: Program) -> Iterable[Finding]:
     report = compute_budget(program)
     ratio = program.settings.warn_ratio
     rows = {c.company_id: c.row for c in program.companies}
+    typed_caps = {c.company_id: c.cap for c in program.companies}
     for cid, b in report.companies.items():
-        where = (schema.COMPANIES.sheet, rows[cid], "経費上限", b.cap)
+        # The cap cell, with the value typed there (None where it is empty and the default applies).
+        where = (schema.COMPANIES.sheet, rows[cid], "経費上限", typed_caps[cid])
         if b.cloud_service > b.cap:
             yield Finding("error", "budget-over", *where,
                           f"{cid}（{b.name}）のクラウドサービス経費の実績 {_yen(b.cloud_service)} が上限 "
@@ -105,18 +109,28 @@ def _budget(program: Program) -> Iterable[Finding]:
                           f"{_yen(b.cap)} の{ratio:.0%}を超えています")
 
 
-PROGRAM_RULES = (_cap_agreement, _catalogue, _first_visit, _plan_years, _usage_period, _financial_order, _budget)
+# Each rule with the sheets it reads.
+PROGRAM_RULES = (
+    (_cap_agreement, (schema.SETTINGS, schema.COMPANIES)),
+    (_catalogue, (schema.SERVICES,)),
+    (_first_visit, (schema.SUPPORT_LOG,)),
+    (_plan_years, (schema.SETTINGS, schema.COMPANIES, schema.PLAN_ITEMS)),
+    (_usage_period, (schema.SETTINGS, schema.USAGE_DAYS)),
+    (_financial_order, (schema.FINANCIALS,)),
+    (_budget, schema.NEEDS["budget"]),
+)
 
 
 def sort_key(f: Finding) -> tuple:
-    return (f.level != "error", _SHEET_ORDER.get(f.sheet, 99), f.row or 0, f.column or "", f.code)
+    return (_STRUCTURE.get(f.code, 9), f.level != "error", _SHEET_ORDER.get(f.sheet, 99), f.row or 0,
+            f.column or "", f.code)
 
 
 def run_checks(program: Program) -> tuple[Finding, ...]:
-    clean = usable(program)
-    findings = list(program.findings) + list(row_findings(program))
-    for rule in PROGRAM_RULES:
-        findings.extend(rule(clean))
+    findings = list(program.findings)
+    for rule, tables in PROGRAM_RULES:
+        if not any(t.sheet in program.missing for t in tables):
+            findings.extend(rule(program))
     findings.sort(key=sort_key)
     return tuple(findings)
 

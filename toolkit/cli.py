@@ -1,44 +1,205 @@
 """The `toolkit` command: arguments in, one library call, Japanese text or JSON out. No rules live here.
 
-Exit status (cli.md): 0 done; 1 the workbook has errors, or the job could not be completed because of them;
-2 usage error, unreadable file or failed connection.
+Exit status (cli.md): 0 done; 1 the workbook has errors that stop the job (a sheet or header it needs is missing,
+…); 2 usage error, unreadable file, failed connection, a sync source that could not be read. Every failure staff
+can meet is a ``ToolkitError`` and is shown in one place (``ToolkitGroup.main``), click's own messages included;
+anything else is a bug: it is logged to a file and reported in one Japanese line, never as a traceback.
 """
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from toolkit import __version__
+from toolkit import __version__, cli_ja
+from toolkit.errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ToolkitError, UsageError
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
 
-# Piped output (a log, a file) gets a wide page so amounts are never cut to "350,…".
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 180)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+PIPED_WIDTH = 180  # piped output (a log, a file) gets a wide page so amounts are never cut to "350,…"
 
+
+# ---------------------------------------------------------------- output
+
+_consoles: dict[bool, "Console"] = {}
+
+
+def console(stderr: bool = False) -> "Console":
+    """rich consoles, made on first use (rich is most of the command's start-up time otherwise)."""
+    if stderr not in _consoles:
+        from rich.console import Console
+
+        stream = sys.stderr if stderr else sys.stdout
+        _consoles[stderr] = Console(file=stream, highlight=False, soft_wrap=not stderr,
+                                    width=None if stream.isatty() else PIPED_WIDTH)
+    return _consoles[stderr]
+
+
+def say(text: str) -> None:
+    console().print(text)
+
+
+def warn(text: str) -> None:
+    from rich.markup import escape
+
+    console(True).print(escape(text))
+
+
+def emit_json(data: object) -> None:
+    """One strict JSON document on stdout (no NaN or Infinity: cli.md)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str, allow_nan=False))
+
+
+@contextmanager
+def progress(label: str, enabled: bool = True) -> Iterator[Callable[[str], None]]:
+    """A spinner with the current step, on stderr so --json stays clean."""
+    err = console(True)
+    if not enabled or not err.is_terminal:
+        yield lambda step: None
+        return
+    with err.status(label) as status:
+        yield lambda step: status.update(f"{label} {step}")
+
+
+# ---------------------------------------------------------------- the group: one place for every failure
 
 class ToolkitGroup(click.Group):
-    """click exits 2 on usage errors already; this also maps our own failures to 2 with a clear message."""
-
-    def invoke(self, ctx: click.Context):
-        from toolkit.workbook.read import WorkbookError
-
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, **extra) -> None:
+        cli_ja.install()
+        extra.pop("standalone_mode", None)
         try:
-            return super().invoke(ctx)
-        except WorkbookError as exc:
-            err.print(f"[red]エラー:[/red] {exc}")
+            result = super().main(args, prog_name or "toolkit", standalone_mode=False, **extra)
+        except ToolkitError as exc:
+            _show_error(exc.title, str(exc))
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _show_error("中止", "中止しました。")
+            sys.exit(130)
+        except click.ClickException as exc:
+            _show_error("指定に誤りがあります", cli_ja.describe(exc))
+            context = getattr(exc, "ctx", None)
+            if context is not None:
+                warn(f"使い方は「{context.command_path} --help」で表示できます。")
+            sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_ERRORS)
+        except (KeyboardInterrupt, BrokenPipeError):
+            sys.exit(130)
+        except Exception as exc:  # a bug: never a traceback for staff, but kept for the developer
+            log = _log_unexpected(exc)
+            where = f"詳細は {log} に記録しました。" if log else ""
+            _show_error("予期しないエラー", f"処理を完了できませんでした（{type(exc).__name__}）。{where}"
+                        "このメッセージとファイルを担当者に伝えてください。")
             sys.exit(EXIT_USAGE)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
 
 
-def _emit_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+def _show_error(title: str, message: str) -> None:
+    from rich.markup import escape
+
+    console(True).print(f"[red]{escape(title)}:[/red] {escape(message)}")
+
+
+def _log_unexpected(exc: BaseException) -> Path | None:
+    import traceback
+    from datetime import datetime
+
+    from platformdirs import user_log_path
+
+    try:
+        folder = user_log_path("toolkit", appauthor=False, ensure_exists=True)
+        path = folder / f"error-{datetime.now():%Y%m%d-%H%M%S}.log"
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        return path
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------- parameter types (Japanese messages)
+
+class WorkbookPath(click.ParamType):
+    """A master workbook that exists (the reader says the rest: not a workbook, encrypted, …)."""
+
+    name = "WORKBOOK"
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if not path.exists():
+            self.fail(f"ブック「{value}」が見つかりません。パスを確かめてください。", param, ctx)
+        if path.is_dir():
+            self.fail(f"「{value}」はフォルダです。マスターブック（.xlsx / .xlsm）を指定してください。", param, ctx)
+        return path
+
+
+class NewPath(click.ParamType):
+    """A file to create (its folder may not exist yet)."""
+
+    name = "PATH"
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if path.is_dir():
+            self.fail(f"「{value}」はフォルダです。作るファイルの名前を指定してください。", param, ctx)
+        return path
+
+
+class Folder(click.ParamType):
+    name = "DIR"
+
+    def __init__(self, must_exist: bool = False):
+        self.must_exist = must_exist
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if path.exists() and not path.is_dir():
+            self.fail(f"「{value}」はファイルです。フォルダを指定してください。", param, ctx)
+        if self.must_exist and not path.is_dir():
+            self.fail(f"フォルダ「{value}」が見つかりません。", param, ctx)
+        return path
+
+
+class DocumentDate(click.ParamType):
+    """--date: 2026-03-27, 2026/3/27 or 令和8年3月27日."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> date:
+        from toolkit.normalize import Invalid, parse_date
+
+        if isinstance(value, date):
+            return value
+        try:
+            parsed = parse_date(value)
+        except Invalid:
+            parsed = None
+        if parsed is None:
+            self.fail(f"日付「{value}」を読めません（例: 2026-03-27、令和8年3月27日）。", param, ctx)
+        return parsed
+
+
+def company_ids(values: Sequence[str]) -> list[str]:
+    """--company C01,C02 --company ｃ０３ → the IDs as the workbook reads them (NFKC, no spaces)."""
+    from toolkit.normalize import parse_id
+
+    ids = [parse_id(part) for value in values for part in value.replace("、", ",").split(",")]
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def match_company_ids(program, wanted: Sequence[str]) -> list[str]:
+    """The workbook's spelling of each wanted ID (c01 finds C01); an unknown ID stays as given."""
+    known = {c.company_id.casefold(): c.company_id for c in program.companies}
+    return [known.get(w.casefold(), w) for w in wanted]
+
+
+WORKBOOK = click.argument("workbook", type=WorkbookPath())
+JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="結果を JSON で標準出力に出します（他の出力なし）。")
 
 
 def _load(workbook: Path):
@@ -47,168 +208,174 @@ def _load(workbook: Path):
     return load_program(workbook)
 
 
-def _yen(value: int) -> str:
-    return f"{value:,}"
+def _excluded_note(count: int, by_sheet: dict[str, int]) -> None:
+    if count:
+        detail = "、".join(f"{sheet} {n}行" for sheet, n in by_sheet.items())
+        say(f"[yellow]注意:[/yellow] エラーのある {count} 行（{detail}）を集計から除外しています。"
+            "「toolkit check」で確かめてください。")
 
 
-def _pct(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:+.{digits}f}%"
-
-
-@contextmanager
-def _progress(label: str, enabled: bool = True) -> Iterator[Callable[[str], None]]:
-    """A spinner with the current step, on stderr so --json stays clean."""
-    if not enabled or not err.is_terminal:
-        yield lambda step: None
-        return
-    with err.status(label) as status:
-        yield lambda step: status.update(f"{label} {step}")
-
-
-WORKBOOK = click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
-EXISTING_WORKBOOK = click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="JSON を1つだけ標準出力に出します。")
-
-
-@click.group(cls=ToolkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ToolkitGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="toolkit")
 def main() -> None:
-    """クラウドサービス導入支援業務のマスターブックを検査・集計し、成果品を作成します。"""
+    """クラウドサービス導入支援業務のマスターブックを検査・集計し、成果品を作成します。
+
+    \b
+    まず試す:
+      toolkit demo --out demo-output       架空の20社でマスターブックと全成果品を作成
+      toolkit check マスター.xlsx           入力チェック
+    各コマンドの説明と例は「toolkit コマンド --help」で表示します。
+    終了コード: 0 完了 / 1 ブックにエラーがあり処理できない / 2 指定の誤り・読めないファイル・接続の失敗
+    """
 
 
 # ---------------------------------------------------------------- init / demo
 
 @main.command()
-@WORKBOOK
+@click.argument("workbook", type=NewPath())
 def init(workbook: Path) -> None:
-    """テンプレートから新しい空のマスターブックを作成します（既存のファイルは上書きしません）。"""
+    """テンプレートから新しい空のマスターブックを作成します。
+
+    既にあるファイルは上書きしません。
+
+    \b
+    例:
+      toolkit init マスター.xlsx
+    """
     from toolkit.workbook.template import write_template
 
     try:
         write_template(workbook)
     except FileExistsError:
-        err.print(f"[red]エラー:[/red] {workbook} は既にあります。上書きはしません。")
-        sys.exit(EXIT_USAGE)
-    out.print(f"マスターブックを作成しました: {workbook}")
+        raise UsageError(f"{workbook} は既にあります。上書きはしません。別の名前を指定してください。") from None
+    except OSError as exc:
+        raise UsageError(f"{workbook} を作成できません（{exc.strerror or exc}）。") from None
+    say(f"マスターブックを作成しました: {workbook}")
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
-              show_default=True, help="出力先フォルダ")
+@click.option("--out", "out_dir", type=Folder(), default=Path("demo-output"), show_default=True, help="出力先フォルダ")
 @click.option("--no-pdf", is_flag=True, help="PDF を作成しません（Word のみ）。")
 def demo(out_dir: Path, no_pdf: bool) -> None:
-    """架空の20社・1年分のデモ用マスターブックを作り、すべての成果品を作成します（通信なし）。"""
+    """架空の20社・1年分のデモ用マスターブックを作り、すべての成果品を作成します（通信なし）。
+
+    \b
+    例:
+      toolkit demo --out demo-output
+      toolkit demo --out demo-output --no-pdf
+    """
     from toolkit.demo_job import run_demo
 
-    with _progress("デモを作成中…") as step:
-        result = _documents_call(run_demo, out_dir, pdf=not no_pdf, progress=step)
-    out.print(result.summary())
+    with progress("デモを作成中…") as step:
+        result = run_demo(out_dir, pdf=not no_pdf, progress=step)
+    say(result.summary())
 
 
 # ---------------------------------------------------------------- check
 
 @main.command()
-@EXISTING_WORKBOOK
+@WORKBOOK
 @JSON_FLAG
-def check(workbook: Path, as_json: bool) -> None:
-    """入力内容を検査し、エラーと警告をシート・行・列つきで表示します（エラーがあれば終了コード 1）。"""
+@click.option("--all", "show_all", is_flag=True, help="同じ内容の指摘もまとめずに1行ずつ表示します。")
+def check(workbook: Path, as_json: bool, show_all: bool) -> None:
+    """入力内容を検査し、エラーと警告をシート・行・列つきで表示します。
+
+    ブックに足りないシート・列があれば最初に示します。同じ内容の指摘は行番号をまとめて1行にします
+    （--all で1件ずつ）。エラーがあれば終了コード 1 です。
+
+    \b
+    例:
+      toolkit check マスター.xlsx
+      toolkit check マスター.xlsx --all
+      toolkit check マスター.xlsx --json
+    """
     from toolkit.checks import counts, run_checks
 
     findings = run_checks(_load(workbook))
     errors, warnings = counts(findings)
     if as_json:
-        _emit_json({"errors": errors, "warnings": warnings, "findings": [f.as_json() for f in findings]})
+        emit_json({"errors": errors, "warnings": warnings, "findings": [f.as_json() for f in findings]})
     else:
-        _print_findings(findings, errors, warnings)
+        from toolkit.cli_views import print_findings
+
+        print_findings(console(), findings, errors, warnings, group=not show_all)
     sys.exit(EXIT_ERRORS if errors else EXIT_OK)
-
-
-def _print_findings(findings, errors: int, warnings: int) -> None:
-    if not findings:
-        out.print("[green]問題は見つかりませんでした。[/green]")
-        return
-    by_sheet: dict[str, list] = {}
-    for f in findings:
-        by_sheet.setdefault(f.sheet, []).append(f)
-    for sheet, items in by_sheet.items():
-        table = Table(title=f"{sheet} シート", title_justify="left", show_lines=False)
-        table.add_column("区分")
-        table.add_column("行", justify="right")
-        table.add_column("列")
-        table.add_column("値")
-        table.add_column("内容", overflow="fold", ratio=1)
-        for f in items:
-            level = "[red]エラー[/red]" if f.level == "error" else "[yellow]警告[/yellow]"
-            value = "" if f.value is None else str(f.value)
-            table.add_row(level, "" if f.row is None else str(f.row), f.column or "", value, f.message)
-        out.print(table)
-    out.print(f"エラー {errors} 件、警告 {warnings} 件")
 
 
 # ---------------------------------------------------------------- budget
 
 @main.command()
-@EXISTING_WORKBOOK
+@WORKBOOK
 @JSON_FLAG
 def budget(workbook: Path, as_json: bool) -> None:
-    """企業ごと・事業全体の予算執行状況（実績・計画額・上限・状態）を表示します。"""
+    """企業ごと・事業全体の予算執行状況（実績・計画額・上限・状態）を表示します。
+
+    必要なシートや列が欠けているときは集計せず、終了コード 1 で理由を示します。
+
+    \b
+    例:
+      toolkit budget マスター.xlsx
+      toolkit budget マスター.xlsx --json
+    """
     from toolkit.budget import compute_budget
 
     report = compute_budget(_load(workbook))
     if as_json:
-        _emit_json(report.as_json())
+        emit_json(report.as_json())
         return
-    table = Table(title="予算執行状況（円）", title_justify="left")
-    for header in ("企業ID", "企業名", "(1)実績", "(1)計画額", "上限", "執行率", "(2)設定", "(3)コンサル等",
-                   "合計", "状態"):
-        if header == "企業名":
-            table.add_column(header, overflow="fold", ratio=1)
-        else:
-            table.add_column(header, justify="left" if header in ("企業ID", "状態") else "right", no_wrap=True)
-    colours = {"ok": "green", "warning": "yellow", "plan_over": "dark_orange", "over": "red"}
-    for cid, c in report.companies.items():
-        table.add_row(cid, c.name, _yen(c.cloud_service), _yen(c.planned_cloud_service), _yen(c.cap),
-                      f"{c.execution_rate:.0%}", _yen(c.setup_support), _yen(c.consulting_support), _yen(c.total),
-                      f"[{colours[c.status]}]{c.status_label}[/]")
-    out.print(table)
-    out.print(f"共通経費 {_yen(report.common)} 円 / 総合計 {_yen(report.grand_total)} 円"
-              f"（既定の上限 {_yen(report.cap_default)} 円/社）")
+    from toolkit.cli_views import print_budget
+
+    print_budget(console(), report)
+    _excluded_note(report.excluded_rows, report.excluded_by_sheet)
 
 
 # ---------------------------------------------------------------- kpi
 
 @main.command()
-@EXISTING_WORKBOOK
+@WORKBOOK
 @JSON_FLAG
-@click.option("--company", "company_id", help="この企業の内訳だけを表示します（--detail と併用）。")
-@click.option("--detail", is_flag=True, help="各数値に数えた行と、数えなかった行とその理由を表示します。")
+@click.option("--company", "company_id", metavar="ID", help="この企業だけを表示します（--detail と併用）。")
+@click.option("--detail", is_flag=True, help="数えた行と、数えなかった行とその理由を表示します（--company が必要）。")
 def kpi(workbook: Path, as_json: bool, company_id: str | None, detail: bool) -> None:
-    """KPI（利用回数・労働生産性）を企業ごと・事業全体で表示します。"""
+    """KPI（利用回数・労働生産性）を企業ごと・事業全体で表示します。
+
+    \b
+    例:
+      toolkit kpi マスター.xlsx
+      toolkit kpi マスター.xlsx --company C01 --detail
+      toolkit kpi マスター.xlsx --json
+    """
     from toolkit.kpi import compute_kpis
     from toolkit.trace import trace_company
 
+    if detail and company_id is None:
+        raise UsageError("--detail には --company ID を指定してください。")
     program = _load(workbook)
     report = compute_kpis(program)
-    if company_id is not None and program.company(company_id) is None:
-        err.print(f"[red]エラー:[/red] 企業ID {company_id} は 企業 シートにありません")
-        sys.exit(EXIT_USAGE)
+    if company_id is not None:
+        wanted = company_ids([company_id])
+        company_id = match_company_ids(program, wanted)[0] if wanted else company_id
+        if program.company(company_id) is None:
+            raise UsageError(f"企業ID {company_id} は 企業 シートにありません。")
     if detail:
-        if company_id is None:
-            err.print("[red]エラー:[/red] --detail には --company ID を指定してください")
-            sys.exit(EXIT_USAGE)
         trace = trace_company(program, company_id)
         if as_json:
-            _emit_json(trace)
+            emit_json(trace)
         else:
-            _print_trace(trace)
+            from toolkit.cli_views import print_trace
+
+            print_trace(console(), trace)
         return
     if as_json:
         data = report.as_json()
         if company_id is not None:
             data = _only_company(data, company_id)
-        _emit_json(data)
+        emit_json(data)
         return
-    _print_kpis(report, company_id)
+    from toolkit.cli_views import print_kpis
+
+    print_kpis(console(), report, company_id)
+    _excluded_note(report.excluded_rows, report.excluded_by_sheet)
 
 
 def _only_company(data: dict, company_id: str) -> dict:
@@ -218,185 +385,153 @@ def _only_company(data: dict, company_id: str) -> dict:
     return data
 
 
-def _print_kpis(report, company_id: str | None) -> None:
-    u, p = report.usage, report.productivity
-    mark = "[green]達成[/green]" if u.achieved else "[red]未達[/red]"
-    out.print(f"[bold]KPI 1 利用回数[/bold]（{report.fiscal_year}年度）: {u.total:,} 回 / 目標 {u.target:,} 回 {mark}")
-    table = Table(title="企業別 利用日数", title_justify="left")
-    table.add_column("企業ID")
-    table.add_column("利用回数", justify="right")
-    for cid, n in u.by_company.items():
-        if company_id in (None, cid):
-            table.add_row(cid, f"{n:,}")
-    out.print(table)
-    mark = "[green]達成[/green]" if p.achieved else "[red]未達[/red]"
-    out.print(f"[bold]KPI 2 労働生産性[/bold]: 平均増加率 {_pct(p.average_change_pct)} / 目標 "
-              f"{p.target_pct:+.1f}% {mark}（測定 {len(p.by_company)} 社）")
-    table = Table(title="企業別 労働生産性（円/人 または 円/時間）", title_justify="left")
-    for h in ("企業ID", "基準", "実績", "増加率", "労働投入量"):
-        table.add_column(h, justify="left" if h in ("企業ID", "労働投入量") else "right")
-    for cid, c in p.by_company.items():
-        if company_id in (None, cid):
-            table.add_row(cid, f"{c.base:,.1f}", f"{c.actual:,.1f}", _pct(c.change_pct),
-                          "総就業時間" if c.basis == "hours" else "労働者数")
-    out.print(table)
-    for cid in p.missing:
-        if company_id in (None, cid):
-            out.print(f"  未測定 {cid}: {p.missing_reasons[cid]}")
-
-
-def _print_trace(trace: dict) -> None:
-    out.print(f"[bold]{trace['company_id']} {trace['name']}[/bold] 利用回数 {trace['usage']['total']} 回")
-    for title, rows in (("数えた行", trace["usage"]["counted"]), ("数えなかった行", trace["usage"]["left_out"])):
-        table = Table(title=f"利用実績: {title}", title_justify="left")
-        for h in ("行", "サービスID", "利用領域", "利用日", "理由"):
-            table.add_column(h)
-        for r in rows:
-            table.add_row(str(r["row"]), r.get("service_id") or "", r.get("area") or "", r.get("date") or "",
-                          r.get("reason", ""))
-        out.print(table)
-    prod = trace["productivity"]
-    out.print(f"[bold]労働生産性[/bold]: {prod['summary']}")
-    for r in prod["rows"]:
-        out.print(f"  決算 {r['row']}行目 {r.get('period') or ''} {r.get('period_end') or ''}: {r['status']}")
-
-
 # ---------------------------------------------------------------- summary
 
 @main.command()
-@EXISTING_WORKBOOK
+@WORKBOOK
 def summary(workbook: Path) -> None:
-    """ブック内の「集計」シートを最新の予算状況・KPI 進捗で書き換えます（他のシートは変更しません）。"""
-    from toolkit.summary import write_summary
-    from toolkit.workbook.write import WorkbookLocked, WriteError
+    """ブック内の「集計」シートを最新の予算状況・KPI 進捗で書き換えます（他のシートは変更しません）。
 
-    try:
-        write_summary(workbook)
-    except WorkbookLocked as exc:
-        err.print(f"[red]書き込めません:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
-    except WriteError as exc:
-        err.print(f"[red]エラー:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
-    out.print(f"「集計」シートを更新しました: {workbook}")
+    Excel でブックを開いているときは書き込まず、終了コード 2 で知らせます（Excel の「集計を更新」ボタンを
+    使ってください）。
+
+    \b
+    例:
+      toolkit summary マスター.xlsx
+    """
+    from toolkit.summary import write_summary
+
+    write_summary(workbook)
+    say(f"「集計」シートを更新しました: {workbook}")
 
 
 # ---------------------------------------------------------------- documents
 
-OUT_DIR = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-                       show_default=True, help="出力先フォルダ")
+OUT_DIR = click.option("--out", "out_dir", type=Folder(), default=Path("output"), show_default=True,
+                       help="出力先フォルダ")
 PDF = click.option("--pdf", is_flag=True, help="Word に加えて PDF も作成します（LibreOffice が必要）。")
 
 
 def _print_written(paths) -> None:
     for p in paths:
-        out.print(f"  {p}")
-    out.print(f"{len(paths)} ファイルを作成しました。")
-
-
-def _documents_call(fn: Callable, *args, **kwargs):
-    from toolkit.documents import LibreOfficeMissing, PdfConversionError, UnknownCompany
-
-    try:
-        return fn(*args, **kwargs)
-    except (LibreOfficeMissing, PdfConversionError) as exc:
-        err.print(f"[red]PDF を作成できません:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
-    except UnknownCompany as exc:
-        err.print(f"[red]エラー:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
+        say(f"  {p}")
+    say(f"{len(paths)} ファイルを作成しました。")
 
 
 @main.command()
-@EXISTING_WORKBOOK
-@click.option("--company", "company_ids", multiple=True, help="企業ID（複数指定可）")
+@WORKBOOK
+@click.option("--company", "company_values", multiple=True, metavar="ID",
+              help="企業ID。カンマ区切りか、繰り返して複数指定（例: C01,C02）。")
 @click.option("--all", "all_companies", is_flag=True, help="全企業の計画書を作成します。")
 @OUT_DIR
 @PDF
-def plan(workbook: Path, company_ids: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool) -> None:
-    """改善活動計画書（3年間）を企業ごとに作成します。"""
-    if bool(company_ids) == all_companies:
-        raise click.UsageError("--company ID（複数可）か --all のどちらか一方を指定してください。")
+def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool) -> None:
+    """改善活動計画書（3年間）を企業ごとに作成します。
+
+    \b
+    例:
+      toolkit plan マスター.xlsx --company C01
+      toolkit plan マスター.xlsx --company C01,C02 --pdf
+      toolkit plan マスター.xlsx --all --out 成果品
+    """
+    wanted = company_ids(company_values)
+    if bool(wanted) == all_companies:
+        raise UsageError("--company ID（複数可）か --all のどちらか一方を指定してください。")
     from toolkit.documents import build_plans
 
     program = _load(workbook)
-    with _progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2 (_documents_call)
-        paths = _documents_call(build_plans, program, list(company_ids) or None, out_dir, pdf=pdf, progress=step)
+    with progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2
+        paths = build_plans(program, match_company_ids(program, wanted) or None, out_dir, pdf=pdf, progress=step)
     _print_written(paths)
 
 
 @main.command()
-@EXISTING_WORKBOOK
+@WORKBOOK
 @OUT_DIR
 @PDF
 def report(workbook: Path, out_dir: Path, pdf: bool) -> None:
-    """委託業務報告書・予算執行状況報告書・KPI実績報告書・支援記録簿・会議記録を作成します。"""
+    """委託業務報告書・予算執行状況報告書・KPI実績報告書・支援記録簿・会議記録を作成します。
+
+    \b
+    例:
+      toolkit report マスター.xlsx
+      toolkit report マスター.xlsx --pdf --out 成果品
+    """
     from toolkit.documents import build_reports
 
     program = _load(workbook)
-    with _progress("報告書を作成中…") as step:
-        paths = _documents_call(build_reports, program, out_dir, pdf=pdf, progress=step)
+    with progress("報告書を作成中…") as step:
+        paths = build_reports(program, out_dir, pdf=pdf, progress=step)
     _print_written(paths)
 
 
 # ---------------------------------------------------------------- Microsoft 365
 
 @main.command()
-@EXISTING_WORKBOOK
+@WORKBOOK
 @click.option("--dry-run", is_flag=True, help="取得と照合だけを行い、ブックには書き込みません。")
 @JSON_FLAG
 def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
-    """Microsoft 365（Forms の結果ブック・Teams の出席レポート）から出欠と利用実績を取り込みます。"""
-    from toolkit.graph.sync import SyncError, run_sync
+    """Microsoft 365（Forms の結果ブック・Teams の出席レポート）から出欠と利用実績を取り込みます。
+
+    Excel でブックを開いているときは、取得した行をブックの横の待ち行列に保存し、次回の同期か Excel の
+    「同期」ボタンで書き込みます。設定は docs/sync.md を参照してください。
+
+    \b
+    例:
+      toolkit sync マスター.xlsm --dry-run
+      toolkit sync マスター.xlsm --json
+    """
+    from toolkit.errors import SyncError
+    from toolkit.graph.sync import run_sync
 
     try:
-        with _progress("Microsoft 365 から取得中…", enabled=not as_json):
+        with progress("Microsoft 365 から取得中…", enabled=not as_json):
             result = run_sync(workbook, dry_run=dry_run)
     except SyncError as exc:
         if as_json:
-            _emit_json({"error": str(exc)})
-        err.print(f"[red]同期できませんでした:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
+            emit_json({"error": str(exc)})
+        raise
     if as_json:
-        _emit_json(result.as_json())
+        emit_json(result.as_json())
     else:
-        out.print(result.summary())
+        say(result.summary())
         for line in result.details():
-            out.print(line)
+            say(line)
 
 
 @main.command()
-@click.option("--workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="テナントID・クライアントIDを読む設定シートのブック（環境変数でも指定可）")
+@click.option("--workbook", type=WorkbookPath(), help="テナントID・クライアントIDを読む設定シートのブック（環境変数でも指定可）")
 def login(workbook: Path | None) -> None:
-    """デバイスコードで Microsoft 365 にサインインし、トークンを本人だけが読めるファイルに保存します。"""
-    from toolkit.graph.auth import AuthError, login_device_code
+    """デバイスコードで Microsoft 365 にサインインし、トークンを本人だけが読めるファイルに保存します。
+
+    \b
+    例:
+      toolkit login --workbook マスター.xlsm
+    """
+    from toolkit.graph.auth import login_device_code
 
     settings = _load(workbook).settings if workbook else None
-    try:
-        login_device_code(settings=settings, out=out.print)
-    except AuthError as exc:
-        err.print(f"[red]サインインできませんでした:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
+    login_device_code(settings=settings, out=say)
 
 
 # ---------------------------------------------------------------- Excel
 
 @main.command("excel-setup")
-@EXISTING_WORKBOOK
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="作成するマクロ有効ブック（.xlsm）。省略時はマスターと同じ場所・同じ名前")
-@click.option("--python", "python_exe", help="Excel から呼び出す Python（省略時はこの Python）")
+@WORKBOOK
+@click.option("--out", "out_path", type=NewPath(), help="作成するマクロ有効ブック（.xlsm）。省略時はマスターと同じ場所・同じ名前")
+@click.option("--python", "python_exe", metavar="EXE", help="Excel から呼び出す Python（省略時はこの Python）")
 def excel_setup(workbook: Path, out_path: Path | None, python_exe: str | None) -> None:
-    """ボタン付きのマクロ有効ブック（.xlsm）と xlwings の設定を作成します。"""
-    from toolkit.excel_setup import SetupError, build_macro_workbook
+    """ボタン付きのマクロ有効ブック（.xlsm）と xlwings の設定を作成します。
 
-    try:
-        target = build_macro_workbook(workbook, out_path or workbook.with_suffix(".xlsm"), python_exe=python_exe)
-    except SetupError as exc:
-        err.print(f"[red]作成できませんでした:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
-    out.print(f"ボタン付きのブックを作成しました: {target}")
+    \b
+    例:
+      toolkit excel-setup マスター.xlsx
+    """
+    from toolkit.excel_setup import build_macro_workbook
+
+    target = build_macro_workbook(workbook, out_path or workbook.with_suffix(".xlsm"), python_exe=python_exe)
+    say(f"ボタン付きのブックを作成しました: {target}")
 
 
 if __name__ == "__main__":  # pragma: no cover

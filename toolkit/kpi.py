@@ -7,11 +7,13 @@ log-ins on one day count once → distinct (企業ID, サービスID, 利用領�
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import date
 
+from toolkit import schema
+from toolkit.budget import excluded
 from toolkit.model import Financial, Program, UsageDay
-from toolkit.validity import usable
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,15 @@ class KpiReport:
     fiscal_year: int
     usage: UsageKpi
     productivity: ProductivityKpi
+    excluded_rows: int = 0  # rows of the KPIs' sheets left out because of an error (see toolkit check)
+    excluded_by_sheet: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         u, p = self.usage, self.productivity
         return {
             "fiscal_year": self.fiscal_year,
+            "excluded_rows": self.excluded_rows,
+            "excluded_by_sheet": self.excluded_by_sheet,
             "usage": {"total": u.total, "target": u.target, "achieved": u.achieved,
                       "by_company": u.by_company, "by_service": u.by_service},
             "productivity": {
@@ -142,6 +148,8 @@ def company_productivity(company_id: str, base: Financial | None,
         return "基準期の付加価値額が0円のため増加率を計算できません"
     # Divide by |base| so a loss that shrinks reads as an improvement.
     change = (actual_value - base_value) / abs(base_value) * 100
+    if not all(map(math.isfinite, (base_value, actual_value, change))):
+        return "労働投入量が極端に小さいなど、値が計算できる範囲を超えています。決算シートの値を確かめてください"
     return CompanyProductivity(company_id, base_value, actual_value, change, basis, value_added(base),
                                value_added(actual), base_input, actual_input, base.period_end, actual.period_end)
 
@@ -167,5 +175,6 @@ def productivity_kpi(program: Program) -> ProductivityKpi:
 
 
 def compute_kpis(program: Program) -> KpiReport:
-    program = usable(program)
-    return KpiReport(program.settings.fiscal_year, usage_kpi(program), productivity_kpi(program))
+    program.require(schema.NEEDS["kpi"], "KPIの集計")
+    left_out, by_sheet = excluded(program, "kpi")
+    return KpiReport(program.settings.fiscal_year, usage_kpi(program), productivity_kpi(program), left_out, by_sheet)

@@ -10,6 +10,7 @@ and the rules fit in a screen.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -84,7 +85,21 @@ def _number_sign(text: str) -> tuple[int, str]:
     return 1, text
 
 
+# Beyond this no amount or count in the program is real (a 400-digit number, 1E+300): reading it as a figure would
+# be silently wrong, or overflow.
+MAX_MAGNITUDE = 1e15
+
+
+def _plausible(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise Invalid(f"{what}として扱えない値です（数値の範囲外）")
+    if abs(value) > MAX_MAGNITUDE:
+        raise Invalid(f"{what}が大きすぎます（1,000兆を超えています）")
+    return value
+
+
 def _integral(value: float, what: str) -> int:
+    _plausible(value, what)
     rounded = round(value)
     if abs(value - rounded) > 1e-6:
         raise Invalid(f"{what}は整数で入力してください")
@@ -127,13 +142,13 @@ def parse_number(raw: object) -> float | None:
     if isinstance(raw, bool) or isinstance(raw, (date, time, timedelta)):
         raise Invalid("数値を入力してください")
     if isinstance(raw, (int, float)):
-        return float(raw)
+        return _plausible(float(raw), "数値")
     text = "".join(nfkc(str(raw)).split()).replace(",", "")
     sign, text = _number_sign(text)
     text = _UNIT_SUFFIX_RE.sub("", text)
     if not _PLAIN_NUMBER_RE.match(text):
         raise Invalid("数値を入力してください")
-    return sign * float(text)
+    return _plausible(sign * float(text), "数値")
 
 
 def parse_int(raw: object) -> int | None:
@@ -259,21 +274,28 @@ def parse_url(raw: object) -> str | None:
     return text
 
 
+FISCAL_YEARS = range(2000, 2101)  # a fiscal year outside these is a typo (20255), not a year of this program
 _FISCAL_YEAR_RE = re.compile(r"^(?:(?P<era>令和|R)(?P<ey>元|\d{1,2})|(?P<y>\d{4}))年?度?$", re.IGNORECASE)
 
 
 def parse_fiscal_year(raw: object) -> int | None:
-    """A fiscal year: 2025, 2025年度, 令和7年度, R7."""
+    """A fiscal year: 2025, 2025年度, 令和7年度, R7 (2000–2100)."""
     if is_blank(raw):
         return None
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return _integral(float(raw), "年度")
-    m = _FISCAL_YEAR_RE.match("".join(nfkc(str(raw)).split()))
-    if not m:
-        raise Invalid("年度（例: 2025、令和7年度）を入力してください")
-    if m.group("y"):
-        return int(m.group("y"))
-    return western_year(ERA_BY_KEY[m.group("era").upper()], 1 if m.group("ey") == "元" else int(m.group("ey")))
+        year = _integral(float(raw), "年度")
+    else:
+        m = _FISCAL_YEAR_RE.match("".join(nfkc(str(raw)).split()))
+        if not m:
+            raise Invalid("年度（例: 2025、令和7年度）を入力してください")
+        if m.group("y"):
+            year = int(m.group("y"))
+        else:
+            era = ERA_BY_KEY[m.group("era").upper()]
+            year = western_year(era, 1 if m.group("ey") == "元" else int(m.group("ey")))
+    if year not in FISCAL_YEARS:
+        raise Invalid(f"年度 {year} は範囲外です。年度（例: 2025、令和7年度）を入力してください")
+    return year
 
 
 def parse_ratio(raw: object) -> float | None:

@@ -297,6 +297,8 @@ class Setting:
     kind: Kind
     default: object
     note: str = ""
+    # A figure or a document uses it: an unreadable value refuses them instead of falling back to the default.
+    figure: bool = True
 
 
 SETTING_ITEMS: tuple[Setting, ...] = (
@@ -311,10 +313,10 @@ SETTING_ITEMS: tuple[Setting, ...] = (
     Setting("上限警告割合", "warn_ratio", "number", 0.9, "上限のこの割合を超えたら警告"),
     Setting("利用回数目標", "usage_target", "int", 1000, "全社合計の利用日数の目標"),
     Setting("労働生産性目標（%）", "productivity_target_pct", "number", 1.0, "1社あたり平均の増加率の目標"),
-    Setting("テナントID", "tenant_id", "text", "", "Microsoft 365 同期用。秘密情報はブックに書かないこと"),
-    Setting("クライアントID", "client_id", "text", "", "Microsoft 365 同期用（アプリ登録のID）"),
-    Setting("Teams主催者", "teams_organizer", "text", "", "Teams会議の主催者（UPN またはユーザーID）"),
-    Setting("利用実績フォーム結果URL", "usage_form_url", "url", "", "利用実績報告フォームの結果ブックの共有リンク"),
+    Setting("テナントID", "tenant_id", "text", "", "Microsoft 365 同期用。秘密情報はブックに書かないこと", figure=False),
+    Setting("クライアントID", "client_id", "text", "", "Microsoft 365 同期用（アプリ登録のID）", figure=False),
+    Setting("Teams主催者", "teams_organizer", "text", "", "Teams会議の主催者（UPN またはユーザーID）", figure=False),
+    Setting("利用実績フォーム結果URL", "usage_form_url", "url", "", "利用実績報告フォームの結果ブックの共有リンク", figure=False),
     Setting("作成日", "issued_on", "date", None, "成果品に記載する日付（表紙・「…現在」・会議記録の作成日）。空欄なら作成した日"),
     Setting("委託料", "contract_sum", "yen", None, "委託契約の金額（円）。予算執行状況報告書に執行総額・残額とともに記載"),
 )

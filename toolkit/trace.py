@@ -6,7 +6,6 @@ from datetime import date
 from toolkit import schema
 from toolkit.kpi import classify_usage, company_productivity
 from toolkit.model import Program
-from toolkit.validity import row_findings, usable
 
 
 def _iso(value: object) -> str | None:
@@ -16,16 +15,16 @@ def _iso(value: object) -> str | None:
 def _error_messages(program: Program, sheet: str) -> dict[int, str]:
     """Row → the first error message naming it (cell errors and row rules)."""
     messages: dict[int, str] = {}
-    for f in list(program.findings) + list(row_findings(program)):
+    for f in program.findings:
         if f.sheet == sheet and f.level == "error" and f.row is not None:
             messages.setdefault(f.row, f.message)
     return messages
 
 
 def trace_company(program: Program, company_id: str) -> dict:
-    clean = usable(program)
+    program.require(schema.NEEDS["kpi"], "KPIの集計")
     company = program.company(company_id)
-    counted, skipped = classify_usage(clean)
+    counted, skipped = classify_usage(program)
     usage_sheet = schema.USAGE_DAYS.sheet
     errors = _error_messages(program, usage_sheet)
 
@@ -37,19 +36,19 @@ def trace_company(program: Program, company_id: str) -> dict:
 
     left_out = [usage_row(u, why) for u, why in skipped if u.company_id == company_id]
     left_out += [usage_row(u, errors.get(u.row, "エラーのある行"))
-                 for u in clean.rejected.get(usage_sheet, ()) if u.company_id == company_id]
+                 for u in program.rejected.get(usage_sheet, ()) if u.company_id == company_id]
     left_out.sort(key=lambda r: r["row"])
     mine = [usage_row(u) for u in counted if u.company_id == company_id]
 
     fin_sheet = schema.FINANCIALS.sheet
     fin_errors = _error_messages(program, fin_sheet)
-    periods = {f.period: f for f in clean.financials if f.company_id == company_id}
+    periods = {f.period: f for f in program.financials if f.company_id == company_id}
     result = company_productivity(company_id, periods.get("基準"), periods.get("実績"))
     rows = [{"row": f.row, "period": f.period, "period_end": _iso(f.period_end), "status": "使用"}
             for f in sorted(periods.values(), key=lambda f: f.row)]
     rows += [{"row": f.row, "period": f.period, "period_end": _iso(f.period_end),
               "status": "除外: " + fin_errors.get(f.row, "エラーのある行")}
-             for f in clean.rejected.get(fin_sheet, ()) if f.company_id == company_id]
+             for f in program.rejected.get(fin_sheet, ()) if f.company_id == company_id]
     if isinstance(result, str):
         summary = f"測定できません（{result}）"
         detail = None

@@ -1,15 +1,15 @@
 """Row rules: the checks that decide whether a row may count in any figure.
 
-``row_findings`` finds duplicate IDs, unknown references, dates outside the fiscal year and malformed
-financial rows; ``usable`` returns the Program without the rows those errors name, so budget and KPIs
-count "valid rows only" (workbook.md). Pure functions; no I/O.
+Duplicate IDs, unknown references, dates outside the fiscal year and malformed financial rows. The reader runs
+them once (``apply_row_rules``): the Program it hands on holds only usable rows, the others are in ``rejected``
+and the findings say why, so budget, KPIs and documents count "valid rows only" (workbook.md) without checking
+again. Pure functions; no I/O.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
-from weakref import WeakKeyDictionary, WeakSet
 
 from toolkit import schema
 from toolkit.model import PROGRAM_FIELDS, Finding, Program
@@ -62,6 +62,8 @@ def _references(program: Program) -> Iterable[Finding]:
         known[target.sheet] = {getattr(r, key) for r in getattr(program, PROGRAM_FIELDS[target.sheet])}
         left_out[target.sheet] = program.rejected_ids(target.sheet, key)
     for table, attr, target, code in _REFERENCES:
+        if target.sheet in program.missing:
+            continue  # the missing sheet is the finding; every reference to it would only repeat it
         header = next(c.header for c in table.columns if c.key == attr)
         for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
             value = getattr(record, attr)
@@ -127,47 +129,22 @@ def _financial_rules(program: Program) -> Iterable[Finding]:
 ROW_RULES = (_unique_ids, _references, _expense_rules, _fiscal_year, _subscription_rules, _financial_rules)
 
 
-# Memoised per Program (identity-hashed), held weakly so a 50,000-row program is freed with its last user.
-_FINDINGS: WeakKeyDictionary[Program, tuple[Finding, ...]] = WeakKeyDictionary()
-_USABLE: WeakKeyDictionary[Program, Program] = WeakKeyDictionary()
-_CLEAN: WeakSet[Program] = WeakSet()  # programs that usable() returned: already free of error rows
-
-
-def row_findings(program: Program) -> tuple[Finding, ...]:
-    found = _FINDINGS.get(program)
-    if found is None:
-        found = _FINDINGS[program] = tuple(f for rule in ROW_RULES for f in rule(program))
-    return found
-
-
-def usable(program: Program) -> Program:
-    """The Program without the rows that row rules mark as errors (they move to ``rejected``).
-
-    Calling it on its own result returns that result without running the rules again (budget does, inside
-    the checks)."""
-    if program in _CLEAN:
+def apply_row_rules(program: Program) -> Program:
+    """The Program without the rows the row rules mark as errors (they move to ``rejected``), with the rules'
+    findings added after the reader's."""
+    found = tuple(f for rule in ROW_RULES for f in rule(program))
+    if not found:
         return program
-    result = _USABLE.get(program)
-    if result is None:
-        result = _without_error_rows(program)
-        if result is not program:  # a value that is its own key would keep itself alive
-            _USABLE[program] = result
-        _CLEAN.add(result)
-    return result
-
-
-def _without_error_rows(program: Program) -> Program:
     bad: dict[str, set[int]] = defaultdict(set)
-    for f in row_findings(program):
+    for f in found:
         if f.level == "error" and f.row is not None:
             bad[f.sheet].add(f.row)
-    if not bad:
-        return program
     changes: dict[str, tuple] = {}
     rejected = dict(program.rejected)
     for sheet, rows in bad.items():
         attr = PROGRAM_FIELDS[sheet]
         records = getattr(program, attr)
         changes[attr] = tuple(r for r in records if r.row not in rows)
-        rejected[sheet] = tuple(rejected.get(sheet, ())) + tuple(r for r in records if r.row in rows)
-    return replace(program, rejected=rejected, **changes)
+        rejected[sheet] = tuple(sorted(rejected.get(sheet, ()) + tuple(r for r in records if r.row in rows),
+                                       key=lambda r: r.row))
+    return replace(program, findings=program.findings + found, rejected=rejected, **changes)

@@ -10,7 +10,6 @@ from toolkit.budget import BudgetReport, compute_budget
 from toolkit.errors import UnknownCompany
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
-from toolkit.validity import usable
 
 from . import catalog, context
 from .names import file_name, inside
@@ -35,7 +34,7 @@ def _say(progress: Progress, message: str) -> None:
 
 def _prepare(program: Program) -> tuple[Program, BudgetReport, KpiReport]:
     # Documents list what the figures count: valid rows only (a row with an error is out of both).
-    return usable(program), compute_budget(program), compute_kpis(program)
+    return program, compute_budget(program), compute_kpis(program)
 
 
 def _with_pdfs(docx: list[Path], out_dir: Path, pdf: bool, progress: Progress) -> list[Path]:

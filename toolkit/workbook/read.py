@@ -1,57 +1,227 @@
-"""Master workbook → :class:`~toolkit.model.Program` (typed, frozen records) + findings.
+"""Master workbook → :class:`~toolkit.model.Program` (typed, frozen, validated records) + findings.
 
 Two steps, so the Excel adapter can feed the open book through the same code:
-``read_raw`` (python-calamine: sheet name → rows of raw cell values, row 0 = Excel row 1) and
-``build_program`` (find columns by header, normalise every cell, turn each unreadable value into a finding,
-leave rows with errors out of the records). Nothing downstream sees a raw cell.
+``read_raw`` (python-calamine: sheet name → rows of raw cell values, row 0 = Excel row 1, plus what the file's
+structure says: every sheet name, the tables on each sheet, and the error cells calamine reads as blank) and
+``build_program`` (find columns by header, normalise every cell, turn each unreadable value into a finding, note
+every sheet, table, header or setting a figure would need that is missing, run the row rules once, and leave the
+rows with errors out of the records). Nothing downstream sees a raw cell, and nothing downstream validates again.
 """
 from __future__ import annotations
 
 import gc
-
+import io
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import partial
 from pathlib import Path
 
 from toolkit import schema
 from toolkit.errors import WorkbookError
 from toolkit.model import PROGRAM_FIELDS, RECORD_TYPES, Finding, Program, Settings
-from toolkit.normalize import PARSERS, Invalid, is_blank, parse_choice, parse_fiscal_year, parse_ratio
+from toolkit.normalize import PARSERS, Invalid, is_blank, parse_choice, parse_fiscal_year, parse_ratio, parse_text
+from toolkit.validity import apply_row_rules
+from toolkit.workbook.cells import CALAMINE_KNOWN, CellError, find_error_cells, is_error_text, \
+    neutralise_unknown_errors
 
-RawWorkbook = Mapping[str, Sequence[Sequence[object]]]
+
+class RawBook(dict):
+    """sheet name → rows of raw values (row 0 = Excel row 1), with what the file says about its structure.
+
+    ``sheet_names``: every sheet of the book, in order (for suggesting the sheet a renamed one looks like).
+    ``tables``: sheet → names of its Excel tables; None where not known (a book read through xlwings)."""
+
+    def __init__(self, sheets: Mapping[str, list[list[object]]] = (), *, sheet_names: Sequence[str] | None = None,
+                 tables: Mapping[str, tuple[str, ...]] | None = None):
+        super().__init__(sheets)
+        self.sheet_names = tuple(sheet_names if sheet_names is not None else self)
+        self.tables = dict(tables) if tables is not None else None
 
 
-def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> dict[str, list[list[object]]]:
-    """Every sheet of the contract that exists in the file (or the named ``sheets``), as raw rows."""
+_STRICT_NS = b"http://purl.oclc.org/ooxml/"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> RawBook:
+    """Every sheet of the contract that exists in the file (or the named ``sheets``), as raw rows, with error
+    cells as :class:`CellError` instead of the empty string calamine gives them."""
+    path = Path(path)
+    data = _read_file(path)
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        if data[:4] == _OLE_MAGIC:
+            raise WorkbookError(f"「{path.name}」はパスワードで保護されたブックか、古い形式（.xls）のブックのため読めません。"
+                                "Excel でパスワードを外すか、「Excel ブック (*.xlsx)」形式で保存し直してください。") from None
+        raise WorkbookError(f"「{path.name}」は Excel ブック（.xlsx）として読めません（ファイルが壊れているか、"
+                            "別の形式のファイルです）。") from None
+    with zf:
+        layout = _layout(zf, path)
+        wanted = set(sheets) if sheets is not None else {t.sheet for t in schema.TABLES}
+        parts = {name: part for name, part in layout.parts.items() if name in wanted and part is not None}
+        errors: dict[str, dict[tuple[int, int], CellError]] = {}
+        patched: dict[str, bytes] = {}
+        for name, part in parts.items():
+            try:
+                xml = zf.read(part)
+            except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                raise WorkbookError(f"「{path.name}」のシート「{name}」を読めません（{exc}）。") from None
+            found = find_error_cells(xml)
+            if found:
+                errors[name] = found
+                if any(not e.formula and e not in CALAMINE_KNOWN for e in found.values()):
+                    patched[part] = neutralise_unknown_errors(xml)
+        source = _patched_copy(zf, patched) if patched else io.BytesIO(data)
+    rows = _calamine_rows(source, list(parts), path)
+    for name, cells in errors.items():
+        _overlay(rows[name], cells)
+    return RawBook(rows, sheet_names=layout.names, tables=layout.tables)
+
+
+def _read_file(path: Path) -> bytes:
+    if path.is_dir():
+        raise WorkbookError(f"「{path}」はフォルダです。マスターブック（.xlsx）のファイルを指定してください。")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise WorkbookError(f"ブックが見つかりません: {path}") from None
+    except PermissionError:
+        raise WorkbookError(f"ブック「{path}」を読む権限がありません。") from None
+    except OSError as exc:
+        raise WorkbookError(f"ブック「{path}」を読めません（{exc.strerror or exc}）。") from None
+
+
+@dataclass
+class _Layout:
+    names: tuple[str, ...]
+    parts: dict[str, str | None]
+    tables: dict[str, tuple[str, ...]]
+
+
+def _layout(zf: zipfile.ZipFile, path: Path) -> _Layout:
+    """Sheet names, their parts and their tables, from the package's small XML parts."""
+    from toolkit.workbook.xlsx_patch import Package, PatchError, open_book, sheet_tables
+
+    try:
+        pkg = Package(zf.fp)
+        book = open_book(pkg)
+        root = pkg.read(book.workbook_part)
+    except PatchError as exc:
+        raise WorkbookError(f"「{path.name}」を Excel ブックとして読めません（{exc}）") from None
+    if _STRICT_NS in root[:2000]:
+        raise WorkbookError(f"「{path.name}」は「Strict Open XML スプレッドシート」形式で保存されているため読めません。"
+                            "Excel で開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存し直してください。")
+    tables: dict[str, tuple[str, ...]] = {}
+    for ref in book.sheets:
+        if ref.part is not None:
+            try:
+                tables[ref.name] = tuple(t.name for t in sheet_tables(book, ref))
+            except PatchError:
+                tables[ref.name] = ()
+    return _Layout(tuple(s.name for s in book.sheets), {s.name: s.part for s in book.sheets}, tables)
+
+
+def _patched_copy(zf: zipfile.ZipFile, patched: Mapping[str, bytes]) -> io.BytesIO:
+    """The package in memory with some parts replaced (rare: only a sheet holding an error calamine rejects)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        for info in zf.infolist():
+            target.writestr(info.filename, patched.get(info.filename) or zf.read(info.filename))
+    out.seek(0)
+    return out
+
+
+def _calamine_rows(source: io.BytesIO, names: list[str], path: Path) -> dict[str, list[list[object]]]:
     from python_calamine import CalamineWorkbook
 
-    path = Path(path)
-    if not path.is_file():
-        raise WorkbookError(f"ブックが見つかりません: {path}")
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(source)
     except Exception as exc:  # calamine raises its own error types for every unreadable format
-        raise WorkbookError(f"Excel ブック（.xlsx）として読めません: {path}（{exc}）") from None
-    wanted = set(sheets) if sheets is not None else {t.sheet for t in schema.TABLES}
-    raw: dict[str, list[list[object]]] = {}
+        raise WorkbookError(f"「{path.name}」を Excel ブック（.xlsx）として読めません（{exc}）") from None
+    rows: dict[str, list[list[object]]] = {}
     try:
-        for name in book.sheet_names:
-            if name in wanted:
-                # skip_empty_area=False keeps row 0 = Excel row 1, so findings name the row a person sees.
-                raw[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        for name in names:
+            # skip_empty_area=False keeps row 0 = Excel row 1, so findings name the row a person sees.
+            rows[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:
-        raise WorkbookError(f"ブックの読み込み中にエラーが発生しました: {path}（{exc}）") from None
+        raise WorkbookError(f"「{path.name}」のシートを読み込めません（{exc}）") from None
     finally:
         book.close()
-    return raw
+    return rows
+
+
+def _overlay(rows: list[list[object]], cells: Mapping[tuple[int, int], CellError]) -> None:
+    for (r, c), value in cells.items():
+        while len(rows) <= r:
+            rows.append([])
+        row = rows[r]
+        if len(row) <= c:
+            row.extend([""] * (c + 1 - len(row)))
+        rows[r][c] = value
 
 
 def load_program(path: str | Path) -> Program:
     return build_program(read_raw(path))
 
 
-# ---------------------------------------------------------------- building
+# ---------------------------------------------------------------- structure: what the workbook lacks
+
+def similar(wanted: str, candidates: Iterable[str]) -> str | None:
+    """The candidate that looks like ``wanted`` (経費一覧 for 経費, 金額（円） for 金額), if one clearly does."""
+    key = schema.fold(wanted)
+    best, score = None, 0.0
+    for candidate in candidates:
+        other = schema.fold(candidate)
+        if not other:
+            continue
+        ratio = SequenceMatcher(None, key, other).ratio()
+        if key in other or other in key:
+            ratio = max(ratio, 0.75)
+        if ratio > score:
+            best, score = candidate, ratio
+    return best if score >= 0.6 else None
+
+
+def _missing_sheet(table: schema.Table, raw: RawBook) -> Finding:
+    known = {t.sheet for t in schema.TABLES} | {schema.SUMMARY_SHEET}
+    look_alike = similar(table.sheet, [n for n in raw.sheet_names if n not in known])
+    hint = (f"シート「{look_alike}」がそれなら、シート名を「{table.sheet}」に戻してください。" if look_alike else
+            f"シート「{table.sheet}」（テーブル {table.name}）を元に戻してください。")
+    return Finding("error", "missing-sheet", table.sheet, None, None, look_alike,
+                   f"シート「{table.sheet}」がありません。{hint}")
+
+
+def _table_findings(table: schema.Table, raw: RawBook) -> list[Finding]:
+    if raw.tables is None:
+        return []
+    names = raw.tables.get(table.sheet, ())
+    if not names:
+        return [Finding("error", "missing-table", table.sheet, 1, None, None,
+                        f"シート「{table.sheet}」にテーブルがありません。見出しの行を含めて範囲を選び、「ホーム」→"
+                        f"「テーブルとして書式設定」でテーブルにして、名前を {table.name} にしてください。")]
+    if table.name not in names and len(names) == 1:
+        return [Finding("warning", "table-name", table.sheet, 1, None, names[0],
+                        f"テーブル名が {table.name} ではなく {names[0]} です（読み書きはできます）。"
+                        f"「テーブルデザイン」でテーブル名を {table.name} に戻してください。")]
+    return []
+
+
+def _missing_column(table: schema.Table, column: schema.Column, header_row: Sequence[object]) -> Finding:
+    contract = {schema.fold(h) for h in table.headers}
+    staff = [str(h) for h in header_row if isinstance(h, str) and h.strip() and schema.fold(h) not in contract]
+    look_alike = similar(column.header, staff)
+    hint = (f"列「{look_alike}」がそれなら、見出しを「{column.header}」に戻してください。" if look_alike else
+            f"1行目に見出し「{column.header}」の列を戻してください。")
+    if column.needed:
+        return Finding("error", "missing-column", table.sheet, 1, column.header, look_alike,
+                       f"必要な列「{column.header}」がありません。{hint}")
+    return Finding("warning", "missing-column", table.sheet, 1, column.header, look_alike,
+                   f"列「{column.header}」がありません（空として扱います）。{hint}")
+
+
+# ---------------------------------------------------------------- cells
 
 @dataclass
 class _Col:
@@ -67,11 +237,6 @@ def _parser_for(column: schema.Column) -> Callable[[object], object]:
     return PARSERS[column.kind]
 
 
-def _expected_level(column: schema.Column) -> str:
-    # A malformed e-mail or URL does not make a row unusable for any figure: warn, keep the row.
-    return "warning" if column.kind in ("email", "url") else "error"
-
-
 def _header_map(header_row: Sequence[object]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i, cell in enumerate(header_row):
@@ -80,31 +245,82 @@ def _header_map(header_row: Sequence[object]) -> dict[str, int]:
     return found
 
 
-def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
-               findings: list[Finding]) -> tuple[Iterable[tuple], list[tuple]]:
-    """Rows of one sheet → (record value tuples with their row number first, the same for rows left out)."""
-    sheet = table.sheet
-    if rows is None:
-        findings.append(Finding("error", "missing-sheet", sheet, None, None, None,
-                                f"シート「{sheet}」がありません（テーブル {table.name}）"))
-        return [], []
-    if not rows:
-        return [], []
-    headers = _header_map(rows[0])
+class _Bad:
+    __slots__ = ("message", "error_value")
+
+    def __init__(self, message: str, error_value: bool = False):
+        self.message = message
+        self.error_value = error_value
+
+
+def _parse_one(raw: object, parse: Callable[[object], object]) -> object:
+    if isinstance(raw, str) and raw[:1] in ("#", "="):
+        if type(raw) is CellError:
+            return _Bad(raw.describe(), True)
+        if is_error_text(raw):
+            return _Bad(CellError(raw).describe(), True)
+    try:
+        return parse(raw)
+    except Invalid as exc:
+        return _Bad(str(exc))
+    except (OverflowError, ValueError, ArithmeticError):  # a number too large for any reading of it
+        return _Bad("値が大きすぎるか正しくないため読めません")
+
+
+def _parse_column(raw_col: Sequence[object], parse: Callable[[object], object]
+                  ) -> tuple[list[object], list[tuple[int, _Bad]], bool]:
+    """Parsed values of one column, (index, why) of the unreadable ones, and whether any value is None."""
+    distinct = set(raw_col)
+    # True == 1 == 1.0 share one slot in a set or dict, and a CellError equals the plain text of its code, so a
+    # column that may hold a boolean or an error cell next to its look-alike is parsed cell by cell (both are rare;
+    # the cheap membership tests avoid scanning most columns).
+    if ((True in distinct or False in distinct) and bool in set(map(type, raw_col))) \
+            or any(type(v) is CellError for v in distinct):
+        parsed = [None if v is None or v == "" and type(v) is str else _parse_one(v, parse) for v in raw_col]
+        has_none = True
+    else:
+        mapping = {v: (None if v is None else _parse_one(v, parse)) for v in distinct}
+        mapping[""] = mapping[None] = None
+        parsed = list(map(mapping.__getitem__, raw_col))
+        has_none = any(mapping[v] is None for v in distinct)
+        if not any(type(v) is _Bad for v in mapping.values()):
+            return parsed, [], has_none
+    bad = [(i, v) for i, v in enumerate(parsed) if type(v) is _Bad]
+    for i, _ in bad:
+        parsed[i] = None
+    return parsed, bad, True
+
+
+def shown(raw: object) -> str:
+    """A raw cell as the person typed it (20255, not 20255.0), for findings."""
+    return str(raw) if isinstance(raw, str) else (parse_text(raw) or "")
+
+
+def _cell_finding(table: schema.Table, column: schema.Column, row: int, raw: object, why: _Bad) -> Finding:
+    level = "error" if column.needed else "warning"
+    consequence = "この行は集計から除外しました" if level == "error" else "この値は空として扱います"
+    value = shown(raw)
+    code = "error-value" if why.error_value else "invalid-value"
+    text = why.message if why.error_value else f"値「{value}」を読めません。{why.message}"
+    return Finding(level, code, table.sheet, row, column.header, value, f"{text}（{consequence}）")
+
+
+def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
+               findings: list[Finding]) -> tuple[Iterable[tuple] | None, list[tuple]]:
+    """Rows of one present sheet → (record value tuples with their row number first, the same for rows left
+    out). The records are None when a column a figure needs is missing (the finding says which)."""
+    header_row = rows[0] if rows else ()
+    headers = _header_map(header_row)
     cols: list[_Col] = []
+    lacking = False
     for column in table.columns:
         index = headers.get(schema.fold(column.header))
         if index is None:
-            if column.required:
-                findings.append(Finding("error", "missing-column", sheet, 1, column.header, None,
-                                        f"シート「{sheet}」の1行目に必須の列「{column.header}」がありません。"
-                                        "このシートは集計から除外しました"))
-                return [], []
-            findings.append(Finding("warning", "missing-column", sheet, 1, column.header, None,
-                                    f"シート「{sheet}」の1行目に列「{column.header}」がありません（空として扱います）"))
-            cols.append(_Col(-1, column, _parser_for(column)))
-        else:
-            cols.append(_Col(index, column, _parser_for(column)))
+            findings.append(_missing_column(table, column, header_row))
+            lacking |= column.needed
+        cols.append(_Col(-1 if index is None else index, column, _parser_for(column)))
+    if lacking:
+        return None, []
 
     body = rows[1:]
     n = len(body)
@@ -128,14 +344,10 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
         raw_col = transposed[c.index]
         parsed, bad, has_none = _parse_column(raw_col, c.parse)
         may_be_none.append(has_none)
-        for i, message in bad:
-            raw = raw_col[i]
-            level = _expected_level(c.column)
-            row = i + 2
-            cell_findings.append((row, pos, Finding(
-                level, "invalid-value", sheet, row, c.column.header, raw,
-                f"{sheet} シート {row}行目「{c.column.header}」の値「{raw}」は読めません。{message}")))
-            if level == "error":
+        for i, why in bad:
+            finding = _cell_finding(table, c.column, i + 2, raw_col[i], why)
+            cell_findings.append((i + 2, pos, finding))
+            if finding.level == "error":
                 error_rows.add(i)
         parsed_cols.append(parsed)
 
@@ -158,8 +370,8 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
             if parsed_cols[pos][i] is None and (i + 2, pos) not in unreadable:
                 header = cols[pos].column.header
                 cell_findings.append((i + 2, pos, Finding(
-                    "error", "missing-value", sheet, i + 2, header, None,
-                    f"{sheet} シート {i + 2}行目の必須項目「{header}」が空です")))
+                    "error", "missing-value", table.sheet, i + 2, header, None,
+                    f"必須項目「{header}」が空です（この行は集計から除外しました）")))
                 error_rows.add(i)
     cell_findings.sort(key=lambda f: (f[0], f[1]))
     findings.extend(f for _, _, f in cell_findings)
@@ -177,65 +389,34 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]] | None,
     return records, rejected
 
 
-class _Bad:
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
-
-
-def _parse_one(raw: object, parse: Callable[[object], object]) -> object:
-    try:
-        return parse(raw)
-    except Invalid as exc:
-        return _Bad(str(exc))
-
-
-def _parse_column(raw_col: Sequence[object], parse: Callable[[object], object]
-                  ) -> tuple[list[object], list[tuple[int, str]], bool]:
-    """Parsed values of one column, (index, message) of the unreadable ones, and whether any value is None."""
-    distinct = set(raw_col)
-    # True == 1 == 1.0 share one slot in a set or dict, so a column that may hold a boolean cell next to a 1 is
-    # parsed cell by cell (boolean cells are rare; the cheap membership test avoids scanning most columns).
-    if (True in distinct or False in distinct) and bool in set(map(type, raw_col)):
-        parsed = [_parse_one(v, parse) for v in raw_col]
-        has_none = True
-    else:
-        mapping = {v: (None if v is None else _parse_one(v, parse)) for v in distinct}
-        mapping[""] = mapping[None] = None
-        parsed = list(map(mapping.__getitem__, raw_col))
-        has_none = any(mapping[v] is None for v in distinct)
-        if not any(type(v) is _Bad for v in mapping.values()):
-            return parsed, [], has_none
-    bad = [(i, v.message) for i, v in enumerate(parsed) if type(v) is _Bad]
-    for i, _ in bad:
-        parsed[i] = None
-    return parsed, bad, True
-
+# ---------------------------------------------------------------- settings
 
 # Settings people type in their own way: 令和7年度 for the year, 90% for the warning share.
 _SETTING_PARSERS = {"fiscal_year": parse_fiscal_year, "warn_ratio": parse_ratio}
 
 
-def _read_settings(rows: Sequence[Sequence[object]] | None, findings: list[Finding]) -> Settings:
+def _read_settings(rows: Sequence[Sequence[object]], findings: list[Finding],
+                   lacking: list[Finding]) -> Settings:
+    """The settings, defaults where a row is absent or empty. A value that cannot be read is an error finding;
+    for a setting a figure uses it also goes to ``lacking`` (the figure is refused, never computed from the
+    default as if nothing were wrong)."""
     values = {s.key: s.default for s in schema.SETTING_ITEMS}
     table = schema.SETTINGS
-    if rows is None:
-        findings.append(Finding("error", "missing-sheet", table.sheet, None, None, None,
-                                f"シート「{table.sheet}」がありません。既定の設定で集計します"))
-        return Settings(**values)
     headers = _header_map(rows[0]) if rows else {}
-    item_col = headers.get(schema.fold("項目"))
-    value_col = headers.get(schema.fold("値"))
+    item_col = headers.get(schema.fold(table.columns[0].header))
+    value_col = headers.get(schema.fold(table.columns[1].header))
     if item_col is None or value_col is None:
-        findings.append(Finding("error", "missing-column", table.sheet, 1, "項目" if item_col is None else "値", None,
-                                f"シート「{table.sheet}」の1行目に「項目」「値」の列がありません。既定の設定で集計します"))
+        for column, index in zip(table.columns, (item_col, value_col)):
+            if index is None:
+                finding = _missing_column(table, column, rows[0] if rows else ())
+                findings.append(finding)
+                lacking.append(finding)
         return Settings(**values)
     by_item = {schema.fold(s.item): s for s in schema.SETTING_ITEMS}
     for r in range(1, len(rows)):
         row = rows[r]
         raw_item = row[item_col] if item_col < len(row) else ""
-        if is_blank(raw_item):
+        if is_blank(raw_item) or type(raw_item) is CellError:
             continue
         setting = by_item.get(schema.fold(str(raw_item)))
         if setting is None:
@@ -243,44 +424,78 @@ def _read_settings(rows: Sequence[Sequence[object]] | None, findings: list[Findi
         raw = row[value_col] if value_col < len(row) else ""
         if is_blank(raw):
             continue  # empty = the default
-        try:
-            value = _SETTING_PARSERS.get(setting.key, PARSERS[setting.kind])(raw)
-        except Invalid as exc:
-            findings.append(Finding("error", "invalid-setting", table.sheet, r + 1, "値", raw,
-                                    f"設定「{setting.item}」の値「{raw}」は読めません。{exc}。"
-                                    f"既定値（{setting.default}）で集計します"))
+        parsed = _parse_one(raw, _SETTING_PARSERS.get(setting.key, PARSERS[setting.kind]))
+        if type(parsed) is _Bad:
+            text = parsed.message if parsed.error_value else f"値「{shown(raw)}」を読めません。{parsed.message}"
+            finding = Finding("error", "invalid-setting", table.sheet, r + 1, table.columns[1].header, shown(raw),
+                              f"設定「{setting.item}」: {text}")
+            findings.append(finding)
+            if setting.figure:
+                lacking.append(finding)
             continue
-        values[setting.key] = value
-    return Settings(**values)
+        values[setting.key] = parsed
+    settings = Settings(**values)
+    if settings.usage_start > settings.usage_end:
+        finding = Finding("error", "invalid-setting", table.sheet, None, table.columns[1].header,
+                          f"{settings.usage_start:%Y/%m/%d}〜{settings.usage_end:%Y/%m/%d}",
+                          "設定の利用開始日が利用終了日より後になっています。利用期間を直してください")
+        findings.append(finding)
+        lacking.append(finding)
+    return settings
 
 
-def build_program(raw: RawWorkbook) -> Program:
+# ---------------------------------------------------------------- the program
+
+def build_program(raw: RawBook | Mapping[str, Sequence[Sequence[object]]]) -> Program:
+    """Raw sheets → the validated Program. Accepts a plain mapping (the Excel adapter's open book)."""
+    if not isinstance(raw, RawBook):
+        raw = RawBook(raw)
     # Tens of thousands of small tuples would set off the cyclic garbage collector again and again; none of them
     # can form a cycle, so collection waits until the Program is built.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_program(raw)
+        return apply_row_rules(_build_program(raw))
     finally:
         if enabled:
             gc.enable()
 
 
-def _build_program(raw: RawWorkbook) -> Program:
+def _build_program(raw: RawBook) -> Program:
     findings: list[Finding] = []
-    settings = _read_settings(raw.get(schema.SETTINGS.sheet), findings)
+    missing: dict[str, list[Finding]] = {}
     fields: dict[str, object] = {}
     rejected: dict[str, tuple] = {}
+    settings = Settings(**{s.key: s.default for s in schema.SETTING_ITEMS})
     for table in schema.TABLES:
-        if table is schema.SETTINGS:
-            continue
         rows = raw.get(table.sheet)
-        if rows is None and table.owned:
-            continue  # an old workbook without the toolkit's own log is fine
+        if rows is None:
+            if table.owned:
+                continue  # an old workbook without the toolkit's own log is fine
+            finding = _missing_sheet(table, raw)
+            findings.append(finding)
+            missing.setdefault(table.sheet, []).append(finding)
+            continue
+        before = len(findings)
+        for finding in _table_findings(table, raw):
+            findings.append(finding)
+            if finding.level == "error":
+                missing.setdefault(table.sheet, []).append(finding)
+        if table is schema.SETTINGS:
+            lacking: list[Finding] = []
+            settings = _read_settings(rows, findings, lacking)
+            if lacking:
+                missing.setdefault(table.sheet, []).extend(lacking)
+            continue
         records, left_out = read_table(table, rows, findings)
+        if records is None:
+            missing.setdefault(table.sheet, []).extend(
+                f for f in findings[before:] if f.code == "missing-column" and f.level == "error")
+            continue
         # tuple.__new__ straight from map: NamedTuple._make is a Python-level call per row (50,000 usage rows).
         make = partial(tuple.__new__, RECORD_TYPES[table.sheet])
         fields[PROGRAM_FIELDS[table.sheet]] = tuple(map(make, records))
         if left_out:
             rejected[table.sheet] = tuple(map(make, left_out))
-    return Program(settings=settings, findings=tuple(findings), rejected=rejected, **fields)
+    return Program(settings=settings, findings=tuple(findings), rejected=rejected,
+                   missing={sheet: tuple(f) for sheet, f in missing.items()}, **fields)
