@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from builders import write_workbook
 from toolkit import schema
 from toolkit.model import PROGRAM_FIELDS
+from toolkit.workbook.cells import ERROR_CODES, CellError
 from toolkit.workbook.read import WorkbookError, build_program, load_program, read_raw
 
 
@@ -117,8 +118,13 @@ def _good(kind: str, vocabulary: str | None):
     }[kind]
 
 
+_ERRORS = st.one_of(st.sampled_from(sorted(ERROR_CODES)).map(CellError),
+                    st.sampled_from(["=A1+B1", "=VLOOKUP(A2,B:C,2,FALSE)"]).map(lambda f: CellError(f, formula=True)))
+
+
 def _cell(column: schema.Column):
-    options = [_good(column.kind, column.vocabulary).map(lambda v: ("good", v)), st.just(("blank", None))]
+    options = [_good(column.kind, column.vocabulary).map(lambda v: ("good", v)), st.just(("blank", None)),
+               _ERRORS.map(lambda v: ("error", v))]  # every column, optional ones included, may hold an error
     if column.kind not in ("text", "id"):  # free text and identifiers accept any characters
         options.append(st.just(("bad", BAD)))
     return st.one_of(*options)
@@ -141,6 +147,8 @@ def test_random_cells_never_crash_and_each_bad_value_is_one_finding(case):
         for column, (tag, _) in zip(table.columns, row):
             if tag == "bad":
                 expected.add((r, column.header, "invalid-value"))
+            elif tag == "error":
+                expected.add((r, column.header, "error-value"))
             elif tag == "blank" and column.required:
                 expected.add((r, column.header, "missing-value"))
     cell_codes = {"invalid-value", "missing-value", "error-value"}
@@ -149,7 +157,13 @@ def test_random_cells_never_crash_and_each_bad_value_is_one_finding(case):
     records = getattr(program, PROGRAM_FIELDS[table.sheet])
     # A bad value leaves its row out where a figure uses the column; elsewhere it is a warning and the row stays.
     error_rows = {r for r, col, code in expected if code == "missing-value" or table.column(col).needed}
+    # A kept row whose optional cell held an error has None there (never a value made up), with its finding.
+    by_row = {rec.row: rec for rec in records}
+    for r, row in enumerate(rows, start=2):
+        for column, (tag, _) in zip(table.columns, row):
+            if tag == "error" and r in by_row:
+                assert getattr(by_row[r], column.key) is None and (r, column.header, "error-value") in expected
     assert {rec.row for rec in records}.isdisjoint(error_rows)
     levels = {(f.row, f.column): f.level for f in program.findings if f.code in cell_codes}
     assert all(levels[(r, col)] == ("error" if table.column(col).needed else "warning")
-               for r, col, code in expected if code == "invalid-value")
+               for r, col, code in expected if code in ("invalid-value", "error-value"))

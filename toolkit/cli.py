@@ -32,14 +32,16 @@ _consoles: dict[bool, "Console"] = {}
 
 
 def console(stderr: bool = False) -> "Console":
-    """rich consoles, made on first use (rich is most of the command's start-up time otherwise)."""
-    if stderr not in _consoles:
+    """A rich console on the current stdout or stderr, made on first use (importing rich is most of a command's
+    start-up time otherwise) and again when the stream changes (tests capture each run's output)."""
+    stream = sys.stderr if stderr else sys.stdout
+    current = _consoles.get(stderr)
+    if current is None or current.file is not stream:
         from rich.console import Console
 
-        stream = sys.stderr if stderr else sys.stdout
-        _consoles[stderr] = Console(file=stream, highlight=False, soft_wrap=not stderr,
-                                    width=None if stream.isatty() else PIPED_WIDTH)
-    return _consoles[stderr]
+        current = _consoles[stderr] = Console(file=stream, highlight=False, soft_wrap=not stderr,
+                                              width=None if stream.isatty() else PIPED_WIDTH)
+    return current
 
 
 def say(text: str) -> None:

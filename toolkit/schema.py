@@ -109,7 +109,7 @@ def _c(header: str, key: str, kind: Kind = "text", required: bool = False, vocab
 
 SETTINGS = Table("設定", "Settings", (
     _c("項目", "item", required=True, width=28),
-    _c("値", "value", width=48),
+    _c("値", "value", width=48, figure=True),
 ), id_column="項目")
 
 COMPANIES = Table("企業", "Companies", (
