@@ -88,10 +88,27 @@ def test_python_m_toolkit_prints_only_json(tmp_path):
     assert json.loads(proc.stdout)["fiscal_year"] == 2025
 
 
-def test_every_command_is_documented_in_readme():
+def test_readme_command_table_is_the_one_help_generates():
+    proc = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 0, "README.md is out of date: run `cog -r README.md`\n" + proc.stdout + proc.stderr
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in main.commands:
-        assert re.search(rf"toolkit {re.escape(name)}\b", readme), f"README does not document `toolkit {name}`"
+        assert re.search(rf"`toolkit {re.escape(name)}\b", readme), f"README does not document `toolkit {name}`"
+
+
+def test_every_command_has_japanese_help_with_examples():
+    for name in main.commands:
+        code, output = run(name, "--help")
+        assert code == 0 and "使い方:" in output and "例:" in output and f"toolkit {name}" in output, name
+        assert "Show this message" not in output and "Options" not in output, name
+
+
+def test_company_ids_take_commas_and_normalise_like_the_workbook(tmp_path):
+    path = sample(tmp_path, 企業=[["C01", "株式会社Ａ"], ["C02", "有限会社Ｂ"], ["Ｃ０３", "株式会社Ｃ"]])
+    code, output = run("plan", path, "--company", "c01,Ｃ０２", "--company", "C03", "--out", tmp_path / "out")
+    assert code == 0, output
+    assert sorted(p.name.split("_")[1] for p in (tmp_path / "out").iterdir()) == ["C01", "C02", "C03"]
 
 
 def test_init_writes_a_clean_master_and_refuses_to_overwrite(tmp_path):

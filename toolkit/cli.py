@@ -39,7 +39,7 @@ def console(stderr: bool = False) -> "Console":
     if current is None or current.file is not stream:
         from rich.console import Console
 
-        current = _consoles[stderr] = Console(file=stream, highlight=False, soft_wrap=not stderr,
+        current = _consoles[stderr] = Console(file=stream, highlight=False,
                                               width=None if stream.isatty() else PIPED_WIDTH)
     return current
 

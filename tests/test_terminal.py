@@ -1,0 +1,99 @@
+"""What staff read in a terminal: `budget` and `check` on a real pseudo-terminal of 80 and 100 columns."""
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import struct
+import subprocess
+import sys
+import termios
+
+import pytest
+
+from builders import write_workbook
+from toolkit import schema
+from toolkit.japanese import display_width
+
+NAMES = ["株式会社瀬戸内プリントワークス", "有限会社備前キッチンひなた", "株式会社岡南ロジパートナーズ",
+         "株式会社さくらケアセンター東", "株式会社国富ベーカリー工房"]
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def tty_run(args: list[str], columns: int) -> str:
+    """Run the command with its stdout and stderr on a pseudo-terminal ``columns`` wide; the text it showed."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm-256color"
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", *args], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(master)
+    return ANSI.sub("", b"".join(chunks).decode("utf-8", "replace")).replace("\r", "")
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    companies = [[f"C{i:02d}", NAMES[i % len(NAMES)] + ("" if i <= 5 else f"{i}")] for i in range(1, 21)]
+    expenses = [[f"E{i}", "2025/10/1", f"C{i:02d}", "クラウドサービス経費", f"{350_680 + i * 1000:,}"]
+                for i in range(1, 21)]
+    expenses.append(["E99", "2025/10/1", "C03", "サポート費（コンサル・訪問費用等）", "1,206,800"])
+    usage = [[f"C{i:02d}", "S01", "経理", "2025/9/2"] for i in range(1, 21)] * 2  # duplicates: 20 findings alike
+    services = [[f"S{i:02d}", f"サービス{i}", None, area] for i, area in enumerate(schema.BUSINESS_AREAS, start=1)]
+    return write_workbook(tmp_path_factory.mktemp("tty") / "m.xlsx",
+                          {"企業": companies, "経費": expenses, "サービス": services, "利用実績": usage,
+                           "導入": [["U1", "C99", "S01", "経理", 1, "2025/9/1"]] * 3})
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_budget_fits_the_terminal_and_shows_every_company_and_amount(book, columns):
+    text = tty_run(["budget", str(book)], columns)
+    lines = text.splitlines()
+    assert all(display_width(line) <= columns for line in lines), max(lines, key=display_width)
+    assert "…" not in text
+    for i in range(1, 21):
+        assert re.search(rf"^ ?C{i:02d} ", text, re.M), f"C{i:02d}"
+    assert "351,680" in text and "1,206,800" in text  # amounts whole, never cut
+    assert set(NAMES) <= set(wrapped_names(text).values())  # a name may wrap, but it is all there
+
+
+def wrapped_names(text: str) -> dict[str, str]:
+    """Company ID -> the name column's text joined over the lines it wraps onto (first table only)."""
+    names: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        m = re.match(r"^ ?(C\d\d) +(\S+)", line)
+        if m:
+            current = m.group(1)
+            if current in names:  # the second table repeats the IDs: stop at it
+                break
+            names[current] = m.group(2)
+        elif current and re.match(r"^ +(\S+) *$", line):
+            names[current] += line.strip()
+        else:
+            current = None
+    return names
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_check_fits_and_groups_identical_findings(book, columns):
+    text = tty_run(["check", str(book)], columns)
+    lines = text.splitlines()
+    assert all(display_width(line) <= columns for line in lines), max(lines, key=display_width)
+    # Three rows with the same unknown company: one line naming the rows as a range.
+    assert "2–4" in text.replace("\n", "") and "（3行）" in text.replace("\n", "").replace(" ", "")
+    assert "エラー" in text and "件" in text
+    expanded = tty_run(["check", str(book), "--all"], columns)
+    assert expanded.count("C99") > text.count("C99")
