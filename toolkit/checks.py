@@ -26,7 +26,8 @@ def _cap_agreement(program: Program) -> Iterable[Finding]:
     default = program.settings.cap_default
     for c in program.companies:
         if c.cap is not None and c.cap != default and not c.cap_agreement:
-            yield Finding("warning", "cap-without-agreement", schema.COMPANIES.sheet, c.row, "上限変更の協議記録", None,
+            yield Finding("warning", "cap-without-agreement", schema.COMPANIES.sheet, c.row,
+                          schema.COMPANIES.header("cap_agreement"), None,
                           f"{c.company_id} の経費上限 {_yen(c.cap)} は既定の {_yen(default)} と異なります。"
                           "委託者との協議記録（上限変更の協議記録）を入力してください")
 
@@ -35,7 +36,8 @@ def _catalogue(program: Program) -> Iterable[Finding]:
     covered = {s.area for s in program.services}
     for area in schema.BUSINESS_AREAS:
         if area not in covered:
-            yield Finding("warning", "catalogue-missing-area", schema.SERVICES.sheet, None, "業務分類", area,
+            yield Finding("warning", "catalogue-missing-area", schema.SERVICES.sheet, None,
+                          schema.SERVICES.header("area"), area,
                           f"業務分類「{area}」のクラウドサービスがサービス一覧にありません（各分類に最低1種類が必要です）")
 
 
@@ -47,7 +49,8 @@ def _first_visit(program: Program) -> Iterable[Finding]:
             first[r.company_id] = r
     for company_id, r in first.items():
         if r.form != "対面":
-            yield Finding("warning", "first-visit-not-in-person", schema.SUPPORT_LOG.sheet, r.row, "形態", r.form,
+            yield Finding("warning", "first-visit-not-in-person", schema.SUPPORT_LOG.sheet, r.row,
+                          schema.SUPPORT_LOG.header("form"), r.form,
                           f"{company_id} の初回の支援（{r.date:%Y/%m/%d}）が「{r.form}」です。初回面談は原則対面です")
 
 
@@ -60,7 +63,8 @@ def _plan_years(program: Program) -> Iterable[Finding]:
         have = years.get(c.company_id, set())
         for y in (year, year + 1, year + 2):
             if y not in have:
-                yield Finding("warning", "plan-year-missing", schema.PLAN_ITEMS.sheet, None, "年度", y,
+                yield Finding("warning", "plan-year-missing", schema.PLAN_ITEMS.sheet, None,
+                              schema.PLAN_ITEMS.header("fiscal_year"), y,
                               f"{c.company_id}（{c.name}）の改善計画に {y}年度 の行がありません（3年間の計画が必要です）")
 
 
@@ -68,7 +72,8 @@ def _usage_period(program: Program) -> Iterable[Finding]:
     start, end = program.settings.usage_start, program.settings.usage_end
     for u in program.usage:
         if not (start <= u.date <= end):
-            yield Finding("warning", "usage-outside-period", schema.USAGE_DAYS.sheet, u.row, "利用日", u.date,
+            yield Finding("warning", "usage-outside-period", schema.USAGE_DAYS.sheet, u.row,
+                          schema.USAGE_DAYS.header("date"), u.date,
                           f"利用日 {u.date:%Y/%m/%d} は利用期間（{start:%Y/%m/%d}〜{end:%Y/%m/%d}）の外のため、"
                           "利用回数に数えません")
 
@@ -80,7 +85,8 @@ def _financial_order(program: Program) -> Iterable[Finding]:
     for company_id, p in periods.items():
         base, actual = p.get("基準"), p.get("実績")
         if base and actual and actual.period_end <= base.period_end:
-            yield Finding("warning", "financial-order", schema.FINANCIALS.sheet, actual.row, "決算期末",
+            yield Finding("warning", "financial-order", schema.FINANCIALS.sheet, actual.row,
+                          schema.FINANCIALS.header("period_end"),
                           actual.period_end,
                           f"{company_id} の実績期の決算期末 {actual.period_end:%Y/%m/%d} が基準期 "
                           f"{base.period_end:%Y/%m/%d} より後になっていません")
@@ -93,7 +99,7 @@ def _budget(program: Program) -> Iterable[Finding]:
     typed_caps = {c.company_id: c.cap for c in program.companies}
     for cid, b in report.companies.items():
         # The cap cell, with the value typed there (None where it is empty and the default applies).
-        where = (schema.COMPANIES.sheet, rows[cid], "経費上限", typed_caps[cid])
+        where = (schema.COMPANIES.sheet, rows[cid], schema.COMPANIES.header("cap"), typed_caps[cid])
         if b.cloud_service > b.cap:
             yield Finding("error", "budget-over", *where,
                           f"{cid}（{b.name}）のクラウドサービス経費の実績 {_yen(b.cloud_service)} が上限 "

@@ -99,6 +99,13 @@ class Table:
                 return c
         raise KeyError(header)
 
+    def header(self, key: str) -> str:
+        """The header of the column whose record attribute is ``key`` (code names columns by key)."""
+        for c in self.columns:
+            if c.key == key:
+                return c.header
+        raise KeyError(key)
+
 
 def _c(header: str, key: str, kind: Kind = "text", required: bool = False, vocabulary: str | None = None,
        width: float | None = None, figure: bool = False) -> Column:

@@ -53,7 +53,7 @@ def trace_company(program: Program, company_id: str) -> dict:
         summary = f"測定できません（{result}）"
         detail = None
     else:
-        basis = "総就業時間" if result.basis == "hours" else "労働者数"
+        basis = schema.FINANCIALS.header("total_hours" if result.basis == "hours" else "workers")
         summary = (f"基準 {result.base:,.1f} → 実績 {result.actual:,.1f}（{result.change_pct:+.2f}%、"
                    f"労働投入量は{basis}）")
         detail = {"base": result.base, "actual": result.actual, "change_pct": result.change_pct,

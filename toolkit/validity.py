@@ -64,7 +64,7 @@ def _references(program: Program) -> Iterable[Finding]:
     for table, attr, target, code in _REFERENCES:
         if target.sheet in program.missing:
             continue  # the missing sheet is the finding; every reference to it would only repeat it
-        header = next(c.header for c in table.columns if c.key == attr)
+        header = table.header(attr)
         for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
             value = getattr(record, attr)
             if value is None or value in known[target.sheet]:
@@ -78,14 +78,17 @@ def _references(program: Program) -> Iterable[Finding]:
                              f"{header} {value} は {target.sheet} シートにありません")
 
 
+_EXPENSE_COMPANY = schema.EXPENSES.header("company_id")
+
+
 def _expense_rules(program: Program) -> Iterable[Finding]:
     for e in program.expenses:
         if e.line == schema.COST_COMMON and e.company_id is not None:
-            yield _error("common-with-company", schema.EXPENSES.sheet, e.row, "企業ID", e.company_id,
+            yield _error("common-with-company", schema.EXPENSES.sheet, e.row, _EXPENSE_COMPANY, e.company_id,
                          f"{schema.COST_COMMON}には企業IDを入れません（{e.company_id}）。"
                          "企業の経費なら費目を、共通の経費なら企業IDを直してください")
         elif e.line != schema.COST_COMMON and e.company_id is None:
-            yield _error("expense-without-company", schema.EXPENSES.sheet, e.row, "企業ID", None,
+            yield _error("expense-without-company", schema.EXPENSES.sheet, e.row, _EXPENSE_COMPANY, None,
                          f"費目「{e.line}」の経費には企業IDが必要です（企業IDが空でよいのは{schema.COST_COMMON}だけです）")
 
 
@@ -93,9 +96,9 @@ def _fiscal_year(program: Program) -> Iterable[Finding]:
     s = program.settings
     start, end = s.fiscal_start, s.fiscal_end
     label = f"{s.fiscal_year}年度（{start:%Y/%m/%d}〜{end:%Y/%m/%d}）"
-    for table, attr, header in ((schema.EXPENSES, "expenses", "計上日"), (schema.SUPPORT_LOG, "support", "支援日"),
-                                (schema.EVENTS, "events", "開催日"), (schema.MEETINGS, "meetings", "開催日")):
-        for record in getattr(program, attr):
+    for table in (schema.EXPENSES, schema.SUPPORT_LOG, schema.EVENTS, schema.MEETINGS):
+        header = table.header("date")
+        for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
             if not (start <= record.date <= end):
                 yield _error("outside-fiscal-year", table.sheet, record.row, header, record.date,
                              f"{header} {record.date:%Y/%m/%d} が{label}の外です。この行は集計から除外しました")
@@ -104,7 +107,8 @@ def _fiscal_year(program: Program) -> Iterable[Finding]:
 def _subscription_rules(program: Program) -> Iterable[Finding]:
     for sub in program.subscriptions:
         if sub.end is not None and sub.end < sub.start:
-            yield _error("end-before-start", schema.SUBSCRIPTIONS.sheet, sub.row, "終了日", sub.end,
+            yield _error("end-before-start", schema.SUBSCRIPTIONS.sheet, sub.row, schema.SUBSCRIPTIONS.header("end"),
+                         sub.end,
                          f"終了日 {sub.end:%Y/%m/%d} が開始日 {sub.start:%Y/%m/%d} より前です")
 
 
@@ -113,17 +117,19 @@ def _financial_rules(program: Program) -> Iterable[Finding]:
     counts = Counter((f.company_id, f.period) for f in program.financials)
     for f in program.financials:
         if counts[(f.company_id, f.period)] > 1:
-            yield _error("duplicate-period", sheet, f.row, "区分", f.period,
+            yield _error("duplicate-period", sheet, f.row, schema.FINANCIALS.header("period"), f.period,
                          f"企業 {f.company_id} の「{f.period}」の決算が{counts[(f.company_id, f.period)]}行あります。"
                          "1行にしてください（どれを使うか決められないため、労働生産性から除外しました）")
-        for attr, header in (("workers", "労働者数"), ("total_hours", "総就業時間")):
+        for attr in ("workers", "total_hours"):
+            header = schema.FINANCIALS.header(attr)
             value = getattr(f, attr)
             if value is not None and value <= 0:
                 yield _error("non-positive-labour", sheet, f.row, header, value,
                              f"{header}が{value:g}です。労働投入量は0より大きい値が必要です")
         if f.workers is None and f.total_hours is None:
-            yield _error("missing-labour", sheet, f.row, "労働者数", None,
-                         "労働者数か総就業時間のどちらかが必要です（労働投入量）")
+            workers, hours = schema.FINANCIALS.header("workers"), schema.FINANCIALS.header("total_hours")
+            yield _error("missing-labour", sheet, f.row, workers, None,
+                         f"{workers}か{hours}のどちらかが必要です（労働投入量）")
 
 
 ROW_RULES = (_unique_ids, _references, _expense_rules, _fiscal_year, _subscription_rules, _financial_rules)
