@@ -376,7 +376,7 @@ def kpi(workbook: Path, as_json: bool, company_id: str | None, detail: bool) -> 
         return
     from toolkit.cli_views import print_kpis
 
-    print_kpis(console(), report, company_id)
+    print_kpis(console(), report, company_id, {c.company_id: c.name for c in program.companies})
     _excluded_note(report.excluded_rows, report.excluded_by_sheet)
 
 

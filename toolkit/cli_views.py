@@ -22,10 +22,6 @@ def yen(value: int) -> str:
     return f"{value:,}"
 
 
-def pct(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:+.{digits}f}%"
-
-
 def _table(title: str | None = None) -> Table:
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
 
@@ -124,31 +120,42 @@ def print_budget(out: Console, report) -> None:
 
 # ---------------------------------------------------------------- KPIs
 
-def print_kpis(out: Console, report, company_id: str | None) -> None:
+def signed_pct(value: float | None) -> str:
+    """+1.23% / △0.95% (the documents' notation for a fall)."""
+    if value is None:
+        return "—"
+    return f"+{value:.2f}%" if value >= 0 else f"△{-value:.2f}%"
+
+
+def print_kpis(out: Console, report, company_id: str | None, names: dict[str, str]) -> None:
     u, p = report.usage, report.productivity
     mark = "[green]達成[/green]" if u.achieved else "[red]未達[/red]"
     out.print(f"[bold]KPI 1 利用回数[/bold]（{report.fiscal_year}年度）: {u.total:,} 回 / 目標 {u.target:,} 回 {mark}")
     table = _table("企業別 利用回数")
-    table.add_column("企業ID")
-    table.add_column("利用回数", justify="right")
+    table.add_column("ID", no_wrap=True)
+    table.add_column("企業名", overflow="fold", ratio=1, min_width=8)
+    table.add_column("利用回数", justify="right", no_wrap=True)
     for cid, n in u.by_company.items():
         if company_id in (None, cid):
-            table.add_row(cid, f"{n:,} 回")
+            table.add_row(cid, escape(names.get(cid, "")), f"{n:,} 回")
     out.print(table)
     mark = "[green]達成[/green]" if p.achieved else "[red]未達[/red]"
-    out.print(f"[bold]KPI 2 労働生産性[/bold]: 平均増加率 {pct(p.average_change_pct)} / 目標 "
-              f"{p.target_pct:+.1f}% {mark}（測定 {len(p.by_company)} 社）")
-    table = _table("企業別 労働生産性（円/人 または 円/時間）")
-    for h in ("企業ID", "基準", "実績", "増加率", "労働投入量"):
-        table.add_column(h, justify="left" if h in ("企業ID", "労働投入量") else "right")
+    out.print(f"[bold]KPI 2 労働生産性[/bold]: 平均増加率 {signed_pct(p.average_change_pct)} / 目標 "
+              f"+{p.target_pct:.1f}% {mark}（測定 {len(p.by_company)} 社）")
+    table = _table("企業別 労働生産性（付加価値額 ÷ 労働投入量）")
+    table.add_column("ID", no_wrap=True)
+    table.add_column("企業名", overflow="fold", ratio=1, min_width=8)
+    for h in ("基準", "実績", "増加率"):
+        table.add_column(h, justify="right", no_wrap=True)
     for cid, c in p.by_company.items():
         if company_id in (None, cid):
-            table.add_row(cid, f"{c.base:,.1f}", f"{c.actual:,.1f}", pct(c.change_pct),
-                          "総就業時間" if c.basis == "hours" else "労働者数")
+            unit = "円/時間" if c.basis == "hours" else "円/人"
+            table.add_row(cid, escape(names.get(cid, "")), f"{c.base:,.0f}{unit}", f"{c.actual:,.0f}{unit}",
+                          signed_pct(c.change_pct))
     out.print(table)
     for cid in p.missing:
         if company_id in (None, cid):
-            out.print(f"  未測定 {cid}: {escape(p.missing_reasons[cid])}")
+            out.print(f"  未測定 {cid} {escape(names.get(cid, ''))}: {escape(p.missing_reasons[cid])}")
 
 
 def print_trace(out: Console, trace: dict) -> None:
