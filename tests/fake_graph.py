@@ -11,7 +11,15 @@ malformed JSON; the download URL refuses any request that carries an Authorizati
     ...
     fake.stop()
 
-``serve_usage_responses(n, companies, services, workdir)`` is the benchmark's entry point.
+``serve_usage_responses(n, companies, services, workdir)`` starts one in this process. As its own process (the
+benchmark measures the sync against a server that does not share the sync's interpreter):
+
+    python tests/fake_graph.py serve --responses 10000 --port-file PATH --ca-file PATH [--env-file PATH]
+        [--companies 株式会社ベンチC01,...] [--services クラウドS01,...] [--workdir DIR]
+
+serves ``--responses`` usage self-report responses at ``USAGE_SHARE_URL``, writes the CA certificate (PEM) to
+``--ca-file``, the ``TOOLKIT_*`` variables a sync needs to ``--env-file`` (JSON), and the port to ``--port-file``
+last, so a launcher waits for that file to appear. It serves until killed (SIGTERM / SIGINT).
 """
 from __future__ import annotations
 
@@ -501,3 +509,56 @@ def write_master(path: Path, *, companies: list[tuple] = (), services: list[tupl
             ws.cell(row=r, column=2, value=settings[item])
     book.save(path)
     return path
+
+
+# ---------------------------------------------------------------- as its own process
+
+BENCH_COMPANIES = [f"株式会社ベンチC{i:02d}" for i in range(1, 21)]
+BENCH_SERVICES = [f"クラウドS{i:02d}" for i in range(1, 31)]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import shutil
+    import signal
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="Loopback HTTPS fake of Entra ID and Microsoft Graph.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve usage self-report responses until killed")
+    serve.add_argument("--responses", type=int, default=10_000)
+    serve.add_argument("--port-file", type=Path, required=True)
+    serve.add_argument("--ca-file", type=Path, required=True)
+    serve.add_argument("--env-file", type=Path)
+    serve.add_argument("--companies", default=",".join(BENCH_COMPANIES))
+    serve.add_argument("--services", default=",".join(BENCH_SERVICES))
+    serve.add_argument("--workdir", type=Path)
+    args = parser.parse_args(argv)
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fake-graph-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    fake = FakeGraph(workdir, page_size=100).start()
+    fake.add_form(USAGE_SHARE_URL, USAGE_HEADERS,
+                  usage_rows(args.responses, args.companies.split(","), args.services.split(",")))
+    shutil.copyfile(fake.ca_path, args.ca_file)
+    env = fake.env(TOOLKIT_CA_BUNDLE=str(args.ca_file.resolve()))
+    if args.env_file:
+        _write_atomically(args.env_file, json.dumps(env, ensure_ascii=False))
+    _write_atomically(args.port_file, str(fake.base_url.rsplit(":", 1)[1]))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.2):  # a timed wait lets the signal handler run
+        pass
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
