@@ -346,23 +346,28 @@ def report(workbook: Path, out_dir: Path, pdf: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="取得と照合だけを行い、ブックには書き込みません。")
 @JSON_FLAG
 def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
-    """Microsoft 365（Forms の結果ブック・Teams の出席レポート）から出欠と利用実績を取り込みます。"""
+    """Microsoft 365（Forms の結果ブック・Teams の出席レポートとウェビナー）から出欠と利用実績を取り込みます。
+
+    取得できなかった取得元があれば、ほかの取得元を書き込んだうえで終了コード 2 で終わります。
+    """
     from toolkit.graph.sync import SyncError, run_sync
 
     try:
         with _progress("Microsoft 365 から取得中…", enabled=not as_json):
             result = run_sync(workbook, dry_run=dry_run)
-    except SyncError as exc:
+    except SyncError as exc:  # nothing was written (configuration, sign-in, the workbook itself)
         if as_json:
             _emit_json({"error": str(exc)})
-        err.print(f"[red]同期できませんでした:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
+        err.print(f"[red]{exc.title}:[/red] {exc}")
+        sys.exit(exc.exit_code)
     if as_json:
         _emit_json(result.as_json())
     else:
         out.print(result.summary())
         for line in result.details():
             out.print(line)
+    # A source that could not be read fails the run (the scheduler shows it), the others are written.
+    sys.exit(result.exit_code)
 
 
 @main.command()
@@ -376,8 +381,8 @@ def login(workbook: Path | None) -> None:
     try:
         login_device_code(settings=settings, out=out.print)
     except AuthError as exc:
-        err.print(f"[red]サインインできませんでした:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
+        err.print(f"[red]{exc.title}:[/red] {exc}")
+        sys.exit(exc.exit_code)
 
 
 # ---------------------------------------------------------------- Excel
