@@ -16,7 +16,7 @@ already in the workbook comes back with another version, the sync updates that r
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -81,6 +81,11 @@ class Built:
     issues: list[dict[str, object]] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)  # 回答ID -> version, where the source has one
     aliases: dict[str, str] = field(default_factory=dict)  # 回答ID -> the key an older toolkit wrote for it
+    present: int = 0  # responses left out because the workbook already has them, unchanged
+
+
+# Whether the workbook already holds a response in this version (its row is then not built again).
+Known = Callable[[str, "str | None"], bool]
 
 
 def _cell(row: Sequence[object], index: int | None) -> object:
@@ -117,8 +122,8 @@ def _require(table: FormTable, titles: Sequence[str], what: str) -> int:
 class _Responses:
     """Walks a form's rows: the 回答ID and version of each, from Forms' own columns."""
 
-    def __init__(self, table: FormTable, prefix: str, built: Built, what: str):
-        self.table, self.prefix, self.built, self.what = table, prefix, built, what
+    def __init__(self, table: FormTable, prefix: str, built: Built, what: str, known: Known | None):
+        self.table, self.prefix, self.built, self.what, self.known = table, prefix, built, what, known
         own = table.own
         self.id_i, self.modified_i = own["id"], own.get("modified")
         self.email_i, self.name_i = own.get("email"), own.get("name")
@@ -132,6 +137,9 @@ class _Responses:
             version = _version(_cell(row, self.modified_i))
             if version is not None:
                 self.built.versions[key] = version
+            if self.known is not None and self.known(key, version):
+                self.built.present += 1  # a re-run reads 10,000 responses: build only the new or changed ones
+                continue
             yield key, row
 
 
@@ -158,11 +166,12 @@ def parse_status(value: object) -> tuple[object, bool]:
 
 
 def form_attendance_rows(table: FormTable, prefix: str, event_id: str, companies: CompanyMatcher,
-                         imported_at: datetime, columns: FormColumns = FormColumns(), *, what: str) -> Built:
+                         imported_at: datetime, columns: FormColumns = FormColumns(), *, what: str,
+                         known: Known | None = None) -> Built:
     built = Built()
     company_i, person_i = _require(table, columns.company, what), table.column(columns.person)
     email_i, status_i = table.column(columns.email), table.column(columns.status)
-    responses = _Responses(table, prefix, built, what)
+    responses = _Responses(table, prefix, built, what, known)
     if person_i is None and responses.name_i is None:
         _require(table, columns.person, what)
     for key, row in responses:
@@ -183,13 +192,16 @@ def form_attendance_rows(table: FormTable, prefix: str, event_id: str, companies
 
 
 def form_usage_rows(table: FormTable, prefix: str, companies: CompanyMatcher, services: ServiceMatcher,
-                    columns: FormColumns = FormColumns(), *, what: str) -> Built:
+                    columns: FormColumns = FormColumns(), *, what: str, known: Known | None = None) -> Built:
     built = Built()
     company_i = _require(table, columns.company, what)
     service_i = _require(table, columns.service, what)
     date_i = _require(table, columns.date, what)
     area_i = table.column(columns.area)
-    responses = _Responses(table, prefix, built, what)
+    responses = _Responses(table, prefix, built, what, known)
+    # Answers repeat (a few areas, a few hundred days): each distinct one is parsed once.
+    areas: dict[object, tuple[object, bool]] = {}
+    dates: dict[object, tuple[object, bool]] = {}
     for key, row in responses:
         company = _text(_cell(row, company_i))
         responder = _responder(row, responses.email_i)
@@ -201,16 +213,16 @@ def form_usage_rows(table: FormTable, prefix: str, companies: CompanyMatcher, se
         if raw_area is None:
             area = services.area_of(service_match.id)
         else:
-            try:
-                area = parse_choice(raw_area, "業務分類")
-            except Invalid:
-                area = _text(raw_area)
+            if raw_area not in areas:
+                areas[raw_area] = _parsed(lambda: parse_choice(raw_area, "業務分類"), raw_area)
+            area, ok = areas[raw_area]
+            if not ok:
                 _issue(built, U.sheet, key, "利用領域", area, "業務分類の一覧にない値です")
         raw_date = _cell(row, date_i)
-        try:
-            used_on: object = form_date(raw_date, table.english)
-        except Invalid:
-            used_on = _text(raw_date)
+        if raw_date not in dates:
+            dates[raw_date] = _parsed(lambda: form_date(raw_date, table.english), raw_date)
+        used_on, ok = dates[raw_date]
+        if not ok:
             _issue(built, U.sheet, key, "利用日", used_on, "日付として読めません")
         built.rows.append(dict(zip(U.headers, (
             company_match.id, service_match.id, area, used_on,
@@ -224,6 +236,14 @@ def form_usage_rows(table: FormTable, prefix: str, companies: CompanyMatcher, se
         if used_on is None:
             _issue(built, U.sheet, key, "利用日", None, "利用日が空です")
     return built
+
+
+def _parsed(parse: Callable[[], object], raw: object) -> tuple[object, bool]:
+    """(value, True) when the answer parses, else (the answer as text, False): kept as typed, flagged."""
+    try:
+        return parse(), True
+    except Invalid:
+        return _text(raw), False
 
 
 def teams_attendance_rows(records: Sequence[AttendanceRecord], event_id: str, companies: CompanyMatcher,

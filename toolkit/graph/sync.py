@@ -51,6 +51,9 @@ USAGE = schema.USAGE_DAYS.sheet
 SHEETS = (ATTENDANCE, USAGE)
 AUDIT = schema.AUDIT_LOG
 READ_SHEETS = tuple(t.sheet for t in schema.NEEDS["sync"])
+# The records the matching needs; 出欠 and 利用実績 are read raw only, for their 回答ID (50,000 rows are not
+# built into records just to be compared by key).
+PROGRAM_SHEETS = tuple(s for s in READ_SHEETS if s not in SHEETS)
 AUDIT_OPERATION = "同期"
 # Columns a changed response rewrites in its row (the others — 出典, 回答ID — are the row's identity).
 UPDATED_COLUMNS = {
@@ -150,7 +153,8 @@ class _Planner:
             source.built, source.error = None, f"Microsoft 365 に接続できません（{type(exc).__name__}）"
         self.plan.sources.append(source)
 
-    def _form(self, source: Source, url: str, slot: str, build: Callable[[FormTable, str], rowmap.Built]) -> None:
+    def _form(self, source: Source, url: str, slot: str,
+              build: Callable[[FormTable, str, rowmap.Known], rowmap.Built]) -> None:
         label = source.label
         item = resolve_share(self.client, url, what=label)
         if item.id in self.items_seen:
@@ -169,7 +173,12 @@ class _Planner:
         table = parse_form_workbook(download_item(self.client, item, what=label), item, what=label)
         if before and before.get("item") != item.id:
             prefix = self._recreated_prefix(before, table, item)
-        source.built = build(table, prefix)
+        keys, versions = self.existing.get(source.sheet, {}), before.get("versions") or {}
+
+        def known(key: str, version: str | None) -> bool:
+            return key in keys and (version is None or versions.get(key) in (None, version))
+
+        source.built = build(table, prefix, known)
         source.fetched = len(table.rows)
         source.form_state = {"item": item.id, "prefix": prefix, "ctag": item.ctag, "sample": _sample(table),
                              "versions": dict(source.built.versions)}
@@ -231,16 +240,16 @@ class _Planner:
             if event.form_url:
                 self._read(f"イベント {event.event_id} のフォーム結果", ATTENDANCE, lambda s, e=event: self._form(
                     s, e.form_url, f"event:{e.event_id}",
-                    lambda t, p, e=e, s=s: rowmap.form_attendance_rows(
-                        t, p, e.event_id, self.companies, self.now, self.columns, what=s.label)))
+                    lambda t, p, k, e=e, s=s: rowmap.form_attendance_rows(
+                        t, p, e.event_id, self.companies, self.now, self.columns, what=s.label, known=k)))
             if event.teams_url:
                 self._read(f"イベント {event.event_id} の Teams 出席", ATTENDANCE,
                            lambda s, e=event: self._teams(s, e))
         if self.program.settings.usage_form_url:
             self._read("利用実績フォームの結果", USAGE, lambda s: self._form(
                 s, self.program.settings.usage_form_url, "usage",
-                lambda t, p, s=s: rowmap.form_usage_rows(t, p, self.companies, self.services, self.columns,
-                                                         what=s.label)))
+                lambda t, p, k, s=s: rowmap.form_usage_rows(t, p, self.companies, self.services, self.columns,
+                                                            what=s.label, known=k)))
         self._merge()
         return self.plan
 
@@ -254,6 +263,7 @@ class _Planner:
             if built is None:
                 continue
             keys = seen[source.sheet]
+            source.duplicates += built.present
             known_versions = {}
             if source.slot:
                 before = self.previous_forms.get(source.slot) or {}
@@ -464,7 +474,7 @@ def synchronize(destination: Destination, raw: Mapping[str, Sequence[Sequence[ob
     """
     from toolkit.workbook.read import build_program
 
-    program = build_program({s: raw[s] for s in READ_SHEETS if s in raw})
+    program = build_program({s: raw[s] for s in PROGRAM_SHEETS if s in raw})
     index = existing_index(raw)
     existing = {sheet: dict(index.get(sheet, {})) for sheet in SHEETS}
 
