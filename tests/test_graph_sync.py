@@ -461,6 +461,13 @@ def test_a_webinar_gives_registrations_as_applications_and_attendance(fake, tmp_
         {("山田 太郎", "申込"), ("鈴木 花子", "欠席"), ("佐藤 一郎", "欠席"), ("山田 太郎", "出席")}
 
 
+def test_without_the_virtual_event_permission_meetings_are_still_read(fake, book):
+    fake.fault("getByUserIdAndRole", "403", times=50)  # VirtualEvent.Read.All not granted
+    report = sync(book, fake)
+    assert report.failed_sources == [] and report.new == 12
+    assert len(fake.requests_to("getByUserIdAndRole")) == 1  # asked once, not once per event
+
+
 def test_meeting_not_found_is_a_failed_source_and_the_rest_is_written(fake, book):
     fake.meetings.clear()
     report = sync(book, fake)

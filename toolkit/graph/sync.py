@@ -26,7 +26,7 @@ from toolkit.errors import AuthError, SyncError, WorkbookLocked
 from toolkit.graph import rows as rowmap
 from toolkit.graph import teams
 from toolkit.graph.auth import login_device_code, make_session, resolve_config, token_source  # noqa: F401
-from toolkit.graph.client import Forbidden, GraphClient, NotFound
+from toolkit.graph.client import GraphClient
 from toolkit.graph.forms import DriveItem, FormTable, download_item, parse_form_workbook, resolve_share
 from toolkit.graph.http import DEFAULT_TRIES
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher
@@ -204,7 +204,8 @@ class _Planner:
             if not organizer:
                 raise SyncError("設定シートの「Teams主催者」が空のため取り込めません。")
             organizer_id = teams.resolve_organizer(self.client, organizer, self.organizers, what=label)
-        day = event.date if isinstance(event.date, date) else None
+        day = event.date.date() if isinstance(event.date, datetime) else event.date
+        day = day if isinstance(day, date) else None
         ref = self._virtual_session(event.teams_url, organizer_id, label)
         if ref is not None:
             regs = teams.registrations(self.client, ref, what=label)
@@ -228,10 +229,7 @@ class _Planner:
     def _virtual_session(self, url: str, organizer_id: str | None, label: str):
         if self._virtual is None:
             self._virtual = teams.VirtualEvents(self.client, organizer_id)
-        try:
-            return self._virtual.find(url, what=label)
-        except (NotFound, Forbidden):
-            return None  # no VirtualEvent permission (or none visible): an ordinary meeting is looked up next
+        return self._virtual.find(url, what=label)
 
     def run(self) -> SyncPlan:
         if self.program.settings is None:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from toolkit.errors import SyncError
-from toolkit.graph.client import GraphClient, NotFound
+from toolkit.graph.client import Forbidden, GraphClient, NotFound
 
 JAPAN = timezone(timedelta(hours=9))  # no daylight saving: a fixed offset needs no tz database (Windows)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -189,7 +189,11 @@ class VirtualEvents:
 
     def find(self, join_url: str, *, what: str) -> SessionRef | None:
         if self._sessions is None:
-            self._sessions = self._list(what)
+            try:
+                self._sessions = self._list(what)
+            except (NotFound, Forbidden):
+                # No VirtualEvent permission (or no webinars visible): the link is looked up as a meeting.
+                self._sessions = []
         return next((ref for ref, link in self._sessions if _same_link(link, join_url)), None)
 
 
