@@ -364,8 +364,10 @@ def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
         _emit_json(result.as_json())
     else:
         out.print(result.summary())
+        for line in result.failures():
+            err.print(line, style="red", markup=False)  # a form answer may hold "[...]": never markup
         for line in result.details():
-            out.print(line)
+            out.print(line, markup=False)
     # A source that could not be read fails the run (the scheduler shows it), the others are written.
     sys.exit(result.exit_code)
 

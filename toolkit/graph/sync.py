@@ -389,8 +389,9 @@ class SyncReport:
         return [f"取得できませんでした: {s.label} — {s.error}" for s in self.failed_sources]
 
     def details(self) -> list[str]:
-        """Lines for people (not for logs: they may show a name or an address staff need to fix a row)."""
-        lines = self.failures() + [f"注意: {n}" for n in self.notes]
+        """Notes and rows to look at, for people (not for logs: they may show a name or an address staff need
+        to fix a row). The failed sources are in ``failures()``."""
+        lines = [f"注意: {n}" for n in self.notes]
         for u in self.unmatched:
             shown = "" if u.get("value") in (None, "") else f"（{_jsonable(u['value'])}）"
             lines.append(f"要確認: {u['sheet']} 回答ID {u['key']} の「{u['column']}」— {u['reason']}{shown}")
