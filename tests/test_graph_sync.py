@@ -461,6 +461,20 @@ def test_a_webinar_gives_registrations_as_applications_and_attendance(fake, tmp_
         {("山田 太郎", "申込"), ("鈴木 花子", "欠席"), ("佐藤 一郎", "欠席"), ("山田 太郎", "出席")}
 
 
+def test_a_town_hall_gives_its_session_attendance(fake, tmp_path):
+    link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_townhall%40thread.v2/0"
+    fake.add_virtual_event("townhalls", link, reports={"th-1": [attendance_record("jiro@beta.jp", "ベータ 次郎", 900)]})
+    (tmp_path / "t").mkdir()
+    book = write_master(tmp_path / "t" / "m.xlsx", companies=COMPANIES, services=SERVICES,
+                        events=[("E03", "説明会・ワークショップ", "成果共有会", date(2025, 10, 1), "オンライン", None,
+                                 link, None)], settings={"Teams主催者": ORGANIZER})
+    report = sync(book, fake)
+    assert report.failed_sources == [] and report.new == 1
+    row = sheet_rows(book, schema.ATTENDANCE)[0]
+    assert (row["企業ID"], row["出欠"], row["参加時間（分）"], row["イベントID"]) == ("C02", "出席", 15.0, "E03")
+    assert not fake.requests_to("/registrations")  # town halls take no registrations
+
+
 def test_without_the_virtual_event_permission_meetings_are_still_read(fake, book):
     fake.fault("getByUserIdAndRole", "403", times=50)  # VirtualEvent.Read.All not granted
     report = sync(book, fake)
