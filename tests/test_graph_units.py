@@ -8,7 +8,6 @@ import stat
 from datetime import date, datetime
 
 import pytest
-import requests
 from fake_graph import ORGANIZER_ID, FakeGraph
 
 from toolkit.errors import SyncError

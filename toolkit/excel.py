@@ -431,7 +431,7 @@ def update_rows(book: Any, sheet_name: str, rows: Mapping[int, Mapping[str, obje
     if sheet is None:
         raise ValueError(f"シート「{sheet_name}」がありません")
     table = _table(sheet, schema.TABLES_BY_SHEET[sheet_name].name)
-    top, left = table.range.row, table.range.column
+    left = table.range.column
     headers = [schema.fold(h) if isinstance(h, str) else None
                for h in table.header_row_range.options(ndim=2).value[0]]
     for number, values in rows.items():

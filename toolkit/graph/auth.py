@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from toolkit.errors import AuthError, SyncError  # noqa: F401  (SyncError: re-exported)
+from toolkit.errors import AuthError
 from toolkit.graph.http import TimeoutHttp, make_session as _make_session
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"

@@ -25,7 +25,7 @@ from toolkit import schema
 from toolkit.errors import AuthError, SyncError, WorkbookLocked
 from toolkit.graph import rows as rowmap
 from toolkit.graph import teams
-from toolkit.graph.auth import login_device_code, make_session, resolve_config, token_source  # noqa: F401
+from toolkit.graph.auth import make_session, resolve_config, token_source
 from toolkit.graph.client import GraphClient
 from toolkit.graph.forms import DriveItem, FormTable, download_item, parse_form_workbook, resolve_share
 from toolkit.graph.http import DEFAULT_TRIES
