@@ -3,7 +3,13 @@
 A real server (``http.server.ThreadingHTTPServer`` + ``ssl``, certificates from ``trustme``) on 127.0.0.1,
 so the tests and the benchmark run real msal and real requests. Faults on demand (``FakeGraph.fault``):
 429/503 with Retry-After, a 401 for an expired token, a body cut off half-way, a dropped connection,
-malformed JSON; the download URL refuses any request that carries an Authorization header.
+malformed JSON, an expired download URL; the download URL refuses any request that carries an Authorization
+header. The token endpoint takes a client secret or a certificate's signed client assertion, which it verifies
+for real (``x5t`` / ``x5t#S256`` against the registered certificate, RS256 / PS256 signature, audience, issuer,
+expiry). Graph's shapes follow Microsoft's documentation: ``/users/{upn}`` (object ID), online meetings under
+the organizer's object ID (``/me`` only with a delegated token), ``JoinWebUrl`` and ``joinMeetingId`` filters,
+attendance reports with ``meetingStartDateTime``, and webinars / town halls under
+``/solutions/virtualEvents`` with sessions, their attendance and (webinars) registrations.
 
     fake = FakeGraph(tmp_path).start()
     fake.add_form(URL, headers, rows)
@@ -11,19 +17,28 @@ malformed JSON; the download URL refuses any request that carries an Authorizati
     ...
     fake.stop()
 
-``serve_usage_responses(n, companies, services, workdir)`` is the benchmark's entry point.
+``serve_usage_responses(n, companies, services, workdir)`` starts one in this process. As its own process (the
+benchmark measures the sync against a server that does not share the sync's interpreter):
+
+    python tests/fake_graph.py serve --responses 10000 --port-file PATH --ca-file PATH [--env-file PATH]
+        [--companies 株式会社ベンチC01,...] [--services クラウドS01,...] [--workdir DIR]
+
+serves ``--responses`` usage self-report responses at ``USAGE_SHARE_URL``, writes the CA certificate (PEM) to
+``--ca-file``, the ``TOOLKIT_*`` variables a sync needs to ``--env-file`` (JSON), and the port to ``--port-file``
+last, so a launcher waits for that file to appear. It serves until killed (SIGTERM / SIGINT).
 """
 from __future__ import annotations
 
 import base64
 import io
 import json
+import re
 import secrets
 import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
@@ -35,9 +50,11 @@ TENANT = "contoso-test-tenant"
 CLIENT_ID = "00000000-1111-2222-3333-444444444444"
 SECRET = "fake-secret-Zq8~do-not-leak"
 ORGANIZER = "organizer@contoso.example"
+ORGANIZER_ID = "6e8a4b1c-0d2f-4a3b-9c5d-7e6f8a9b0c1d"  # the organizer's object ID in the fake directory
 USAGE_SHARE_URL = "https://contoso.sharepoint.com/:x:/g/personal/staff/EUsageFormResults?e=abc123"
 FORMS_HEADERS_EN = ("ID", "Start time", "Completion time", "Email", "Name")
 FORMS_HEADERS_JA = ("ID", "開始時刻", "完了時刻", "メール", "名前")
+_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def _b64url(data: bytes) -> str:
@@ -93,6 +110,23 @@ class Meeting:
     join_url: str
     meeting_id: str
     reports: dict[str, list[dict]] = field(default_factory=dict)  # report id -> attendance records
+    starts: dict[str, str] = field(default_factory=dict)  # report id -> meetingStartDateTime (UTC)
+    join_meeting_id: str | None = None
+    organizer_id: str = ORGANIZER_ID
+
+
+@dataclass
+class VirtualEvent:
+    """A webinar or town hall with one session (the documented case for webinars)."""
+
+    kind: str  # "webinars" / "townhalls"
+    event_id: str
+    session_id: str
+    join_url: str
+    start: str  # the session's start, UTC
+    reports: dict[str, list[dict]] = field(default_factory=dict)
+    registrations: list[dict] = field(default_factory=list)
+    organizer_id: str = ORGANIZER_ID
 
 
 @dataclass
@@ -115,6 +149,11 @@ class FakeGraph:
         self.meetings: dict[str, Meeting] = {}  # join url -> meeting
         self.faults: list[Fault] = []
         self.token_error: dict | None = None  # an error dict the token endpoint answers with
+        self.certificate_der: bytes | None = None  # the certificate registered for the app (client assertion)
+        self.assertions: list[dict] = []  # verified client assertion headers (alg, x5t…)
+        self.users: dict[str, str] = {ORGANIZER.casefold(): ORGANIZER_ID}  # UPN -> object ID
+        self.virtual_events: list[VirtualEvent] = []
+        self.delegated: set[str] = set()  # access tokens issued to a signed-in person
         self.tokens: set[str] = set()  # valid access tokens
         self.issued: list[str] = []  # every access token ever issued (to prove none is written anywhere)
         self.token_requests: list[dict] = []
@@ -193,11 +232,47 @@ class FakeGraph:
             form.ctag = f'"c:{{{secrets.token_hex(8)}}},2"'
         return form
 
-    def add_meeting(self, join_url: str, reports: dict[str, list[dict]]) -> Meeting:
-        meeting = Meeting(join_url, "MSo" + secrets.token_hex(8), reports)
+    def remove_form(self, share_url: str) -> None:
+        """The result workbook was deleted: its share link no longer resolves (404)."""
+        with self._lock:
+            self.forms.pop(share_id(share_url), None)
+
+    def add_meeting(self, join_url: str, reports: dict[str, list[dict]], *, starts: dict[str, str] | None = None,
+                    join_meeting_id: str | None = None) -> Meeting:
+        starts = {rid: (starts or {}).get(rid, "2025-10-01T01:00:00Z") for rid in reports}
+        meeting = Meeting(join_url, "MSo" + secrets.token_hex(8), reports, starts, join_meeting_id)
         with self._lock:
             self.meetings[join_url] = meeting
         return meeting
+
+    def add_virtual_event(self, kind: str, join_url: str, *, reports: dict[str, list[dict]],
+                          registrations: list[dict] = (), start: str = "2025-10-01T05:00:00Z") -> VirtualEvent:
+        event = VirtualEvent(kind, f"{secrets.token_hex(8)}@{self.tenant}", secrets.token_hex(8), join_url, start,
+                             reports, list(registrations))
+        with self._lock:
+            self.virtual_events.append(event)
+        return event
+
+    def make_certificate(self, path: Path, *, register: bool = True) -> Path:
+        """A PEM with an RSA private key and its self-signed certificate, as TOOLKIT_CLIENT_CERTIFICATE takes it;
+        registered as the app's certificate unless ``register`` is False (an unknown certificate)."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "toolkit-sync")])
+        now = datetime.now(UTC)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+                .not_valid_after(now + timedelta(days=365)).sign(key, hashes.SHA256()))
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM)
+        path.write_bytes(pem)
+        if register:
+            self.certificate_der = cert.public_bytes(serialization.Encoding.DER)
+        return path
 
     def fault(self, match: str, kind: str, times: int = 1, retry_after: str | None = "0") -> Fault:
         fault = Fault(match, kind, times, retry_after)
@@ -220,6 +295,13 @@ class FakeGraph:
 
     def requests_to(self, fragment: str) -> list[dict]:
         return [r for r in self.log if fragment in r["path"]]
+
+
+def registration(email: str, first: str, last: str, status: str = "registered") -> dict:
+    """A webinar registration as Graph returns it (virtualEventRegistration)."""
+    return {"id": secrets.token_hex(6), "email": email, "firstName": first, "lastName": last, "status": status,
+            "registrationDateTime": "2025-09-20T01:00:00Z", "cancelationDateTime": None, "userId": None,
+            "registrationQuestionAnswers": []}
 
 
 def attendance_record(email: str | None, name: str, seconds: int, role: str = "Attendee") -> dict:
@@ -270,6 +352,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._graph_error(403, "Forbidden", "no access")
         elif fault.kind == "404":
             self._graph_error(404, "itemNotFound", "not found")
+        elif fault.kind == "expired":  # a pre-authenticated download URL past its lifetime
+            self._graph_error(401, "unauthenticated", "The download URL has expired.")
         elif fault.kind == "malformed":
             self._send(200, b'{"value": [{"id": "x"}, ')
         elif fault.kind in ("truncate", "drop"):
@@ -297,9 +381,16 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self.fake.log.append({"method": "POST", "path": self.path, "has_auth": "Authorization" in self.headers})
         tenant = path.strip("/").split("/")[0]
+        fault = self.fake._take_fault(self.path)
+        if fault is not None:
+            return self._apply_fault(fault)
         if path.endswith("/oauth2/v2.0/token"):
             return self._token(tenant, form)
         if path.endswith("/oauth2/v2.0/devicecode"):
+            wrong = [s for s in form.get("scope", "").split() if s.startswith("https://")
+                     and not s.startswith(self.fake.base_url + "/")]
+            if wrong:  # delegated scopes must name this cloud's Graph
+                return self._json(400, {"error": "invalid_scope", "error_description": f"AADSTS70011: {wrong[0]}"})
             code = "dev-" + secrets.token_hex(8)
             self.fake.device_scopes[code] = form.get("scope", "")
             return self._json(200, {"device_code": code, "user_code": "ABCD-EFGH",
@@ -320,12 +411,22 @@ class _Handler(BaseHTTPRequestHandler):
                                     "AADSTS700016: Application not found in the directory.", "error_codes": [700016]})
         grant = form.get("grant_type")
         if grant == "client_credentials":
-            if form.get("client_secret") != fake.secret:
+            if form.get("client_assertion_type") == _JWT_BEARER:
+                problem = self._check_assertion(form.get("client_assertion", ""))
+                if problem:
+                    return self._json(401, {"error": "invalid_client", "error_description":
+                                            f"AADSTS700027: Client assertion failed signature validation. {problem}",
+                                            "error_codes": [700027]})
+            elif form.get("client_secret") != fake.secret:
                 return self._json(401, {"error": "invalid_client", "error_description":
                                         "AADSTS7000215: Invalid client secret provided.", "error_codes": [7000215]})
+            scope = form.get("scope", "")
+            if scope != f"{fake.base_url}/.default":
+                return self._json(400, {"error": "invalid_scope", "error_description":
+                                        f"AADSTS70011: The provided value for scope {scope} is not valid."})
             return self._json(200, self._issue())
         if grant in ("urn:ietf:params:oauth:grant-type:device_code", "refresh_token"):
-            payload = self._issue()
+            payload = self._issue(delegated=True)
             now = int(time.time())
             claims = {"iss": f"{fake.base_url}/{fake.tenant}/v2.0", "aud": fake.client_id, "iat": now,
                       "exp": now + 3600, "sub": "subject", "oid": "user-oid", "tid": fake.tenant,
@@ -340,11 +441,48 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, payload)
         self._json(400, {"error": "unsupported_grant_type", "error_description": "AADSTS70003"})
 
-    def _issue(self) -> dict:
+    def _check_assertion(self, assertion: str) -> str:
+        """Why the signed client assertion is refused ("" when it is good), checked as Entra does."""
+        import hashlib
+
+        import jwt
+        from cryptography import x509
+
+        fake = self.fake
+        if fake.certificate_der is None:
+            return "no certificate registered"
+        try:
+            header = jwt.get_unverified_header(assertion)
+        except jwt.PyJWTError as exc:
+            return f"not a JWT ({exc})"
+        expected = {"x5t": _b64url(hashlib.sha1(fake.certificate_der).digest()),
+                    "x5t#S256": _b64url(hashlib.sha256(fake.certificate_der).digest())}
+        # msal pads the base64url thumbprint with "="; the value is what counts.
+        if not any(str(header.get(k) or "").rstrip("=") == v for k, v in expected.items()):
+            return "unknown certificate thumbprint"
+        if header.get("alg") not in ("RS256", "PS256"):
+            return f"algorithm {header.get('alg')} not accepted"
+        key = x509.load_der_x509_certificate(fake.certificate_der).public_key()
+        try:
+            claims = jwt.decode(assertion, key, algorithms=[header["alg"]], audience=self._token_endpoint(),
+                                issuer=fake.client_id, options={"require": ["exp", "iss", "aud", "sub", "jti"]})
+        except jwt.PyJWTError as exc:
+            return f"invalid assertion ({type(exc).__name__})"
+        if claims.get("sub") != fake.client_id:
+            return "subject is not the client"
+        fake.assertions.append(header)
+        return ""
+
+    def _token_endpoint(self) -> str:
+        return f"{self.fake.base_url}/{self.fake.tenant}/oauth2/v2.0/token"
+
+    def _issue(self, delegated: bool = False) -> dict:
         token = "at-" + secrets.token_hex(16)
         with self.fake._lock:
             self.fake.tokens.add(token)
             self.fake.issued.append(token)
+            if delegated:
+                self.fake.delegated.add(token)
         return {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
 
     def do_GET(self) -> None:
@@ -386,7 +524,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": "not_found"})
         if not auth or not auth.startswith("Bearer ") or auth[7:] not in fake.tokens:
             return self._graph_error(401, "InvalidAuthenticationToken", "Access token has expired or is not valid.")
-        payload = self._route(parts[1:], query)
+        payload = self._route(parts[1:], query, delegated=auth[7:] in fake.delegated)
         fault = fake._take_fault(self.path)
         if fault is not None:
             return self._apply_fault(fault, payload[1] if payload else None)
@@ -397,7 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(302, b"", headers=headers)
         return self._json(status, body, headers)
 
-    def _route(self, parts: list[str], query: dict[str, str]):
+    def _route(self, parts: list[str], query: dict[str, str], *, delegated: bool):
         fake = self.fake
         if len(parts) == 3 and parts[0] == "shares" and parts[2] == "driveItem":
             form = fake.forms.get(parts[1])
@@ -413,26 +551,83 @@ class _Handler(BaseHTTPRequestHandler):
             token = secrets.token_hex(8)
             fake._downloads[token] = form
             return 302, None, {"Location": f"{fake.base_url}/download/{token}?tempauth=xyz"}
+        if len(parts) == 2 and parts[0] == "users":
+            oid = fake.users.get(parts[1].casefold())
+            return None if oid is None else (200, {"id": oid}, {})
+        if parts[:1] == ["me"]:
+            if not delegated:
+                return 400, {"error": {"code": "BadRequest", "message":
+                                       "/me request is only valid with delegated authentication flow."}}, {}
+            return self._meetings(parts[1:], query, ORGANIZER_ID)
         if len(parts) >= 3 and parts[0] == "users" and parts[2] == "onlineMeetings":
-            if len(parts) == 3:
-                flt = query.get("$filter", "")
-                prefix = "JoinWebUrl eq '"
-                if not flt.startswith(prefix) or not flt.endswith("'"):
-                    return 400, {"error": {"code": "BadRequest", "message": "filter"}}, {}
-                url = flt[len(prefix):-1].replace("''", "'")
-                meeting = fake.meetings.get(url)
-                values = [{"id": meeting.meeting_id, "joinWebUrl": url}] if meeting else []
-                return 200, {"value": values}, {}
-            meeting = next((m for m in fake.meetings.values() if m.meeting_id == parts[3]), None)
-            if meeting is None:
-                return None
-            if len(parts) == 5 and parts[4] == "attendanceReports":
-                items = [{"id": rid, "totalParticipantCount": len(recs),
-                          "meetingStartDateTime": "2025-10-01T10:00:00Z"} for rid, recs in meeting.reports.items()]
-                return self._page(items, query)
-            if len(parts) == 7 and parts[4] == "attendanceReports" and parts[6] == "attendanceRecords":
-                records = meeting.reports.get(parts[5])
-                return None if records is None else self._page(records, query)
+            if parts[1] not in fake.users.values():  # the docs require the object ID, not the UPN
+                return 404, {"error": {"code": "UserNotFound", "message": "organizer by object ID only"}}, {}
+            return self._meetings(parts[2:], query, parts[1])
+        if parts[:2] == ["solutions", "virtualEvents"] and len(parts) >= 4:
+            return self._virtual(parts[2:], query, delegated)
+        return None
+
+    def _meetings(self, parts: list[str], query: dict[str, str], organizer: str):
+        fake = self.fake
+        mine = [m for m in fake.meetings.values() if m.organizer_id == organizer]
+        if len(parts) == 1:
+            flt = query.get("$filter", "")
+            m = re.fullmatch(r"(JoinWebUrl|joinMeetingIdSettings/joinMeetingId) eq '((?:[^']|'')*)'", flt)
+            if m is None:
+                return 400, {"error": {"code": "BadRequest", "message": "filter"}}, {}
+            value = m.group(2).replace("''", "'")
+            if m.group(1) == "JoinWebUrl":
+                found = [x for x in mine if x.join_url == value]
+            else:
+                found = [x for x in mine if x.join_meeting_id == value]
+            return 200, {"value": [{"id": x.meeting_id, "joinWebUrl": x.join_url} for x in found]}, {}
+        meeting = next((x for x in mine if x.meeting_id == parts[1]), None)
+        if meeting is None:
+            return None
+        return self._reports(parts[2:], query, meeting.reports, meeting.starts)
+
+    def _reports(self, parts: list[str], query: dict[str, str], reports: dict[str, list[dict]],
+                 starts: dict[str, str]):
+        if parts == ["attendanceReports"]:
+            items = [{"id": rid, "totalParticipantCount": len(recs), "meetingStartDateTime": starts[rid],
+                      "meetingEndDateTime": starts[rid]} for rid, recs in reports.items()]
+            return self._page(items, query)
+        if len(parts) == 3 and parts[0] == "attendanceReports" and parts[2] == "attendanceRecords":
+            records = reports.get(parts[1])
+            return None if records is None else self._page(records, query)
+        return None
+
+    def _virtual(self, parts: list[str], query: dict[str, str], delegated: bool):
+        fake = self.fake
+        kind, what = parts[0], parts[1]
+        if kind not in ("webinars", "townhalls"):
+            return None
+        events = [e for e in fake.virtual_events if e.kind == kind]
+        if len(parts) == 2 and what.startswith(("getByUserIdAndRole(", "getByUserRole(")):
+            if what.startswith("getByUserRole("):
+                if not delegated:
+                    return 403, {"error": {"code": "Forbidden", "message": "delegated only"}}, {}
+                user = ORGANIZER_ID
+            else:
+                m = re.fullmatch(r"getByUserIdAndRole\(userId='([^']*)',\s*role='organizer'\)", what)
+                if m is None:
+                    return 400, {"error": {"code": "BadRequest", "message": what}}, {}
+                user = m.group(1)
+            items = [{"@odata.type": f"#microsoft.graph.virtualEvent{kind[:-1].capitalize()}", "id": e.event_id,
+                      "status": "published", "displayName": "説明会"} for e in events if e.organizer_id == user]
+            return self._page(items, query)
+        event = next((e for e in events if e.event_id == what), None)
+        if event is None:
+            return None
+        rest = parts[2:]
+        if rest == ["sessions"]:
+            return self._page([{"id": event.session_id, "joinWebUrl": event.join_url, "subject": "説明会",
+                                "startDateTime": {"dateTime": event.start.rstrip("Z"), "timeZone": "UTC"},
+                                "endDateTime": {"dateTime": event.start.rstrip("Z"), "timeZone": "UTC"}}], query)
+        if rest == ["registrations"] and kind == "webinars":
+            return self._page(event.registrations, query)
+        if len(rest) >= 3 and rest[0] == "sessions" and rest[1] == event.session_id:
+            return self._reports(rest[2:], query, event.reports, {rid: event.start for rid in event.reports})
         return None
 
     def _page(self, items: list[dict], query: dict[str, str]):
@@ -501,3 +696,56 @@ def write_master(path: Path, *, companies: list[tuple] = (), services: list[tupl
             ws.cell(row=r, column=2, value=settings[item])
     book.save(path)
     return path
+
+
+# ---------------------------------------------------------------- as its own process
+
+BENCH_COMPANIES = [f"株式会社ベンチC{i:02d}" for i in range(1, 21)]
+BENCH_SERVICES = [f"クラウドS{i:02d}" for i in range(1, 31)]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import shutil
+    import signal
+    import tempfile
+
+    parser = argparse.ArgumentParser(description="Loopback HTTPS fake of Entra ID and Microsoft Graph.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve usage self-report responses until killed")
+    serve.add_argument("--responses", type=int, default=10_000)
+    serve.add_argument("--port-file", type=Path, required=True)
+    serve.add_argument("--ca-file", type=Path, required=True)
+    serve.add_argument("--env-file", type=Path)
+    serve.add_argument("--companies", default=",".join(BENCH_COMPANIES))
+    serve.add_argument("--services", default=",".join(BENCH_SERVICES))
+    serve.add_argument("--workdir", type=Path)
+    args = parser.parse_args(argv)
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fake-graph-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    fake = FakeGraph(workdir, page_size=100).start()
+    fake.add_form(USAGE_SHARE_URL, USAGE_HEADERS,
+                  usage_rows(args.responses, args.companies.split(","), args.services.split(",")))
+    shutil.copyfile(fake.ca_path, args.ca_file)
+    env = fake.env(TOOLKIT_CA_BUNDLE=str(args.ca_file.resolve()))
+    if args.env_file:
+        _write_atomically(args.env_file, json.dumps(env, ensure_ascii=False))
+    _write_atomically(args.port_file, str(fake.base_url.rsplit(":", 1)[1]))
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.2):  # a timed wait lets the signal handler run
+        pass
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -341,17 +341,26 @@ def _queued_rows() -> dict[str, list[dict]]:
     }
 
 
+def _fetching(rows_by_sheet: dict[str, list[dict]]):
+    """A fetch step bringing these rows, de-duplicated against the workbook and the queue as plan_sync does."""
+    from toolkit.graph.sync import SyncPlan
+
+    def fetch(program, existing, state, columns):
+        appends = {sheet: [r for r in rows if r["回答ID"] not in existing[sheet]]
+                   for sheet, rows in rows_by_sheet.items()}
+        return SyncPlan(appends=appends, state=dict(state))
+    return lambda env: fetch
+
+
 @needs_queue
 def test_run_sync_applies_queued_rows_once(book, monkeypatch):
     from toolkit.graph.queue import queue_path, write_queue
 
-    class Plan:  # what the fetch brings: one row already queued, one new
-        appends = {schema.USAGE_DAYS.sheet: [
-            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1"))),
-            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 6), None, "Forms", "U-2"))),
-        ]}
-
-    monkeypatch.setattr(excel, "_plan_fetch", lambda book, env: Plan())
+    # What the fetch brings: one row already queued, one new.
+    monkeypatch.setattr(excel, "_plan_fetch", _fetching({schema.USAGE_DAYS.sheet: [
+        dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1"))),
+        dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 6), None, "Forms", "U-2"))),
+    ]}))
     path = Path(book.fullname)
     write_queue(path, _queued_rows())
     outcome = excel.run_sync(book)
@@ -367,7 +376,8 @@ def test_run_sync_applies_queued_rows_once(book, monkeypatch):
     usage = book.sheets[schema.USAGE_DAYS.sheet].rows()
     assert [r[6] for r in usage[1:]] == ["U-1", "U-2"]
     audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
-    assert len(audit) == 2 and "Excel" in audit[1][4]
+    # The same 履歴 record as the scheduled sync writes, by the same function; the operation says Excel.
+    assert len(audit) == 2 and audit[1][1] == "同期（Excel）" and "待ち行列から 3件" in audit[1][4]
 
     # The scheduled sync queues the same rows again, the fetch brings the same: nothing is added twice.
     write_queue(path, _queued_rows())
@@ -378,14 +388,38 @@ def test_run_sync_applies_queued_rows_once(book, monkeypatch):
 
 
 @needs_queue
-def test_run_sync_applies_the_queue_even_when_the_fetch_fails(book, monkeypatch):
+def test_run_sync_applies_the_queue_even_when_the_fetch_fails(book):
     from toolkit.graph.queue import write_queue
 
-    def offline(book, env):
-        raise RuntimeError("テナントIDが設定されていません")
-
-    monkeypatch.setattr(excel, "_plan_fetch", offline)
     write_queue(Path(book.fullname), _queued_rows())
-    outcome = excel.run_sync(book)
+    outcome = excel.run_sync(book, env={})  # no tenant set up anywhere: the fetch cannot start
     assert outcome.added == 3 and not outcome.ok
     assert "テナントID" in outcome.message and book.app.alerts
+
+
+@needs_queue
+def test_run_sync_fetches_from_microsoft_365_and_updates_an_edited_response_in_the_open_book(book, tmp_path):
+    from fake_graph import FORMS_HEADERS_JA, USAGE_SHARE_URL, FakeGraph
+
+    headers = FORMS_HEADERS_JA + ("最終変更時刻", "企業名", "サービス名", "利用領域", "利用日")
+    t0 = datetime(2025, 10, 1, 9, 0)
+    answers = [(1, t0, t0, "anonymous", "", t0, "テスト工業", "クラウド会計", "経理", date(2025, 10, 1)),
+               (2, t0, t0, "anonymous", "", t0, "テスト工業", "クラウド会計", "経理", date(2025, 10, 2))]
+    settings = book.sheets[schema.SETTINGS.sheet]
+    row = next(i for i, r in enumerate(settings.rows(), start=1) if r and r[0] == "利用実績フォーム結果URL")
+    settings.range((row, 2)).value = USAGE_SHARE_URL
+    with FakeGraph(tmp_path) as fake:
+        fake.add_form(USAGE_SHARE_URL, headers, answers, item_id="01U")
+        first = excel.run_sync(book, env=fake.env())
+        assert first.ok and first.added == 2, first.message
+        usage = book.sheets[schema.USAGE_DAYS.sheet]
+        assert [(r[0], r[6]) for r in usage.rows()[1:]] == [("C01", "01U:1"), ("C01", "01U:2")]
+
+        edited = [answers[0], answers[1][:5] + (datetime(2025, 10, 3, 8, 0),) + answers[1][6:9] + (date(2025, 10, 9),)]
+        fake.update_form(USAGE_SHARE_URL, headers, edited)
+        second = excel.run_sync(book, env=fake.env())
+    assert second.ok and second.added == 1, second.message
+    rows = usage.rows()[1:]
+    assert len(rows) == 2 and rows[1][6] == "01U:2" and rows[1][3] == date(2025, 10, 9)  # in place
+    audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
+    assert audit[-1][1] == "同期（Excel）（更新）" and audit[-1][3] == "01U:2" and "利用日" in audit[-1][4]

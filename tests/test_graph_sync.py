@@ -1,6 +1,7 @@
 """The Microsoft 365 sync end to end: real msal, real requests, a real HTTPS fake on 127.0.0.1, a real workbook."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -18,17 +19,21 @@ from fake_graph import (
     FORMS_HEADERS_EN,
     FORMS_HEADERS_JA,
     ORGANIZER,
+    ORGANIZER_ID,
     USAGE_SHARE_URL,
     FakeGraph,
     attendance_record,
+    registration,
     share_id,
     write_master,
 )
 from keyring.backend import KeyringBackend
 
 from toolkit import schema
-from toolkit.graph.queue import lock_path, queue_path, read_queue, state_path
-from toolkit.graph.sync import SyncError, plan_sync, run_sync
+from toolkit.errors import AuthError
+from toolkit.graph.http import make_session
+from toolkit.graph.queue import lock_path, queue_path, read_queue, read_state, state_path
+from toolkit.graph.sync import SyncError, run_sync
 from toolkit.workbook.read import read_raw
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,6 +103,19 @@ def memory_keyring():
     keyring.set_keyring(previous)
 
 
+def sync(book: Path, fake: FakeGraph, *, env: dict | None = None, waits: list | None = None, **kwargs):
+    """run_sync through a session whose retry waits are recorded, never slept."""
+    env = fake.env() if env is None else env
+    tries = int(env.get("TOOLKIT_GRAPH_TRIES") or 3)
+    with make_session(ca_bundle=str(fake.ca_path), tries=tries, sleep=(waits if waits is not None else []).append) \
+            as session:
+        return run_sync(book, env=env, session=session, **kwargs)
+
+
+def failed(report) -> dict[str, str]:
+    return {s.label: s.error for s in report.failed_sources}
+
+
 @pytest.fixture
 def fake(tmp_path):
     (tmp_path / "fake").mkdir()
@@ -161,9 +179,9 @@ def members(path: Path) -> dict[str, bytes]:
 # ---------------------------------------------------------------- the happy path
 
 def test_rows_land_once_matched_and_a_rerun_adds_nothing(fake, book):
-    report = run_sync(book, env=fake.env())
+    report = sync(book, fake)
     assert report.fetched == 12 and report.new == 12 and report.duplicates == 0 and report.queued == 0
-    assert report.written == 12 and report.problems == []
+    assert report.written == 12 and report.failed_sources == [] and report.exit_code == 0
 
     attendance = by_key(sheet_rows(book, schema.ATTENDANCE))
     assert len(attendance) == 8
@@ -172,26 +190,27 @@ def test_rows_land_once_matched_and_a_rerun_adds_nothing(fake, book):
     assert forms["2"]["企業ID"] == "C02" and forms["2"]["出欠"] == "申込"  # empty answer = 申込
     assert forms["3"]["企業ID"] in ("", None) and forms["3"]["出欠"] == "欠席"  # unmatched, still written
     assert all(r["イベントID"] == "E01" for r in attendance.values())
-    teams = {k.split(":", 1)[1]: r for k, r in attendance.items() if k.startswith("report-1:")}
+    # Teams rows are keyed by report id + attendance record id.
+    record_ids = {r["id"] for r in TEAMS_RECORDS}
+    teams = {r["メール"] or r["氏名"]: r for k, r in attendance.items() if k.startswith("report-1:")}
+    assert {k.split(":", 1)[1] for k in attendance if k.startswith("report-1:")} == record_ids
     assert set(teams) == {"taro@alpha.co.jp", "jiro@beta.jp", "someone@gmail.com", "ゲスト"}
     assert teams["taro@alpha.co.jp"]["企業ID"] == "C01" and teams["taro@alpha.co.jp"]["参加時間（分）"] == 62.1
     assert teams["jiro@beta.jp"]["企業ID"] == "C02" and teams["jiro@beta.jp"]["参加時間（分）"] == 30.0
     assert teams["someone@gmail.com"]["企業ID"] in ("", None)  # free mail never matches by domain
-    assert teams["ゲスト"]["氏名"] == "ゲスト" and teams["ゲスト"]["出典"] == "Teams" and teams["ゲスト"]["出欠"] == "出席"
+    assert teams["ゲスト"]["出典"] == "Teams" and teams["ゲスト"]["出欠"] == "出席"
 
     usage = by_key(sheet_rows(book, schema.USAGE_DAYS))
     assert len(usage) == 4
     u = {k.split(":")[1]: r for k, r in usage.items()}
     assert (u["1"]["企業ID"], u["1"]["サービスID"], u["1"]["利用領域"]) == ("C01", "S01", "グループウェア")
     assert (u["2"]["企業ID"], u["2"]["サービスID"], u["2"]["利用領域"]) == ("C02", "S02", "経理")  # area from service
-    assert u["3"]["企業ID"] == "C03" and u["3"]["出典"] == "Forms"
-    assert u["4"]["企業ID"] in ("", None) and u["4"]["サービスID"] == "S01"
+    assert u["3"]["企業ID"] == "C03" and u["4"]["企業ID"] in ("", None) and u["4"]["サービスID"] == "S01"
     assert u["1"]["アカウント"] == "taro@alpha.co.jp"
 
-    unmatched = {(i["sheet"], i["key"].split(":")[-1]) for i in report.unmatched if i["column"] == "企業ID"}
-    assert unmatched == {("出欠", "3"), ("出欠", "someone@gmail.com"), ("出欠", "ゲスト"), ("利用実績", "4")}
+    unmatched = {(i["sheet"], i["key"].split(":")[0]) for i in report.unmatched if i["column"] == "企業ID"}
+    assert ("出欠", "01EVENTFORM") in unmatched and ("利用実績", "01USAGEFORM") in unmatched
 
-    # The reader sees real dates and the workbook keeps its hand-entered row.
     from toolkit.workbook.read import load_program
 
     program = load_program(book)
@@ -201,110 +220,154 @@ def test_rows_land_once_matched_and_a_rerun_adds_nothing(fake, book):
     audit = sheet_rows(book, schema.AUDIT_LOG)
     assert len(audit) == 1 and audit[0]["操作"] == "同期" and "出欠 8件" in audit[0]["内容"]
 
+    # The organizer's UPN was resolved to its object ID once, and meetings were asked under that ID.
+    assert len(fake.requests_to(f"/users/{ORGANIZER}")) == 1
+    assert fake.requests_to(f"/users/{ORGANIZER_ID}/onlineMeetings")
+    assert read_state(book)["organizers"] == {ORGANIZER.casefold(): ORGANIZER_ID}
+
     before = book.read_bytes()
-    again = run_sync(book, env=fake.env())
-    assert again.new == 0 and again.written == 0
+    again = sync(book, fake)
+    assert again.new == 0 and again.written == 0 and again.failed_sources == []
     assert book.read_bytes() == before  # nothing to add: the workbook is not even rewritten
-    # Unchanged Forms workbooks are not downloaded again (same cTag, rows still there); Teams is re-read.
     assert set(again.skipped_unchanged) == {"イベント E01 のフォーム結果", "利用実績フォームの結果"}
     assert again.duplicates == 4  # the Teams records, recognised by 回答ID
+    assert len(fake.requests_to(f"/users/{ORGANIZER}")) == 1  # cached in the state file
 
 
 def test_new_responses_are_added_and_the_unmatched_rows_are_not_duplicated(fake, book):
-    run_sync(book, env=fake.env())
+    sync(book, fake)
     fake.update_form(USAGE_SHARE_URL, USAGE_HEADERS, USAGE_ANSWERS + [
         (5, T0, T0, "anonymous", "", "アルファ商事", "kintone", "グループウェア", date(2025, 9, 20))])
-    report = run_sync(book, env=fake.env())
+    report = sync(book, fake)
     # Row 4 (unknown company, empty 企業ID) is an invalid row for the reader, yet it is not appended again.
     assert report.new == 1 and report.duplicates == 4 + 4
-    usage = sheet_rows(book, schema.USAGE_DAYS)
-    keys = [r["回答ID"] for r in usage if r.get("回答ID")]
+    keys = [r["回答ID"] for r in sheet_rows(book, schema.USAGE_DAYS) if r.get("回答ID")]
     assert len(keys) == len(set(keys)) == 5
 
 
-def test_lost_state_or_missing_rows_fetch_again(fake, book, tmp_path):
-    run_sync(book, env=fake.env())
+def test_lost_state_or_missing_rows_fetch_again(fake, book):
+    sync(book, fake)
     state_path(book).unlink()
-    report = run_sync(book, env=fake.env())
+    report = sync(book, fake)
     assert report.skipped_unchanged == [] and report.new == 0  # re-downloaded, nothing new
 
     # The state says "unchanged" but the workbook no longer has the rows (restored from an old copy).
     write_master(book, companies=COMPANIES, services=SERVICES, events=EVENTS,
                  settings={"Teams主催者": ORGANIZER, "利用実績フォーム結果URL": USAGE_SHARE_URL})
-    report = run_sync(book, env=fake.env())
+    report = sync(book, fake)
     assert report.skipped_unchanged == [] and report.new == 12
 
 
-def test_forms_columns_in_english_or_japanese_and_titles_from_settings(fake, tmp_path):
-    custom = ("ID", "Start time", "Completion time", "Email", "Name", "貴社名", "お名前", "メール連絡先", "ご出欠")
-    fake.add_form(EVENT_FORM_URL, custom, [(7, T0, T0, "anonymous", "", "アルファ商事", "田中", "t@alpha.co.jp", "出席")],
-                  item_id="01CUSTOM")
-    (tmp_path / "b").mkdir()
-    path = write_master(tmp_path / "b" / "m.xlsx", companies=COMPANIES, services=SERVICES,
-                        events=[EVENTS[0][:6] + (None, EVENT_FORM_URL)])
-    with pytest.raises(SyncError, match="企業名"):
-        run_sync(path, dry_run=True, env=fake.env())
-    # Staff name their own question titles in 設定 (extra rows in its table).
+# ---------------------------------------------------------------- Forms as real tenants make them
+
+def test_english_locale_form_with_id_and_text_dates_m_d_yyyy(fake, book):
+    headers = ("Id", "Start time", "Completion time", "Email", "Name", "Last modified time",
+               "企業名", "サービス名", "利用領域", "利用日")
+    fake.add_form(USAGE_SHARE_URL, headers, [
+        (1, "10/1/2025 9:00:00 AM", "10/1/2025 9:02:00 AM", "anonymous", "", "10/1/2025 9:02:00 AM",
+         "アルファ商事", "kintone", "グループウェア", "10/1/2025"),
+        (2, "10/2/2025 9:00:00 AM", "10/2/2025 9:02:00 AM", "anonymous", "", "10/2/2025 9:02:00 AM",
+         "ベータ工業", "freee会計", "経理", "9/30/2025")], item_id="01ENGLISH")
+    report = sync(book, fake)
+    assert report.failed_sources == []
+    usage = by_key(sheet_rows(book, schema.USAGE_DAYS))
+    assert usage["01ENGLISH:1"]["利用日"] == date(2025, 10, 1)  # October 1st, not January 10th
+    assert usage["01ENGLISH:2"]["利用日"] == date(2025, 9, 30)
+
+
+def test_a_duplicated_question_title_is_found_by_its_number(fake, book):
+    # The question 名前 sits beside Forms' own 名前 column: Forms titles it 名前2.
+    headers = FORMS_HEADERS_JA + ("企業名", "名前2", "メールアドレス", "出欠")
+    fake.add_form(EVENT_FORM_URL, headers, [(1, T0, T0, "anonymous", "", "アルファ商事", "山田 太郎",
+                                             "yamada@alpha.co.jp", "出席")], item_id="01DUP")
     import openpyxl
 
-    wb = openpyxl.load_workbook(path)
-    ws = wb[schema.SETTINGS.sheet]
-    for title, value in (("企業名", "貴社名"), ("氏名", "お名前"), ("メールアドレス", "メール連絡先"), ("出欠", "ご出欠")):
-        ws.append([f"フォーム列名（{title}）", value])
-    wb.save(path)
-    report = run_sync(path, env=fake.env())
-    rows = sheet_rows(path, schema.ATTENDANCE)
-    assert report.new == 1 and rows[0]["企業ID"] == "C01" and rows[0]["氏名"] == "田中"
+    wb = openpyxl.load_workbook(book)
+    wb[schema.SETTINGS.sheet].append(["フォーム列名（氏名）", "名前"])
+    wb.save(book)
+    report = sync(book, fake)
+    assert report.failed_sources == []
+    assert by_key(sheet_rows(book, schema.ATTENDANCE))["01DUP:1"]["氏名"] == "山田 太郎"
 
 
-# ---------------------------------------------------------------- security
+def test_an_edited_response_updates_its_row_in_place_and_is_logged(fake, book):
+    headers = ATTENDANCE_HEADERS[:5] + ("最終変更時刻",) + ATTENDANCE_HEADERS[5:]
+    answers = [a[:5] + (T0,) + a[5:] for a in ATTENDANCE_ANSWERS]
+    fake.add_form(EVENT_FORM_URL, headers, answers, item_id="01EVENTFORM")
+    sync(book, fake)
+    rows = sheet_rows(book, schema.ATTENDANCE)
+    number = next(i for i, r in enumerate(rows) if r["回答ID"] == "01EVENTFORM:2")
+    assert rows[number]["出欠"] == "申込"
 
-def test_formula_looking_answer_lands_as_text_never_a_formula(fake, book):
-    run_sync(book, env=fake.env())
-    import openpyxl
-
-    ws = openpyxl.load_workbook(book)[schema.ATTENDANCE.sheet]
-    names = [c.value for c in ws["C"][1:]]
-    cell = next(c for c in ws["C"][1:] if isinstance(c.value, str) and "HYPERLINK" in c.value)
-    assert cell.data_type == "s" and cell.value == "'" + FORMULA, names
-    part = next(iter(p for p in sheet_parts(book)[schema.ATTENDANCE.sheet] if "worksheets" in p))
-    assert b"<f>" not in members(book)[part] and b"<f " not in members(book)[part]
-
-
-def test_secrets_and_tokens_never_reach_the_workbook_queue_state_or_backups(fake, book, tmp_path):
-    run_sync(book, env=fake.env())
-    owner = book.parent / ("~$" + book.name)
-    owner.write_bytes(b"x")
-    fake.update_form(USAGE_SHARE_URL, USAGE_HEADERS, USAGE_ANSWERS + [
-        (9, T0, T0, "anonymous", "", "アルファ商事", "kintone", "グループウェア", date(2025, 9, 21))])
-    run_sync(book, env=fake.env())
-    assert queue_path(book).exists()
-    secrets = [fake.secret.encode()] + [t.encode() for t in fake.issued]
-    files = [p for p in book.parent.rglob("*") if p.is_file()]
-    assert any(".toolkit-backups" in str(p) for p in files)
-    for path in files:
-        blobs = members(path).values() if path.suffix == ".xlsx" and zipfile.is_zipfile(path) else [path.read_bytes()]
-        for blob in blobs:
-            assert not any(s in blob for s in secrets), path
+    # Hanako changes her answer to 欠席: Forms moves the response's last-modified time.
+    edited = list(answers)
+    edited[1] = answers[1][:5] + (datetime(2025, 10, 2, 8, 0),) + answers[1][6:-1] + ("欠席",)
+    fake.update_form(EVENT_FORM_URL, headers, edited)
+    report = sync(book, fake)
+    assert report.updated == 1 and report.new == 0 and report.written == 1
+    after = sheet_rows(book, schema.ATTENDANCE)
+    assert len(after) == len(rows)  # never a second row
+    assert after[number]["回答ID"] == "01EVENTFORM:2" and after[number]["出欠"] == "欠席"
+    assert [r["出欠"] for i, r in enumerate(after) if i != number] == [r["出欠"] for i, r in enumerate(rows)
+                                                                     if i != number]
+    audit = sheet_rows(book, schema.AUDIT_LOG)
+    logged = [a for a in audit if a["操作"] == "同期（更新）"]
+    assert len(logged) == 1 and logged[0]["キー"] == "01EVENTFORM:2" and "出欠: 申込 → 欠席" in logged[0]["内容"]
+    assert sync(book, fake).updated == 0  # the same edit is not applied twice
 
 
-# ---------------------------------------------------------------- all or nothing
+def test_a_recreated_result_workbook_of_the_same_form_keeps_the_keys(fake, book):
+    sync(book, fake)
+    # Someone deleted the result workbook and Forms made a new one (new file id) with the same responses.
+    fake.add_form(USAGE_SHARE_URL, USAGE_HEADERS, USAGE_ANSWERS + [
+        (5, T0, T0, "anonymous", "", "アルファ商事", "kintone", "グループウェア", date(2025, 9, 20))],
+        item_id="01RECREATED")
+    report = sync(book, fake)
+    assert report.new == 1 and failed(report) == {}
+    keys = sorted(r["回答ID"] for r in sheet_rows(book, schema.USAGE_DAYS) if r.get("回答ID"))
+    assert keys == [f"01USAGEFORM:{i}" for i in range(1, 6)]  # the old prefix, kept: no response doubled
 
-@pytest.mark.parametrize("match, kind", [
-    ("attendanceRecords", "truncate"),  # a page cut off half-way, every time
-    ("attendanceReports", "drop"),  # the connection dropped
-    ("onlineMeetings?", "malformed"),  # broken JSON
-    (share_id(USAGE_SHARE_URL), "429"),  # a throttling storm on the last source
-    ("/download/", "503"),
+    # Another form behind the same link: its IDs start at 1 again, with other completion times.
+    other = datetime(2026, 1, 5, 9, 0)
+    fake.add_form(USAGE_SHARE_URL, USAGE_HEADERS, [(1, other, other, "anonymous", "", "アルファ商事", "kintone",
+                                                    "グループウェア", date(2026, 1, 5))], item_id="01OTHERFORM")
+    assert sync(book, fake).new == 1
+    assert "01OTHERFORM:1" in by_key(sheet_rows(book, schema.USAGE_DAYS))
+
+
+# ---------------------------------------------------------------- each source on its own
+
+def test_a_deleted_form_among_good_ones_is_named_and_the_others_are_written(fake, book):
+    fake.remove_form(EVENT_FORM_URL)
+    report = sync(book, fake)
+    assert list(failed(report)) == ["イベント E01 のフォーム結果"] and "見つかりません" in report.failed_sources[0].error
+    assert report.exit_code == 2 and report.written == 8  # the Teams records and the usage form
+    keys = set(by_key(sheet_rows(book, schema.ATTENDANCE))) | set(by_key(sheet_rows(book, schema.USAGE_DAYS)))
+    assert not any(k.startswith("01EVENTFORM:") for k in keys) and len(keys) == 8
+    assert "取得できなかった取得元 1件" in sheet_rows(book, schema.AUDIT_LOG)[0]["内容"]
+    again = sync(book, fake)
+    assert again.new == 0 and again.exit_code == 2  # still missing; nothing doubled
+
+
+@pytest.mark.parametrize("match, kind, broken, rows_written", [
+    ("attendanceRecords", "truncate", "イベント E01 の Teams 出席", 8),  # a page cut off half-way, every time
+    ("attendanceReports", "drop", "イベント E01 の Teams 出席", 8),  # the connection dropped
+    ("onlineMeetings?", "malformed", "イベント E01 の Teams 出席", 8),  # broken JSON
+    (share_id(USAGE_SHARE_URL), "429", "利用実績フォームの結果", 8),  # a throttling storm on one source
+    ("/download/", "503", None, 4),  # every download fails: both forms, the Teams records still land
 ])
-def test_a_failure_half_way_writes_nothing(fake, book, match, kind):
+def test_a_source_failing_half_way_writes_nothing_of_its_own(fake, book, match, kind, broken, rows_written):
     fake.fault(match, kind, times=50)
-    before = book.read_bytes()
-    with pytest.raises(SyncError) as info:
-        run_sync(book, env=fake.env(TOOLKIT_GRAPH_TRIES="2"))
-    assert str(info.value)  # a Japanese message, no traceback for staff
-    assert book.read_bytes() == before
-    assert not queue_path(book).exists() and not state_path(book).exists() and not lock_path(book).exists()
+    waits: list[float] = []
+    report = sync(book, fake, env=fake.env(TOOLKIT_GRAPH_TRIES="2"), waits=waits)
+    names = set(failed(report))
+    assert (names == {broken}) if broken else (names == {"イベント E01 のフォーム結果", "利用実績フォームの結果"})
+    assert all(failed(report).values())  # each with its reason
+    assert report.written == rows_written and report.exit_code == 2
+    state = read_state(book)
+    if broken == "利用実績フォームの結果":
+        assert "usage" not in state["forms"] and "event:E01" in state["forms"]  # fetched again next time
+    assert not queue_path(book).exists() and not lock_path(book).exists()
 
 
 def test_transient_faults_are_retried_and_an_expired_token_is_replaced(fake, book):
@@ -312,27 +375,142 @@ def test_transient_faults_are_retried_and_an_expired_token_is_replaced(fake, boo
     fake.fault("/download/", "503", times=1)
     fake.fault("attendanceReports", "401", times=1)  # the token "expires": a fresh one is needed
     fake.fault("attendanceRecords", "truncate", times=1)
-    report = run_sync(book, env=fake.env())
-    assert report.new == 12
+    waits: list[float] = []
+    report = sync(book, fake, waits=waits)
+    assert report.new == 12 and report.failed_sources == []
+    assert 1 in waits  # Retry-After honoured
     grants = [r["grant_type"] for r in fake.token_requests]
     assert grants == ["client_credentials", "client_credentials"]  # msal's cached token was dropped, not reused
     downloads = fake.requests_to("/download/")
     assert downloads and not any(r["has_auth"] for r in downloads)  # the 302 target never sees our token
 
 
-def test_the_cli_exits_2_with_a_message_on_failure(fake, book):
+def test_an_expired_download_url_is_fetched_again_from_content(fake, book):
+    fake.fault("/download/", "expired", times=1)
+    report = sync(book, fake)
+    assert report.failed_sources == [] and report.new == 12
+    assert len(fake.requests_to("/content")) == 3  # two forms, one of them asked twice
+
+
+def test_the_token_request_is_retried_by_the_same_session(fake, book):
+    fake.fault("/oauth2/v2.0/token", "503", times=1, retry_after="2")
+    waits: list[float] = []
+    assert sync(book, fake, waits=waits).new == 12
+    assert waits[:1] == [2]
+
+
+# ---------------------------------------------------------------- Teams as real tenants run it
+
+def test_two_anonymous_iphone_attendees_are_two_rows(fake, book):
+    fake.add_meeting(TEAMS_URL, {"report-1": [attendance_record(None, "iPhone", 600),
+                                               attendance_record(None, "iPhone", 1200)]})
+    report = sync(book, fake)
+    iphones = [r for r in sheet_rows(book, schema.ATTENDANCE) if r["氏名"] == "iPhone"]
+    assert len(iphones) == 2 and {r["参加時間（分）"] for r in iphones} == {10.0, 20.0}
+    assert report.failed_sources == []
+
+
+def test_only_the_reports_of_the_event_day_in_japan_are_kept(fake, book):
+    # A recurring meeting: the event's session (10:00 JST on 10/1 is 01:00 UTC) and the next week's.
+    fake.add_meeting(TEAMS_URL, {"r-day": [attendance_record("taro@alpha.co.jp", "山田", 600)],
+                                 "r-late": [attendance_record("late@alpha.co.jp", "夜", 60)],
+                                 "r-next": [attendance_record("next@alpha.co.jp", "翌週", 600)]},
+                     starts={"r-day": "2025-10-01T01:00:00Z", "r-late": "2025-09-30T15:30:00Z",
+                             "r-next": "2025-10-08T01:00:00Z"})
+    sync(book, fake)
+    teams = {r["メール"] for r in sheet_rows(book, schema.ATTENDANCE) if r["出典"] == "Teams"}
+    assert teams == {"taro@alpha.co.jp", "late@alpha.co.jp"}  # 00:30 JST on 10/1 is the event day too
+
+
+def test_a_short_join_link_is_matched_by_its_meeting_id(fake, tmp_path):
+    short = "https://teams.microsoft.com/meet/2513874727365?p=AbCdEf123"
+    fake.meetings.clear()
+    fake.add_meeting("https://teams.microsoft.com/l/meetup-join/19%3ameeting_zz%40thread.v2/0",
+                     {"rep": [attendance_record("taro@alpha.co.jp", "山田", 600)]}, join_meeting_id="2513874727365")
+    (tmp_path / "s").mkdir()
+    book = write_master(tmp_path / "s" / "m.xlsx", companies=COMPANIES, services=SERVICES,
+                        events=[EVENTS[0][:6] + (short, None)], settings={"Teams主催者": ORGANIZER_ID})
+    report = sync(book, fake)
+    assert report.failed_sources == [] and report.new == 1
+    assert not fake.requests_to("/users/organizer@")  # an object ID typed as the organizer needs no lookup
+
+
+def test_a_webinar_gives_registrations_as_applications_and_attendance(fake, tmp_path):
+    link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_webinar%40thread.v2/0?context=%7b%7d"
+    regs = [registration("taro@alpha.co.jp", "太郎", "山田"), registration("hanako@beta.jp", "花子", "鈴木"),
+            registration("x@delta.jp", "一郎", "佐藤", status="canceled")]
+    fake.add_virtual_event("webinars", link, registrations=regs,
+                           reports={"wr-1": [attendance_record("taro@alpha.co.jp", "山田 太郎", 3000)]})
+    (tmp_path / "w").mkdir()
+    book = write_master(tmp_path / "w" / "m.xlsx", companies=COMPANIES, services=SERVICES,
+                        events=[("E02", "説明会・ワークショップ", "ウェビナー説明会", date(2025, 10, 1), "オンライン",
+                                 None, link, None)], settings={"Teams主催者": ORGANIZER})
+    report = sync(book, fake)
+    assert report.failed_sources == [] and report.new == 4
+    rows = sheet_rows(book, schema.ATTENDANCE)
+    status = {(r["氏名"], r["出欠"]) for r in rows}
+    assert status == {("山田 太郎", "申込"), ("鈴木 花子", "申込"), ("佐藤 一郎", "欠席"), ("山田 太郎", "出席")}
+    assert {r["企業ID"] for r in rows if r["氏名"] == "山田 太郎"} == {"C01"}
+    assert not fake.requests_to("/onlineMeetings")  # the session was found among the webinars
+
+    # Hanako cancels: her row becomes 欠席, in place.
+    fake.virtual_events[0].registrations[1]["status"] = "canceled"
+    again = sync(book, fake)
+    assert again.updated == 1 and again.new == 0
+    assert {(r["氏名"], r["出欠"]) for r in sheet_rows(book, schema.ATTENDANCE)} == \
+        {("山田 太郎", "申込"), ("鈴木 花子", "欠席"), ("佐藤 一郎", "欠席"), ("山田 太郎", "出席")}
+
+
+def test_a_town_hall_gives_its_session_attendance(fake, tmp_path):
+    link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_townhall%40thread.v2/0"
+    fake.add_virtual_event("townhalls", link, reports={"th-1": [attendance_record("jiro@beta.jp", "ベータ 次郎", 900)]})
+    (tmp_path / "t").mkdir()
+    book = write_master(tmp_path / "t" / "m.xlsx", companies=COMPANIES, services=SERVICES,
+                        events=[("E03", "説明会・ワークショップ", "成果共有会", date(2025, 10, 1), "オンライン", None,
+                                 link, None)], settings={"Teams主催者": ORGANIZER})
+    report = sync(book, fake)
+    assert report.failed_sources == [] and report.new == 1
+    row = sheet_rows(book, schema.ATTENDANCE)[0]
+    assert (row["企業ID"], row["出欠"], row["参加時間（分）"], row["イベントID"]) == ("C02", "出席", 15.0, "E03")
+    assert not fake.requests_to("/registrations")  # town halls take no registrations
+
+
+def test_without_the_virtual_event_permission_meetings_are_still_read(fake, book):
+    fake.fault("getByUserIdAndRole", "403", times=50)  # VirtualEvent.Read.All not granted
+    report = sync(book, fake)
+    assert report.failed_sources == [] and report.new == 12
+    assert len(fake.requests_to("getByUserIdAndRole")) == 1  # asked once, not once per event
+
+
+def test_meeting_not_found_is_a_failed_source_and_the_rest_is_written(fake, book):
+    fake.meetings.clear()
+    report = sync(book, fake)
+    assert report.new == 8 and list(failed(report)) == ["イベント E01 の Teams 出席"]
+    assert "見つかりません" in failed(report)["イベント E01 の Teams 出席"]
+
+
+# ---------------------------------------------------------------- the CLI
+
+def test_cli_twice_adds_every_row_once_and_names_the_failed_source_with_exit_2(fake, book):
     from toolkit.cli import main
 
-    fake.fault("attendanceRecords", "malformed", times=50)
-    result = CliRunner().invoke(main, ["sync", str(book), "--json"], env=fake.env())
-    assert result.exit_code == 2, result.output
-    assert "壊れて" in result.output
+    fake.remove_form(USAGE_SHARE_URL)
+    env = fake.env()
+    first = CliRunner().invoke(main, ["sync", str(book), "--json"], env=env)
+    assert first.exit_code == 2, first.output
+    data = json.loads(first.output)
+    assert data["written"] == 8 and [f["source"] for f in data["failed_sources"]] == ["利用実績フォームの結果"]
+    second = CliRunner().invoke(main, ["sync", str(book)], env=env)
+    assert second.exit_code == 2 and "利用実績フォームの結果" in second.output and "新規 0件" in second.output
+    keys = [r["回答ID"] for r in sheet_rows(book, schema.ATTENDANCE)]
+    assert len(keys) == len(set(keys)) == 8
 
 
-def test_meeting_not_found_is_reported_and_the_rest_is_written(fake, book):
-    fake.meetings.clear()
-    report = run_sync(book, env=fake.env())
-    assert report.new == 8 and any("会議" in p for p in report.problems)
+def test_the_cli_exits_2_with_a_message_when_sign_in_fails(fake, book):
+    from toolkit.cli import main
+
+    result = CliRunner().invoke(main, ["sync", str(book), "--json"], env=fake.env(TOOLKIT_CLIENT_SECRET="wrong"))
+    assert result.exit_code == 2 and "シークレット" in result.output
 
 
 def test_dry_run_plans_without_writing_through_a_session_of_our_own(fake, book):
@@ -350,17 +528,34 @@ def test_dry_run_plans_without_writing_through_a_session_of_our_own(fake, book):
     assert book.read_bytes() == before and not state_path(book).exists()
 
 
-def test_plan_sync_is_usable_on_its_own(fake, book):
-    from toolkit.graph.auth import make_session, resolve_config, token_source
-    from toolkit.graph.client import GraphClient
-    from toolkit.workbook.read import load_program
+# ---------------------------------------------------------------- security
 
-    program = load_program(book)
-    config = resolve_config(program.settings, fake.env())
-    with make_session(config) as session:
-        client = GraphClient(session, config.graph_url, token_source(config, session, fake.env()))
-        plan = plan_sync(program, client=client)
-    assert plan.new == 12 and set(plan.appends) == {"出欠", "利用実績"} and plan.duplicates == 0
+def test_formula_looking_answer_lands_as_text_never_a_formula(fake, book):
+    sync(book, fake)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(book)[schema.ATTENDANCE.sheet]
+    cell = next(c for c in ws["C"][1:] if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and cell.value == "'" + FORMULA
+    part = next(iter(p for p in sheet_parts(book)[schema.ATTENDANCE.sheet] if "worksheets" in p))
+    assert b"<f>" not in members(book)[part] and b"<f " not in members(book)[part]
+
+
+def test_secrets_and_tokens_never_reach_the_workbook_queue_state_or_backups(fake, book):
+    sync(book, fake)
+    owner = book.parent / ("~$" + book.name)
+    owner.write_bytes(b"x")
+    fake.update_form(USAGE_SHARE_URL, USAGE_HEADERS, USAGE_ANSWERS + [
+        (9, T0, T0, "anonymous", "", "アルファ商事", "kintone", "グループウェア", date(2025, 9, 21))])
+    sync(book, fake)
+    assert queue_path(book).exists()
+    secrets = [fake.secret.encode()] + [t.encode() for t in fake.issued]
+    files = [p for p in book.parent.rglob("*") if p.is_file()]
+    assert any(".toolkit-backups" in str(p) for p in files)
+    for path in files:
+        blobs = members(path).values() if path.suffix == ".xlsx" and zipfile.is_zipfile(path) else [path.read_bytes()]
+        for blob in blobs:
+            assert not any(s in blob for s in secrets), path
 
 
 # ---------------------------------------------------------------- Excel has the workbook open
@@ -369,7 +564,7 @@ def test_rows_are_queued_while_excel_has_the_book_open_then_applied_once(fake, b
     owner = book.parent / ("~$" + book.name)
     owner.write_bytes(b"owner")
     before = members(book)
-    report = run_sync(book, env=fake.env())
+    report = sync(book, fake)
     assert report.queued == 12 and report.written == 0
     assert members(book) == before
     queued = read_queue(book)
@@ -377,23 +572,22 @@ def test_rows_are_queued_while_excel_has_the_book_open_then_applied_once(fake, b
     assert stat.S_IMODE(queue_path(book).stat().st_mode) == 0o600
     assert isinstance(queued["利用実績"][0]["利用日"], date)  # dates survive the JSON queue
 
-    # Still open, one more response: the queue is rewritten, nothing is doubled.
     fake.update_form(USAGE_SHARE_URL, USAGE_HEADERS, USAGE_ANSWERS + [
         (5, T0, T0, "anonymous", "", "アルファ商事", "kintone", "グループウェア", date(2025, 9, 20))])
-    assert run_sync(book, env=fake.env()).queued == 13
+    assert sync(book, fake).queued == 13
 
     owner.unlink()
-    report = run_sync(book, env=fake.env())
+    report = sync(book, fake)
     assert report.written == 13 and report.from_queue == 13 and report.new == 0
     assert not queue_path(book).exists()
     keys = [r["回答ID"] for t in (schema.ATTENDANCE, schema.USAGE_DAYS) for r in sheet_rows(book, t) if r.get("回答ID")]
     assert len(keys) == len(set(keys)) == 13
-    assert run_sync(book, env=fake.env()).new == 0
+    assert sync(book, fake).new == 0
 
 
 def test_only_the_touched_sheets_change(fake, book):
     before = members(book)
-    run_sync(book, env=fake.env())
+    sync(book, fake)
     after = members(book)
     parts = sheet_parts(book)
     owned = set().union(*(parts[t.sheet] for t in (schema.ATTENDANCE, schema.USAGE_DAYS, schema.AUDIT_LOG)))
@@ -402,21 +596,39 @@ def test_only_the_touched_sheets_change(fake, book):
     assert set(after) - set(before) <= owned
 
 
-# ---------------------------------------------------------------- one sync at a time
-
 def test_a_second_sync_is_refused_while_one_runs(fake, book):
-    lock_path(book).write_text(f'{{"pid": {os.getpid()}, "host": "{__import__("socket").gethostname()}"}}')
+    host = __import__("socket").gethostname()
+    lock_path(book).write_text(f'{{"pid": {os.getpid()}, "host": "{host}"}}')
     with pytest.raises(SyncError, match="別の同期が実行中です"):
-        run_sync(book, env=fake.env())
-    # A lock left by a process that has ended is taken over.
+        sync(book, fake)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    lock_path(book).write_text(f'{{"pid": {dead.pid}, "host": "{__import__("socket").gethostname()}"}}')
-    assert run_sync(book, env=fake.env()).written == 12
+    lock_path(book).write_text(f'{{"pid": {dead.pid}, "host": "{host}"}}')
+    assert sync(book, fake).written == 12
     assert not lock_path(book).exists()
 
 
 # ---------------------------------------------------------------- authentication
+
+def test_a_certificate_instead_of_a_secret(fake, book, tmp_path):
+    env = fake.env(TOOLKIT_CLIENT_CERTIFICATE=str(fake.make_certificate(tmp_path / "toolkit-sync.pem")))
+    del env["TOOLKIT_CLIENT_SECRET"]
+    report = sync(book, fake, env=env)
+    assert report.written == 12 and report.failed_sources == []
+    request = fake.token_requests[-1]
+    assert "client_secret" not in request and request["client_assertion_type"].endswith("jwt-bearer")
+    header = fake.assertions[-1]  # verified by the fake: signature, audience, issuer, expiry
+    assert header["alg"] in ("RS256", "PS256") and ("x5t#S256" in header or "x5t" in header)
+
+    # A certificate Entra does not know is refused with a message about the certificate, not a secret.
+    unknown = fake.make_certificate(tmp_path / "other.pem", register=False)
+    with pytest.raises(AuthError, match="証明書"):
+        sync(book, fake, env={**env, "TOOLKIT_CLIENT_CERTIFICATE": str(unknown)})
+    broken = tmp_path / "broken.pem"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    with pytest.raises(AuthError, match="秘密キー"):
+        sync(book, fake, env={**env, "TOOLKIT_CLIENT_CERTIFICATE": str(broken)})
+
 
 @pytest.mark.parametrize("error, expected", [
     ({"error": "invalid_client", "error_description": "AADSTS7000222: The provided client secret keys are expired."},
@@ -427,29 +639,30 @@ def test_a_second_sync_is_refused_while_one_runs(fake, book):
 def test_token_errors_become_clear_messages(fake, book, error, expected):
     fake.token_error = error
     with pytest.raises(SyncError, match=expected):
-        run_sync(book, env=fake.env())
+        sync(book, fake)
 
 
-def test_wrong_secret_unknown_tenant_and_no_secret(fake, book):
-    with pytest.raises(SyncError, match="シークレット"):
-        run_sync(book, env=fake.env(TOOLKIT_CLIENT_SECRET="wrong"))
+def test_wrong_secret_unknown_tenant_and_no_credential(fake, book):
+    with pytest.raises(AuthError, match="シークレット"):
+        sync(book, fake, env=fake.env(TOOLKIT_CLIENT_SECRET="wrong"))
     with pytest.raises(SyncError, match="テナント"):
-        run_sync(book, env=fake.env(TOOLKIT_TENANT_ID="no-such-tenant",
-                                    TOOLKIT_AUTHORITY=f"{fake.base_url}/no-such-tenant"))
+        sync(book, fake, env=fake.env(TOOLKIT_TENANT_ID="no-such-tenant",
+                                      TOOLKIT_AUTHORITY=f"{fake.base_url}/no-such-tenant"))
     env = fake.env()
     del env["TOOLKIT_CLIENT_SECRET"]
-    with pytest.raises(SyncError, match="TOOLKIT_CLIENT_SECRET"):
-        run_sync(book, env=env)
+    with pytest.raises(SyncError, match="TOOLKIT_CLIENT_CERTIFICATE"):
+        sync(book, fake, env=env)
+    assert not book.with_name(book.name + ".toolkit-sync-state.json").exists()
 
 
 def test_the_secret_can_come_from_the_keyring(fake, book, memory_keyring):
     env = fake.env()
     del env["TOOLKIT_CLIENT_SECRET"]
     memory_keyring.set_password("toolkit", env["TOOLKIT_CLIENT_ID"], fake.secret)
-    assert run_sync(book, env=env).written == 12
+    assert sync(book, fake, env=env).written == 12
 
 
-def test_device_code_login_caches_tokens_for_the_owner_only_and_sync_uses_them(fake, book):
+def test_device_code_login_then_sync_as_that_person_through_me(fake, book):
     from toolkit.graph.auth import login_device_code, token_cache_path
 
     env = fake.env()
@@ -457,17 +670,20 @@ def test_device_code_login_caches_tokens_for_the_owner_only_and_sync_uses_them(f
     said: list[str] = []
     login_device_code(env, out=said.append)
     cache = token_cache_path(env)
-    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
-    assert "ABCD-EFGH" in said[0]
-    assert run_sync(book, env=env).written == 12
-    assert fake.token_requests[-1]["grant_type"] == "urn:ietf:params:oauth:grant-type:device_code"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600 and "ABCD-EFGH" in said[0]
+    # Delegated scopes follow the configured Graph host (the fake refuses any other).
+    scopes = next(iter(fake.device_scopes.values())).split()
+    assert f"{fake.base_url}/OnlineMeetings.Read" in scopes
+    report = sync(book, fake, env=env)
+    assert report.written == 12 and report.failed_sources == []
+    assert fake.requests_to("/v1.0/me/onlineMeetings") and not fake.requests_to("/v1.0/users/")
 
 
 def test_the_requests_ca_bundle_variable_does_not_override_ours(fake, book, monkeypatch, tmp_path):
     bogus = tmp_path / "other-ca.pem"
     bogus.write_text("not a certificate")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bogus))
-    assert run_sync(book, env=fake.env()).written == 12
+    assert run_sync(book, env=fake.env()).written == 12  # the session made from TOOLKIT_CA_BUNDLE
 
 
 # ---------------------------------------------------------------- the scheduled wrapper
@@ -476,14 +692,13 @@ def test_scheduled_wrapper_logs_counts_without_secrets_or_addresses(fake, book, 
     log = tmp_path / "logs" / "sync.log"
     env = {**os.environ, **fake.env(), "PYTHONPATH": str(ROOT)}
     env.pop("REQUESTS_CA_BUNDLE", None)
-    ok = subprocess.run([sys.executable, str(ROOT / "scripts" / "sync_scheduled.py"), str(book), "--log", str(log)],
-                        env=env, capture_output=True, text=True, timeout=60, check=False)
+    script = [sys.executable, str(ROOT / "scripts" / "sync_scheduled.py"), str(book), "--log", str(log)]
+    ok = subprocess.run(script, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert ok.returncode == 0, ok.stderr
-    fake.fault("attendanceRecords", "malformed", times=50)
-    bad = subprocess.run([sys.executable, str(ROOT / "scripts" / "sync_scheduled.py"), str(book), "--log", str(log)],
-                         env=env, capture_output=True, text=True, timeout=60, check=False)
+    bad = subprocess.run(script, env={**env, "TOOLKIT_CLIENT_SECRET": "wrong-secret"}, capture_output=True,
+                         text=True, timeout=60, check=False)
     assert bad.returncode == 2
     text = log.read_text(encoding="utf-8")
-    assert "新規 12件" in text and "壊れて" in text
-    assert fake.secret not in text and not any(t in text for t in fake.issued)
+    assert "新規 12件" in text and "シークレット" in text
+    assert fake.secret not in text and "wrong-secret" not in text and not any(t in text for t in fake.issued)
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)  # no e-mail address in the log

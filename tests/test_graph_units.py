@@ -6,25 +6,26 @@ import json
 import os
 import stat
 from datetime import date, datetime
-from email.utils import formatdate
 
 import pytest
-import requests
-from fake_graph import FakeGraph
+from fake_graph import ORGANIZER_ID, FakeGraph
 
-from toolkit.graph.auth import AuthConfig, describe_msal_error, write_private_file
-from toolkit.graph.client import GraphClient, retry_after_seconds
+from toolkit.errors import SyncError
+from toolkit.graph.auth import AuthConfig, describe_msal_error, load_certificate, write_private_file
+from toolkit.graph.client import GraphClient
+from toolkit.graph.forms import DriveItem, FormTable, _layout, form_date, parse_form_workbook, share_id
+from toolkit.graph.http import RETRY_AFTER_MAX, make_session
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher, normalize_name
-from toolkit.graph.merge import dedupe, keys_from_rows, safe_text
-from toolkit.graph.queue import SyncLock, lock_path, queue_path, read_queue, write_queue
+from toolkit.graph.merge import index_rows, safe_text
+from toolkit.graph.queue import SyncLock, lock_path, queue_path, read_queue, read_queued_updates, write_queue
 from toolkit.graph.rows import (
     FormColumns,
     form_columns_from_settings,
     parse_status,
+    registration_rows,
     teams_attendance_rows,
 )
-from toolkit.graph.sources import AttendanceRecord, share_id
-from toolkit.graph.sync import SyncError
+from toolkit.graph.teams import AttendanceRecord, Registration, _on_day, short_link_id
 from toolkit.model import Company, Service
 
 
@@ -78,17 +79,12 @@ def test_formula_starts_are_neutralised(value, expected):
     assert safe_text(safe_text(value)) == expected  # applying twice (a queued row) changes nothing more
 
 
-def test_keys_come_from_raw_rows_including_invalid_ones_and_dedupe_within_a_batch():
-    raw = [["企業ID", "回答ID"], ["", "item:1"], ["C01", 12.0], ["C02", None]]
-    keys = keys_from_rows(raw)
-    assert keys == {"item:1", "12"}
-    rows, dups = dedupe([{"回答ID": "item:1"}, {"回答ID": "item:2"}, {"回答ID": "item:2"}, {"回答ID": None}], keys)
-    assert [r["回答ID"] for r in rows] == ["item:2", None] and dups == 2
+def test_keys_come_from_raw_rows_including_invalid_ones_with_their_worksheet_row():
+    raw = [["企業ID", "回答ID"], ["", "item:1"], ["C01", 12.0], ["C02", None], ["C03", "item:1"]]
+    assert index_rows(raw) == {"item:1": 2, "12": 3}  # the first row of a key wins
 
 
 def test_a_download_that_is_not_a_workbook_is_a_clear_error():
-    from toolkit.graph.sources import DriveItem, parse_form_workbook
-
     with pytest.raises(SyncError, match="Excel ブックとして読めません"):
         parse_form_workbook(b"<html>sign in</html>", DriveItem("i", "d", "n", None, None), what="t")
 
@@ -102,14 +98,63 @@ def test_share_id_is_graphs_encoding():
 
 # ---------------------------------------------------------------- rows
 
-def test_status_answers_and_teams_minutes():
+def test_status_answers_and_teams_minutes_and_keys():
     assert parse_status("") == ("申込", True) and parse_status(" 出席 ") == ("出席", True)
     assert parse_status("たぶん") == ("たぶん", False)
-    built = teams_attendance_rows([AttendanceRecord("r1", "A@X.JP", "A", 3725.0, "Attendee", "id1"),
-                                   AttendanceRecord("r1", None, None, None, "Attendee", "id2")],
+    built = teams_attendance_rows([AttendanceRecord("r1", "id1", "A@X.JP", "A", 3725.0, "Attendee"),
+                                   AttendanceRecord("r1", "id2", None, "iPhone", None, "Attendee"),
+                                   AttendanceRecord("r1", "id3", None, "iPhone", 60.0, "Attendee")],
                                   "E01", CompanyMatcher([]), datetime(2025, 10, 1))
-    assert [r["回答ID"] for r in built.rows] == ["r1:a@x.jp", "r1:id2"]
+    assert [r["回答ID"] for r in built.rows] == ["r1:id1", "r1:id2", "r1:id3"]  # two "iPhone"s, two keys
     assert built.rows[0]["参加時間（分）"] == 62.1 and built.rows[1]["参加時間（分）"] is None
+    assert built.aliases["r1:id1"] == "r1:a@x.jp"  # the key an older toolkit wrote still counts as present
+
+
+def test_registrations_are_applications_and_a_cancelled_one_is_absent():
+    built = registration_rows([Registration("g1", "T@Alpha.co.jp", "山田 太郎", "registered"),
+                               Registration("g2", None, "鈴木", "canceled"),
+                               Registration("g3", "w@x.jp", None, "waitlisted")],
+                              "web1", "E02", CompanyMatcher([company("C01", "アルファ", "t@alpha.co.jp")]),
+                              datetime(2025, 10, 1))
+    assert [(r["回答ID"], r["出欠"], r["企業ID"]) for r in built.rows] == [
+        ("web1:reg:g1", "申込", "C01"), ("web1:reg:g2", "欠席", None), ("web1:reg:g3", "申込", None)]
+    assert built.versions == {"web1:reg:g1": "申込", "web1:reg:g2": "欠席", "web1:reg:g3": "申込"}
+
+
+# ---------------------------------------------------------------- Forms columns, dates, Teams days and links
+
+def test_forms_own_columns_in_either_language_and_any_case():
+    own, questions, english = _layout(("Id", "Start time", "Completion time", "EMAIL", "Name",
+                                       "Last modified time", "企業名", "利用日"))
+    assert own == {"id": 0, "start": 1, "completion": 2, "email": 3, "name": 4, "modified": 5} and english
+    own, questions, english = _layout(("ID", "開始時刻", "完了時刻", "メール", "名前", "最終変更時刻", "企業名", "名前2",
+                                       "企業名2"))
+    assert own["modified"] == 5 and not english
+    # 名前2 is the question 名前 (Forms' own 名前 came first); the second 企業名 keeps the first one's place.
+    assert questions == {"企業名": 6, "名前": 7}
+
+
+def test_a_question_titled_like_forms_own_column_is_found():
+    table = FormTable(DriveItem("i", "d", "n", None, None), ("ID", "名前", "名前2"), (), *_layout(("ID", "名前", "名前2")))
+    assert table.column(("氏名", "名前")) == 2
+
+
+@pytest.mark.parametrize("value, english, expected", [
+    ("10/1/2025", True, date(2025, 10, 1)), ("10/1/2025 9:05:00 AM", True, date(2025, 10, 1)),
+    ("2025/10/1", True, date(2025, 10, 1)), ("2025/10/1", False, date(2025, 10, 1)),
+    (datetime(2025, 10, 1, 9), True, date(2025, 10, 1)), ("令和7年10月1日", False, date(2025, 10, 1)),
+])
+def test_form_dates(value, english, expected):
+    assert form_date(value, english) == expected
+
+
+def test_teams_days_are_japan_days_and_short_links_have_an_id():
+    day = date(2025, 10, 1)
+    assert _on_day("2025-09-30T15:00:00Z", day) and not _on_day("2025-09-30T14:59:59Z", day)
+    assert _on_day({"dateTime": "2025-10-01T05:00:00.0000000", "timeZone": "UTC"}, day)
+    assert _on_day("whatever", None) and not _on_day(None, day)
+    assert short_link_id("https://teams.microsoft.com/meet/2513874727365?p=AbC") == "2513874727365"
+    assert short_link_id("https://teams.microsoft.com/l/meetup-join/19%3ameeting_x/0") is None
 
 
 def test_question_titles_from_the_settings_sheet():
@@ -138,8 +183,9 @@ def test_private_file_is_owner_only_even_when_it_existed(tmp_path):
 def test_queue_round_trip_keeps_dates_and_an_empty_queue_removes_the_file(tmp_path):
     book = tmp_path / "m.xlsx"
     rows = {"利用実績": [{"利用日": date(2025, 9, 1), "回答ID": "i:1"}], "出欠": [{"取込日時": datetime(2025, 9, 1, 9, 5)}]}
-    assert write_queue(book, rows) == 2
-    assert read_queue(book) == rows
+    updates = {"出欠": {"i:7": {"出欠": "欠席", "取込日時": datetime(2025, 9, 2, 9, 0)}}}
+    assert write_queue(book, rows, updates) == 3
+    assert read_queue(book) == rows and read_queued_updates(book) == updates
     assert write_queue(book, {"出欠": []}) == 0 and not queue_path(book).exists() and read_queue(book) == {}
     queue_path(book).write_text("{broken")
     with pytest.raises(SyncError, match="待ち行列"):
@@ -181,6 +227,8 @@ def test_msal_errors_become_japanese_advice(result, words):
 # ---------------------------------------------------------------- the HTTP client
 
 class StaticToken:
+    delegated = False
+
     def __init__(self, fake: FakeGraph):
         self.fake = fake
         self.value = "at-static"
@@ -199,11 +247,9 @@ class StaticToken:
 def graph(tmp_path):
     fake = FakeGraph(tmp_path, page_size=3).start()
     fake.add_meeting("https://teams/join", {"r1": [{"id": str(i)} for i in range(7)]})
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(fake.ca_path)
     waits: list[float] = []
-    client = GraphClient(session, fake.graph_url, StaticToken(fake), tries=3, sleep=waits.append)
+    session = make_session(ca_bundle=str(fake.ca_path), tries=3, sleep=waits.append)
+    client = GraphClient(session, fake.graph_url, StaticToken(fake), tries=3)
     yield fake, client, waits
     session.close()
     fake.stop()
@@ -211,22 +257,37 @@ def graph(tmp_path):
 
 def _records_url(fake: FakeGraph) -> str:
     meeting = fake.meetings["https://teams/join"].meeting_id
-    return f"users/o@x/onlineMeetings/{meeting}/attendanceReports/r1/attendanceRecords"
+    return f"users/{ORGANIZER_ID}/onlineMeetings/{meeting}/attendanceReports/r1/attendanceRecords"
 
 
-def test_paging_follows_next_links_and_retry_after_is_honoured(graph):
+def test_paging_follows_next_links_and_retry_after_200_is_honoured_within_the_limit(graph):
     fake, client, waits = graph
-    fake.fault("$skiptoken=3", "429", times=1, retry_after="7")
+    fake.fault("$skiptoken=3", "429", times=1, retry_after="200")  # SharePoint asks for minutes at times
     ids = [r["id"] for r in client.iter_values(_records_url(fake), what="t")]
-    assert ids == [str(i) for i in range(7)] and waits == [7.0]
+    assert ids == [str(i) for i in range(7)] and waits == [200]
+    assert RETRY_AFTER_MAX >= 200
 
 
-def test_retries_are_bounded(graph):
+def test_a_retry_after_beyond_the_limit_is_cut_to_the_limit(graph):
+    fake, client, waits = graph
+    fake.fault("attendanceRecords", "503", times=1, retry_after="3600")
+    assert len(list(client.iter_values(_records_url(fake), what="t"))) == 7
+    assert waits == [RETRY_AFTER_MAX]
+
+
+def test_retries_are_bounded_with_backoff_and_jitter(graph):
     fake, client, waits = graph
     fake.fault("attendanceRecords", "503", times=10, retry_after=None)
     with pytest.raises(SyncError, match="3回"):
         list(client.iter_values(_records_url(fake), what="t"))
-    assert waits == [0.5, 1.0]  # exponential back-off without Retry-After
+    # urllib3: no wait before the first retry, then back-off 2 s plus up to 1 s of jitter.
+    assert len(waits) == 1 and 2.0 <= waits[0] <= 3.0
+
+
+def test_a_body_cut_off_half_way_is_fetched_again(graph):
+    fake, client, waits = graph
+    fake.fault("attendanceRecords", "truncate", times=1)
+    assert len(list(client.iter_values(_records_url(fake), what="t"))) == 7 and waits == [1.0]
 
 
 def test_a_401_gets_one_fresh_token(graph):
@@ -242,12 +303,7 @@ def test_the_token_is_never_sent_to_another_host(graph):
         client.get_json("https://attacker.example/v1.0/me", what="t")
 
 
-def test_retry_after_as_http_date():
-    assert retry_after_seconds(formatdate(1_000_030, usegmt=True), now=lambda: 1_000_000) == pytest.approx(30)
-    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
-
-
-def test_settings_ids_and_env_precedence(tmp_path):
+def test_settings_ids_env_precedence_and_scopes_of_the_configured_cloud(tmp_path):
     from toolkit.graph.auth import resolve_config
 
     class S:
@@ -256,7 +312,27 @@ def test_settings_ids_and_env_precedence(tmp_path):
     config = resolve_config(S(), {"TOOLKIT_CLIENT_ID": "env-client"})
     assert (config.tenant_id, config.client_id) == ("sheet-tenant", "env-client")
     assert config.authority == "https://login.microsoftonline.com/sheet-tenant" and config.default_authority
+    assert config.app_scopes == ["https://graph.microsoft.com/.default"]
+    us = resolve_config(S(), {"TOOLKIT_GRAPH_URL": "https://graph.microsoft.us/v1.0"})
+    assert us.app_scopes == ["https://graph.microsoft.us/.default"]
+    assert "https://graph.microsoft.us/OnlineMeetings.Read" in us.delegated_scopes
     with pytest.raises(SyncError, match="https"):
         resolve_config(S(), {"TOOLKIT_AUTHORITY": "http://127.0.0.1/x"})
     with pytest.raises(SyncError, match="テナントID"):
         resolve_config(None, {})
+
+
+def test_the_certificate_file_gives_key_certificate_and_sha1_thumbprint(tmp_path):
+    import hashlib
+
+    fake = FakeGraph(tmp_path)
+    cert = load_certificate(fake.make_certificate(tmp_path / "c.pem"))
+    assert cert.thumbprint == hashlib.sha1(fake.certificate_der).hexdigest().upper()  # as Entra shows it
+    assert "PRIVATE KEY" in cert.private_key and "PRIVATE" not in repr(cert)
+    assert set(cert.credential()) == {"private_key", "public_certificate"}
+    # A key from one file with the certificate of another is refused before anything is sent.
+    other = fake.make_certificate(tmp_path / "o.pem", register=False).read_text()
+    mixed = tmp_path / "mixed.pem"
+    mixed.write_text(cert.private_key + "\n" + other[other.index("-----BEGIN CERTIFICATE-----"):])
+    with pytest.raises(SyncError, match="対になっていません"):
+        load_certificate(mixed)

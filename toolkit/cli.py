@@ -474,8 +474,10 @@ def report(workbook: Path, out_dir: Path, pdf: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="取得と照合だけを行い、ブックには書き込みません。")
 @JSON_FLAG
 def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
-    """Microsoft 365（Forms の結果ブック・Teams の出席レポート）から出欠と利用実績を取り込みます。
+    """Microsoft 365（Forms の結果ブック・Teams の出席レポートとウェビナー）から出欠と利用実績を取り込みます。
 
+    取得元（イベントごとのフォーム・Teams 会議、利用実績フォーム）は1つずつ読み込みます。取得できなかった
+    取得元があれば、その名前と理由を示し、ほかの取得元を書き込んだうえで終了コード 2 で終わります。
     Excel でブックを開いているときは、取得した行をブックの横の待ち行列に保存し、次回の同期か Excel の
     「同期」ボタンで書き込みます。設定は docs/sync.md を参照してください。
 
@@ -490,16 +492,20 @@ def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
     try:
         with progress("Microsoft 365 から取得中…", enabled=not as_json):
             result = run_sync(workbook, dry_run=dry_run)
-    except SyncError as exc:
+    except SyncError as exc:  # nothing was written (configuration, sign-in, the workbook itself)
         if as_json:
             emit_json({"error": str(exc)})
-        raise
+        raise  # shown once, with its exit status, by ToolkitGroup
     if as_json:
         emit_json(result.as_json())
     else:
         say(result.summary())
+        for line in result.failures():
+            console(True).print(line, style="red", markup=False)  # a form answer may hold "[...]": never markup
         for line in result.details():
-            say(line)
+            console().print(line, markup=False)
+    # A source that could not be read fails the run (the scheduler shows it); the others are written.
+    sys.exit(result.exit_code)
 
 
 @main.command()

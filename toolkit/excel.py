@@ -409,70 +409,64 @@ def _run_sync(book: Any, env: Mapping[str, str]) -> Outcome:
         return _sync_locked(book, path, env)
 
 
+class BookDestination:
+    """The sync's destination when Excel has the master open: rows go in through xlwings, then Excel saves."""
+
+    def __init__(self, book: Any):
+        self.book = book
+
+    def write(self, appends, updates, audit) -> None:
+        for sheet, rows in appends.items():
+            append_rows(self.book, sheet, rows)
+        for sheet, rows in updates.items():
+            update_rows(self.book, sheet, rows)
+        if _sheet(self.book, schema.AUDIT_LOG.sheet) is not None:
+            append_rows(self.book, schema.AUDIT_LOG.sheet, audit)
+        self.book.save()  # the rows are safe on disk before the queue file goes
+
+
+def update_rows(book: Any, sheet_name: str, rows: Mapping[int, Mapping[str, object]]) -> None:
+    """Rewrite cells of existing rows (worksheet row -> {header: value}), columns found by the live header row."""
+    sheet = _sheet(book, sheet_name)
+    if sheet is None:
+        raise ValueError(f"シート「{sheet_name}」がありません")
+    table = _table(sheet, schema.TABLES_BY_SHEET[sheet_name].name)
+    left = table.range.column
+    headers = [schema.fold(h) if isinstance(h, str) else None
+               for h in table.header_row_range.options(ndim=2).value[0]]
+    for number, values in rows.items():
+        for header, value in values.items():
+            key = schema.fold(header)
+            if key in headers:
+                sheet.range((number, left + headers.index(key))).value = cell_value(value)
+
+
 def _sync_locked(book: Any, path: Path, env: Mapping[str, str]) -> Outcome:
-    from toolkit.graph.merge import dedupe, existing_keys, safe_row
-    from toolkit.graph.queue import clear_queue, read_queue
+    from toolkit.graph.sync import synchronize
 
-    raw, _ = load_open_program(book)
-    keys = existing_keys(raw)
-    added: dict[str, int] = {}
-
-    def apply(rows_by_sheet: Mapping[str, Sequence[Mapping[str, object]]]) -> None:
-        for sheet, rows in rows_by_sheet.items():
-            if sheet not in keys:  # only the sheets the sync owns rows of (出欠, 利用実績)
-                continue
-            fresh, _ = dedupe(rows, keys[sheet])  # keys grow: queue and fetch never add a row twice
-            n = append_rows(book, sheet, [safe_row(r) for r in fresh])
-            if n:
-                added[sheet] = added.get(sheet, 0) + n
-
-    queued = read_queue(path)
-    apply(queued)
-    from_queue = sum(added.values())
-
-    fetch_note = ""
-    try:
-        plan = _plan_fetch(book, env)
-    except ImportError:
-        plan, fetch_note = None, "この toolkit では Excel からの Microsoft 365 取得がまだ使えません。"
-    except Exception as exc:  # not set up, no network, expired secret: the queue is applied all the same
-        plan, fetch_note = None, f"Microsoft 365 からの取得はできませんでした（{exc}）。"
-    if plan is not None:
-        apply(plan.appends)
-
-    total = sum(added.values())
-    detail = "、".join(f"{s} {n}件" for s, n in added.items())
-    if total:
-        _audit(book, detail, from_queue)
-        book.save()  # Excel saves the book itself; the rows are then safe before the queue file goes
-    if queued:
-        clear_queue(path)
-    if total:
-        message = f"{detail}を追加して保存しました" + (f"（予約分 {from_queue}件を含む）" if from_queue else "") + "。"
+    raw = read_open_book(book)
+    report = synchronize(BookDestination(book), raw, path, fetch=_plan_fetch(env),
+                         now=datetime.now().replace(microsecond=0), operation="同期（Excel）")
+    added = sum(report.by_sheet.values()) if not report.queued else 0
+    detail = "、".join(f"{s} {n}件" for s, n in report.by_sheet.items() if n)
+    if added:
+        message = f"{detail}を追加・更新して保存しました" + (
+            f"（予約分 {report.from_queue}件を含む）" if report.from_queue else "") + "。"
     else:
         message = "追加する行はありませんでした。"
-    return Outcome(plan is not None, fetch_note + message, added=total)
+    failures = "".join(f"{line}。" for line in report.failures())
+    return Outcome(not report.failed_sources, failures + message, added=added)
 
 
-def _plan_fetch(book: Any, env: Mapping[str, str]) -> Any:
-    """Fetch and de-duplicate against the live book, with the graph helper's client."""
-    from toolkit.graph.merge import existing_keys
-    from toolkit.graph.rows import form_columns_from_settings
-    from toolkit.graph.sync import make_client, plan_sync
+def _plan_fetch(env: Mapping[str, str]) -> Any:
+    """The fetch step for the button: Microsoft 365 through the graph client. When it cannot even start (not set
+    up, no network, an expired secret) the queue is still applied: the failure is reported as a failed source."""
+    from toolkit.errors import ToolkitError
+    from toolkit.graph.sync import Source, SyncPlan, graph_fetch
 
-    raw, program = load_open_program(book)  # again: the queue's rows are in the book now
-    client = make_client(program, env=env)
-    try:
-        return plan_sync(program, client=client, existing_keys=existing_keys(raw),
-                         columns=form_columns_from_settings(raw.get(schema.SETTINGS.sheet)))
-    finally:
-        client.session.close()
-
-
-def _audit(book: Any, detail: str, from_queue: int) -> None:
-    """One 履歴 row, as the scheduled sync writes one, when the button added rows."""
-    if _sheet(book, schema.AUDIT_LOG.sheet) is None:
-        return
-    values = (datetime.now().replace(microsecond=0), "同期（Excel）", "", "",
-              f"Excel の同期ボタンで追加: {detail}" + (f"（待ち行列から {from_queue}件）" if from_queue else ""))
-    append_rows(book, schema.AUDIT_LOG.sheet, [dict(zip(schema.AUDIT_LOG.headers, values))])
+    def fetch(program: Any, existing: Any, state: Any, columns: Any) -> Any:
+        try:
+            return graph_fetch(env, None, datetime.now().replace(microsecond=0))(program, existing, state, columns)
+        except ToolkitError as exc:
+            return SyncPlan(sources=[Source("Microsoft 365 からの取得", "", error=str(exc))], state=dict(state))
+    return fetch

@@ -1,5 +1,8 @@
-"""Microsoft 365 sync: Forms result workbooks and Teams attendance reports into the master workbook.
+"""Microsoft 365 sync: Forms result workbooks, Teams meeting and webinar attendance into the master workbook.
 
-The public entry points live in ``toolkit.graph.sync`` (``run_sync``, ``plan_sync``, ``read_queue``,
-``clear_queue``, ``SyncError``) and ``toolkit.graph.auth`` (``login_device_code``, ``AuthError``).
+Entry points: ``toolkit.graph.sync`` (``run_sync`` for the CLI and the scheduler, ``synchronize`` shared with the
+Excel button, ``plan_sync``) and ``toolkit.graph.auth`` (``login_device_code``). Modules: ``http`` (the session
+and its retries), ``auth`` (credentials, msal), ``client`` (Graph calls), ``forms`` and ``teams`` (the sources),
+``rows`` (responses to sheet rows), ``matching``, ``merge`` (回答ID index, Excel-safe text), ``queue`` (files
+beside the workbook).
 """

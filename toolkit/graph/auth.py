@@ -1,13 +1,15 @@
-"""Configuration, the HTTP session, and tokens (msal) for the Microsoft 365 sync.
+"""Configuration, credentials and tokens (msal) for the Microsoft 365 sync.
 
 Where things come from (``docs/sync.md``):
 - tenant and client IDs: ``TOOLKIT_TENANT_ID`` / ``TOOLKIT_CLIENT_ID``, else the 設定 sheet;
-- the client secret: ``TOOLKIT_CLIENT_SECRET``, else the OS keyring (service ``toolkit``, user = client ID),
-  else a token cached by ``toolkit login`` (device-code flow); never the workbook;
-- endpoints: ``TOOLKIT_AUTHORITY``, ``TOOLKIT_GRAPH_URL``, ``TOOLKIT_CA_BUNDLE`` (tests, other clouds, proxies).
+- the app's credential (scheduled sync): a certificate, ``TOOLKIT_CLIENT_CERTIFICATE`` = a PEM file holding
+  the RSA private key and its certificate (Microsoft's recommendation for daemon apps); else a secret,
+  ``TOOLKIT_CLIENT_SECRET``, else the OS keyring (service ``toolkit``, user = client ID); never the workbook;
+- else a person's tokens cached by ``toolkit login`` (device-code flow, delegated permissions);
+- endpoints: ``TOOLKIT_AUTHORITY``, ``TOOLKIT_GRAPH_URL``, ``TOOLKIT_CA_BUNDLE`` (tests, national clouds, proxies).
 
-msal and the Graph client share one ``requests.Session`` with ``trust_env = False`` and ``verify`` set
-explicitly: requests would otherwise let ``REQUESTS_CA_BUNDLE`` override the CA bundle we chose.
+msal and the Graph client share one session (``toolkit.graph.http``). Scopes are built from the configured
+Graph host, so a national cloud's Graph gets tokens for itself.
 """
 from __future__ import annotations
 
@@ -21,20 +23,30 @@ from urllib.parse import urlsplit
 
 import requests
 
-from toolkit.graph.client import DEFAULT_TIMEOUT
-from toolkit.errors import AuthError, SyncError  # noqa: F401  (SyncError: re-exported)
+from toolkit.errors import AuthError
+from toolkit.graph.http import TimeoutHttp, make_session as _make_session
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
-GRAPH_RESOURCE = "https://graph.microsoft.com"
-APP_SCOPES = [GRAPH_RESOURCE + "/.default"]
-# Delegated permissions for `toolkit login` (a person signs in; Teams主催者 must be that person).
-DELEGATED_SCOPES = [GRAPH_RESOURCE + "/" + p for p in ("Files.Read.All", "OnlineMeetings.Read",
-                                                        "OnlineMeetingArtifact.Read.All")]
+# Delegated permissions for `toolkit login` (a person signs in; the Teams organizer must be that person).
+DELEGATED_PERMISSIONS = ("Files.Read.All", "OnlineMeetings.Read", "OnlineMeetingArtifact.Read.All",
+                         "VirtualEvent.Read")
 KEYRING_SERVICE = "toolkit"
 CACHE_FILE = "token_cache.json"
-# Graph hosts of the national clouds, whose tokens are requested for their own resource.
-_NATIONAL_GRAPH_HOSTS = ("graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn")
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A client certificate as msal takes it. ``thumbprint``: SHA-1 of the DER certificate, hex (as Entra shows)."""
+
+    private_key: str = field(repr=False)
+    certificate: str
+    thumbprint: str
+
+    def credential(self) -> dict[str, str]:
+        # Without an explicit "thumbprint" msal computes the SHA-256 one itself and signs with PS256 (x5t#S256);
+        # the SHA-1 form is kept by msal for ADFS only.
+        return {"private_key": self.private_key, "public_certificate": self.certificate}
 
 
 @dataclass(frozen=True)
@@ -45,19 +57,27 @@ class AuthConfig:
     graph_url: str
     ca_bundle: str | None = None
     proxy: str | None = None
-    # Never printed: repr=False keeps it out of tracebacks and logs that show the object.
+    # Never printed: repr=False keeps them out of tracebacks and logs that show the object.
     secret: str | None = field(default=None, repr=False)
+    certificate_path: str | None = None
 
     @property
     def default_authority(self) -> bool:
         return urlsplit(self.authority).hostname == urlsplit(DEFAULT_AUTHORITY).hostname
 
     @property
-    def app_scopes(self) -> list[str]:
+    def resource(self) -> str:
+        """The Graph resource the tokens are for: scheme and host of the configured Graph URL."""
         parts = urlsplit(self.graph_url)
-        if parts.hostname in _NATIONAL_GRAPH_HOSTS:
-            return [f"{parts.scheme}://{parts.netloc}/.default"]
-        return list(APP_SCOPES)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def app_scopes(self) -> list[str]:
+        return [self.resource + "/.default"]
+
+    @property
+    def delegated_scopes(self) -> list[str]:
+        return [f"{self.resource}/{p}" for p in DELEGATED_PERMISSIONS]
 
 
 def _env(env: Mapping[str, str], name: str) -> str:
@@ -65,7 +85,7 @@ def _env(env: Mapping[str, str], name: str) -> str:
 
 
 def resolve_config(settings: object | None, env: Mapping[str, str] = os.environ) -> AuthConfig:
-    """IDs, endpoints and the secret from the environment, falling back to the 設定 sheet for the IDs."""
+    """IDs, endpoints and the credential from the environment, falling back to the 設定 sheet for the IDs."""
     tenant = _env(env, "TOOLKIT_TENANT_ID") or (getattr(settings, "tenant_id", "") or "").strip()
     client_id = _env(env, "TOOLKIT_CLIENT_ID") or (getattr(settings, "client_id", "") or "").strip()
     if not tenant:
@@ -86,37 +106,44 @@ def resolve_config(settings: object | None, env: Mapping[str, str] = os.environ)
     if ca_bundle and not os.path.exists(ca_bundle):
         raise AuthError(f"TOOLKIT_CA_BUNDLE のファイルが見つかりません: {ca_bundle}")
     return AuthConfig(tenant, client_id, authority, graph_url, ca_bundle, _env(env, "TOOLKIT_PROXY") or None,
-                      secret=_env(env, "TOOLKIT_CLIENT_SECRET") or None)
+                      secret=_env(env, "TOOLKIT_CLIENT_SECRET") or None,
+                      certificate_path=_env(env, "TOOLKIT_CLIENT_CERTIFICATE") or None)
 
 
-def make_session(config: AuthConfig) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # no REQUESTS_CA_BUNDLE / proxy / .netrc surprises: everything is explicit
-    session.verify = config.ca_bundle or True
-    if config.proxy:
-        session.proxies = {"https": config.proxy, "http": config.proxy}
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=8)
-    session.mount("https://", adapter)
-    return session
+def make_session(config: AuthConfig, *, tries: int | None = None, sleep=None) -> requests.Session:
+    from toolkit.graph.http import DEFAULT_TRIES
+
+    return _make_session(ca_bundle=config.ca_bundle, proxy=config.proxy, tries=tries or DEFAULT_TRIES, sleep=sleep)
 
 
-class _TimeoutHttp:
-    """The session as msal's http_client, with our timeouts (msal passes none of its own)."""
+def load_certificate(path: str | os.PathLike) -> Certificate:
+    """The PEM file of ``TOOLKIT_CLIENT_CERTIFICATE``: an RSA private key (unencrypted) and its certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    def __init__(self, session: requests.Session, timeout=DEFAULT_TIMEOUT):
-        self._session = session
-        self._timeout = timeout
-
-    def get(self, url, params=None, headers=None, **kwargs):
-        kwargs.setdefault("timeout", self._timeout)
-        return self._session.get(url, params=params, headers=headers, **kwargs)
-
-    def post(self, url, params=None, data=None, headers=None, **kwargs):
-        kwargs.setdefault("timeout", self._timeout)
-        return self._session.post(url, params=params, data=data, headers=headers, **kwargs)
-
-    def close(self):  # the session belongs to the caller
-        pass
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise AuthError(f"証明書ファイルを読めません: {path}（TOOLKIT_CLIENT_CERTIFICATE）") from None
+    key_block = re.search(rb"-----BEGIN (?:RSA )?PRIVATE KEY-----.+?-----END (?:RSA )?PRIVATE KEY-----", data, re.S)
+    cert_block = re.search(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", data, re.S)
+    if key_block is None or cert_block is None:
+        raise AuthError(f"証明書ファイル {path.name} に秘密キーと証明書の両方（PEM 形式）が必要です。"
+                        "docs/sync.md の手順で作り直してください。")
+    try:
+        key = serialization.load_pem_private_key(key_block.group(0), password=None)
+        cert = x509.load_pem_x509_certificate(cert_block.group(0))
+    except (ValueError, TypeError):
+        raise AuthError(f"証明書ファイル {path.name} を読めません（パスワード付きの秘密キーには対応していません）。") \
+            from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise AuthError(f"証明書ファイル {path.name} の秘密キーが RSA ではありません。")
+    if key.public_key().public_numbers() != cert.public_key().public_numbers():
+        raise AuthError(f"証明書ファイル {path.name} の秘密キーと証明書が対になっていません。")
+    thumbprint = cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 — Entra's displayed thumbprint
+    return Certificate(key_block.group(0).decode("ascii"), cert_block.group(0).decode("ascii"), thumbprint)
 
 
 # ---------------------------------------------------------------- msal errors → messages
@@ -128,6 +155,11 @@ def describe_msal_error(result: Mapping[str, object], config: AuthConfig | None 
     codes = set(re.findall(r"AADSTS\d+", description)) | {f"AADSTS{c}" for c in result.get("error_codes") or []}
     first_line = description.splitlines()[0] if description else ""
     tenant = config.tenant_id if config else ""
+    if codes & {"AADSTS700027", "AADSTS700024", "AADSTS700023", "AADSTS7000274"} or (
+            error == "invalid_client" and config is not None and config.certificate_path):
+        return ("証明書による認証が受け付けられませんでした。Entra 管理センターのアプリ登録の「証明書とシークレット」に"
+                "この証明書（TOOLKIT_CLIENT_CERTIFICATE）がアップロードされ、有効期限内か確認してください。"
+                f"（{error} {' '.join(sorted(codes))}）".rstrip())
     if codes & {"AADSTS7000215", "AADSTS7000222", "AADSTS7000216"} or error == "invalid_client":
         return ("クライアントシークレットが正しくないか、有効期限が切れています。Entra 管理センターのアプリ登録で"
                 "新しいシークレットを作成し、TOOLKIT_CLIENT_SECRET かキーリングに設定し直してください。"
@@ -160,23 +192,26 @@ def _authority_failure(exc: Exception, config: AuthConfig) -> AuthError:
 
 # ---------------------------------------------------------------- token sources
 
-class AppTokens:
-    """Application permissions (scheduled sync): client credentials with a secret."""
+def _msal_app(cls, config: AuthConfig, session: requests.Session, **kwargs):
+    try:
+        return cls(config.client_id, authority=config.authority, http_client=TimeoutHttp(session),
+                   # Instance discovery asks login.microsoftonline.com about the authority: skip it for any
+                   # other authority (tests, a proxy in front of Entra), as msal's docs advise.
+                   instance_discovery=None if config.default_authority else False, **kwargs)
+    except (ValueError, requests.RequestException) as exc:
+        raise _authority_failure(exc, config) from None
 
-    def __init__(self, config: AuthConfig, session: requests.Session, secret: str):
+
+class AppTokens:
+    """Application permissions (scheduled sync): client credentials with a certificate or a secret."""
+
+    delegated = False
+
+    def __init__(self, config: AuthConfig, session: requests.Session, credential: str | dict):
         import msal
 
         self._config = config
-        try:
-            self._app = msal.ConfidentialClientApplication(
-                config.client_id, client_credential=secret, authority=config.authority,
-                http_client=_TimeoutHttp(session),
-                # Instance discovery asks login.microsoftonline.com about the authority: skip it for any
-                # other authority (tests, a proxy in front of Entra), as msal's docs advise.
-                instance_discovery=None if config.default_authority else False,
-            )
-        except (ValueError, requests.RequestException) as exc:
-            raise _authority_failure(exc, config) from None
+        self._app = _msal_app(msal.ConfidentialClientApplication, config, session, client_credential=credential)
 
     def token(self) -> str:
         try:
@@ -194,23 +229,15 @@ class AppTokens:
 
 
 class UserTokens:
-    """Delegated permissions from the device-code cache of `toolkit login`."""
+    """Delegated permissions from the token cache of `toolkit login`."""
 
-    def __init__(self, config: AuthConfig, session: requests.Session, cache_path: Path):
+    delegated = True
+
+    def __init__(self, config: AuthConfig, session: requests.Session, cache):
         import msal
 
         self._config = config
-        self._cache_path = cache_path
-        self._cache = msal.SerializableTokenCache()
-        self._cache.deserialize(cache_path.read_text(encoding="utf-8"))
-        try:
-            self._app = msal.PublicClientApplication(
-                config.client_id, authority=config.authority, token_cache=self._cache,
-                http_client=_TimeoutHttp(session),
-                instance_discovery=None if config.default_authority else False,
-            )
-        except (ValueError, requests.RequestException) as exc:
-            raise _authority_failure(exc, config) from None
+        self._app = _msal_app(msal.PublicClientApplication, config, session, token_cache=cache)
         self._accounts = self._app.get_accounts()
 
     @property
@@ -219,15 +246,13 @@ class UserTokens:
 
     def _acquire(self, force: bool) -> str:
         try:
-            result = self._app.acquire_token_silent_with_error(DELEGATED_SCOPES, self._accounts[0],
+            result = self._app.acquire_token_silent_with_error(self._config.delegated_scopes, self._accounts[0],
                                                                force_refresh=force)
         except requests.RequestException as exc:
             raise _authority_failure(exc, self._config) from None
         if not result or "access_token" not in result:
             raise AuthError(describe_msal_error(result or {"error": "interaction_required"}, self._config))
-        if self._cache.has_state_changed:
-            write_private_file(self._cache_path, self._cache.serialize())
-        return result["access_token"]
+        return result["access_token"]  # a PersistedTokenCache saves itself
 
     def token(self) -> str:
         return self._acquire(False)
@@ -250,17 +275,19 @@ def _keyring_secret(client_id: str) -> str | None:
 
 
 def token_source(config: AuthConfig, session: requests.Session, env: Mapping[str, str] = os.environ):
-    """Secret from env, else keyring, else the device-code cache; else a clear error."""
+    """Certificate, else secret (env, then keyring), else the `toolkit login` cache; else a clear error."""
+    if config.certificate_path:
+        return AppTokens(config, session, load_certificate(config.certificate_path).credential())
     secret = config.secret or _keyring_secret(config.client_id)
     if secret:
         return AppTokens(config, session, secret)
-    cache_path = token_cache_path(env)
-    if cache_path.is_file():
-        user = UserTokens(config, session, cache_path)
+    if token_cache_exists(env):
+        user = UserTokens(config, session, open_token_cache(env))
         if user.available:
             return user
-    raise AuthError("クライアントシークレットがありません。環境変数 TOOLKIT_CLIENT_SECRET か OS のキーリング"
-                    f"（サービス名 {KEYRING_SERVICE}、ユーザー名 = クライアントID）に設定するか、"
+    raise AuthError("アプリの資格情報がありません。証明書（環境変数 TOOLKIT_CLIENT_CERTIFICATE）か"
+                    "クライアントシークレット（TOOLKIT_CLIENT_SECRET か OS のキーリング"
+                    f"（サービス名 {KEYRING_SERVICE}、ユーザー名 = クライアントID））を設定するか、"
                     "`toolkit login` でサインインしてください。")
 
 
@@ -278,6 +305,34 @@ def config_dir(env: Mapping[str, str] = os.environ) -> Path:
 
 def token_cache_path(env: Mapping[str, str] = os.environ) -> Path:
     return config_dir(env) / CACHE_FILE
+
+
+def token_cache_exists(env: Mapping[str, str] = os.environ) -> bool:
+    return token_cache_path(env).is_file()
+
+
+def _persistence(path: Path):
+    """The OS keychain where there is one (DPAPI on Windows, Keychain on macOS, Secret Service on Linux through
+    msal-extensions); otherwise a file only its owner can read (a server without a desktop session)."""
+    from msal_extensions import FilePersistence, build_encrypted_persistence
+
+    class OwnerOnlyFile(FilePersistence):
+        def save(self, content):
+            super().save(content)
+            os.chmod(self.get_location(), 0o600)  # an existing file keeps its mode on O_CREAT: set it
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        return build_encrypted_persistence(str(path))
+    except Exception:  # no keychain here (libsecret / D-Bus missing): msal-extensions raises various errors
+        return OwnerOnlyFile(str(path))
+
+
+def open_token_cache(env: Mapping[str, str] = os.environ):
+    """msal's token cache kept by msal-extensions (locked while written, so two processes never clash)."""
+    from msal_extensions import PersistedTokenCache
+
+    return PersistedTokenCache(_persistence(token_cache_path(env)))
 
 
 def write_private_file(path: Path, text: str) -> None:
@@ -308,15 +363,9 @@ def login_device_code(env: Mapping[str, str] = os.environ, out: Callable[[str], 
 
     config = resolve_config(settings, env)
     session = session or make_session(config)
-    cache = msal.SerializableTokenCache()
-    path = token_cache_path(env)
-    if path.is_file():
-        cache.deserialize(path.read_text(encoding="utf-8"))
+    app = _msal_app(msal.PublicClientApplication, config, session, token_cache=open_token_cache(env))
     try:
-        app = msal.PublicClientApplication(
-            config.client_id, authority=config.authority, token_cache=cache, http_client=_TimeoutHttp(session),
-            instance_discovery=None if config.default_authority else False)
-        flow = app.initiate_device_flow(scopes=DELEGATED_SCOPES)
+        flow = app.initiate_device_flow(scopes=config.delegated_scopes)
     except (ValueError, requests.RequestException) as exc:
         raise _authority_failure(exc, config) from None
     if "user_code" not in flow:
@@ -329,8 +378,7 @@ def login_device_code(env: Mapping[str, str] = os.environ, out: Callable[[str], 
         raise _authority_failure(exc, config) from None
     if "access_token" not in result:
         raise AuthError(describe_msal_error(result, config))
-    write_private_file(path, cache.serialize())
     claims = result.get("id_token_claims") or {}
     who = claims.get("preferred_username") or ""
-    out(f"サインインしました{('（' + who + '）') if who else ''}。トークンは {path} に保存しました。")
-
+    out(f"サインインしました{('（' + who + '）') if who else ''}。トークンは {token_cache_path(env)} に"
+        "（キーチェーンのある OS ではそこに暗号化して）保存しました。")

@@ -1,9 +1,11 @@
 """Files the sync keeps beside the workbook: the queue, the state, the run lock.
 
-- ``{book}.toolkit-queue.json``: rows fetched while Excel had the workbook open. The next run (or the Excel
-  button, through ``read_queue`` / ``clear_queue``) applies them, de-duplicated again.
-- ``{book}.toolkit-sync-state.json``: the cTag of each Forms result workbook at the last sync that *wrote*
-  its rows, and how many of its rows the workbook then held: a source is skipped only when both still hold.
+- ``{book}.toolkit-queue.json``: rows fetched while Excel had the workbook open (new rows, and changed
+  responses by 回答ID). The next run, or the Excel button, applies them, de-duplicated again.
+- ``{book}.toolkit-sync-state.json``: per Forms source (an event's form, the usage form) the result workbook
+  last written (item id, cTag, how many of its rows the workbook held, its 回答ID prefix, a sample of its
+  responses, each response's last-modified time); the webinar registrations' states; the organizer's object
+  ID. A source is skipped only when its cTag and its rows both still hold. Losing the file costs a re-download.
 - ``{book}.toolkit-sync.lock``: two syncs of one workbook never run at once (created with O_EXCL; a lock
   left by a process that no longer exists is taken over).
 
@@ -30,6 +32,7 @@ STATE_SUFFIX = ".toolkit-sync-state.json"
 LOCK_SUFFIX = ".toolkit-sync.lock"
 STALE_LOCK_SECONDS = 6 * 3600  # no sync runs for hours: an older lock is left over (or its PID was reused)
 _FORMAT = 1
+_STATE_FORMAT = 2  # slots by source (format 1 keyed forms by drive item id)
 
 
 def queue_path(workbook: str | os.PathLike) -> Path:
@@ -85,15 +88,32 @@ def read_queue(workbook_path: str | os.PathLike) -> dict[str, list[dict]]:
             for sheet, rows in sheets.items() if isinstance(rows, list)}
 
 
-def write_queue(workbook_path: str | os.PathLike, rows: Mapping[str, list[Mapping[str, object]]]) -> int:
-    """Replace the queue with ``rows``; returns how many rows it holds. An empty queue removes the file."""
+def read_queued_updates(workbook_path: str | os.PathLike) -> dict[str, dict[str, dict]]:
+    """sheet -> {回答ID: row} of changed responses waiting to be written into their rows."""
+    try:
+        data = json.loads(queue_path(workbook_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # read_queue, called first, reports a broken queue
+    sheets = data.get("updates") if isinstance(data, dict) else None
+    if not isinstance(sheets, dict):
+        return {}
+    return {sheet: {key: {k: _decode(v) for k, v in row.items()} for key, row in rows.items() if isinstance(row, dict)}
+            for sheet, rows in sheets.items() if isinstance(rows, dict)}
+
+
+def write_queue(workbook_path: str | os.PathLike, rows: Mapping[str, list[Mapping[str, object]]],
+                updates: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None) -> int:
+    """Replace the queue with ``rows`` (and ``updates``); returns how many rows it holds. Empty removes the file."""
     rows = {sheet: list(r) for sheet, r in rows.items() if r}
-    count = sum(len(r) for r in rows.values())
+    updates = {sheet: dict(u) for sheet, u in (updates or {}).items() if u}
+    count = sum(len(r) for r in rows.values()) + sum(len(u) for u in updates.values())
     if not count:
         clear_queue(workbook_path)
         return 0
     payload = {"format": _FORMAT, "written_at": datetime.now().replace(microsecond=0).isoformat(),
-               "rows": {sheet: [{k: _encode(v) for k, v in row.items()} for row in r] for sheet, r in rows.items()}}
+               "rows": {sheet: [{k: _encode(v) for k, v in row.items()} for row in r] for sheet, r in rows.items()},
+               "updates": {sheet: {key: {k: _encode(v) for k, v in row.items()} for key, row in u.items()}
+                           for sheet, u in updates.items()}}
     write_private_file(queue_path(workbook_path), json.dumps(payload, ensure_ascii=False, indent=1))
     return count
 
@@ -108,19 +128,20 @@ def clear_queue(workbook_path: str | os.PathLike) -> None:
 # ---------------------------------------------------------------- the state
 
 def read_state(workbook_path: str | os.PathLike) -> dict:
-    """{"forms": {item id: {"ctag": ..., "rows": n}}}; a missing or unreadable state is just empty (re-fetch)."""
+    """{"forms": {slot: {...}}, "registrations": {...}, "organizers": {...}}; missing or unreadable: empty."""
     try:
         data = json.loads(state_path(workbook_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"forms": {}}
-    if not isinstance(data, dict) or not isinstance(data.get("forms"), dict):
-        return {"forms": {}}
-    return data
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: data[k] for k in ("forms", "registrations", "organizers") if isinstance(data.get(k), dict)}
 
 
 def write_state(workbook_path: str | os.PathLike, state: Mapping[str, object]) -> None:
-    write_private_file(state_path(workbook_path), json.dumps({"format": _FORMAT, **state}, ensure_ascii=False,
-                                                             indent=1))
+    # Compact: the versions of 10,000 responses are read back on every run.
+    write_private_file(state_path(workbook_path), json.dumps({"format": _STATE_FORMAT, **state}, ensure_ascii=False,
+                                                             separators=(",", ":")))
 
 
 # ---------------------------------------------------------------- the lock

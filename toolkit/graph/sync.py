@@ -1,127 +1,376 @@
-"""`toolkit sync`: pull attendance and usage from Microsoft 365 into the master workbook.
+"""`toolkit sync` and the Excel 同期 button: pull attendance and usage from Microsoft 365 into the master.
 
-All or nothing: everything is fetched, matched and de-duplicated first (``plan_sync``); only then is the
-workbook patched, in one atomic write with one 履歴 row. Any failure before that raises ``SyncError`` and
-writes nothing. When Excel has the workbook open the rows go to a queue file beside it, and the next run (or
-the Excel button) applies them, de-duplicated again.
+Each source — an event's form, an event's Teams meeting or webinar, the usage form — is read and turned into
+rows on its own (``plan_sync``): one that fails (deleted workbook, no ID column, meeting not found, a page
+that stays broken) is named with its reason and contributes nothing, the others go on. ``synchronize`` is the
+one orchestration both entry points share: queue → de-duplicate → append / update → one 履歴 record, through
+a ``Destination`` (the file on disk, or the book open in Excel), or into the queue while Excel holds the file.
+A failed source makes the run exit 2 (``SyncReport.failed_sources``) even though the others were written.
 """
 from __future__ import annotations
 
 import logging
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 import requests
 
 from toolkit import schema
+from toolkit.errors import AuthError, SyncError, WorkbookLocked
 from toolkit.graph import rows as rowmap
-from toolkit.graph.auth import (
-    login_device_code,
-    make_session,
-    resolve_config,
-    token_source,
-)
-from toolkit.graph.client import DEFAULT_TRIES, GraphClient, NotFound
-from toolkit.errors import SyncError
+from toolkit.graph import teams
+from toolkit.graph.auth import make_session, resolve_config, token_source
+from toolkit.graph.client import GraphClient
+from toolkit.graph.forms import DriveItem, FormTable, download_item, parse_form_workbook, resolve_share
+from toolkit.graph.http import DEFAULT_TRIES
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher
-from toolkit.graph.merge import (
-    RESPONSE_ID,
-    dedupe,
-    existing_keys,
-    key_text,
-    program_keys,
-    safe_row,
-)
+from toolkit.graph.merge import RESPONSE_ID, existing_index, key_text, safe_row
 from toolkit.graph.queue import (
     SyncLock,
     clear_queue,
     read_queue,
+    read_queued_updates,
     read_state,
     write_queue,
     write_state,
 )
-from toolkit.graph.sources import (
-    DriveItem,
-    download_item,
-    fetch_attendance,
-    find_meeting,
-    parse_form_workbook,
-    resolve_share,
-)
 from toolkit.model import Program
 
-__all__ = [
-    "SyncError",
-    "SyncPlan",
-    "SyncReport",
-    "clear_queue",
-    "login_device_code",
-    "make_client",
-    "plan_sync",
-    "read_queue",
-    "run_sync",
-]
+__all__ = ["SyncError", "SyncPlan", "SyncReport", "make_client", "plan_sync", "run_sync", "synchronize"]
 
 log = logging.getLogger("toolkit.sync")
 
 ATTENDANCE = schema.ATTENDANCE.sheet
 USAGE = schema.USAGE_DAYS.sheet
+SHEETS = (ATTENDANCE, USAGE)
 AUDIT = schema.AUDIT_LOG
-# The sheets the sync reads (the others are not needed, and 支援記録 etc. would only cost time).
-READ_SHEETS = (schema.SETTINGS.sheet, schema.COMPANIES.sheet, schema.SERVICES.sheet, schema.EVENTS.sheet,
-               ATTENDANCE, USAGE)
-PROGRAM_SHEETS = (schema.SETTINGS.sheet, schema.COMPANIES.sheet, schema.SERVICES.sheet, schema.EVENTS.sheet)
+READ_SHEETS = tuple(t.sheet for t in schema.NEEDS["sync"])
+# The records the matching needs; 出欠 and 利用実績 are read raw only, for their 回答ID (50,000 rows are not
+# built into records just to be compared by key).
+PROGRAM_SHEETS = tuple(s for s in READ_SHEETS if s not in SHEETS)
 AUDIT_OPERATION = "同期"
+# Columns a changed response rewrites in its row (the others — 出典, 回答ID — are the row's identity).
+UPDATED_COLUMNS = {
+    ATTENDANCE: ("企業ID", "氏名", "メール", "出欠", "参加時間（分）", "取込日時"),
+    USAGE: ("企業ID", "サービスID", "利用領域", "利用日", "アカウント"),
+}
+_SAMPLE = 20  # responses remembered per form to recognise it when its result workbook is re-created
+
+
+# ---------------------------------------------------------------- plan (fetch, build, de-duplicate)
+
+@dataclass
+class Source:
+    """One source's outcome: its rows, or the reason it could not be read."""
+
+    label: str
+    sheet: str
+    built: rowmap.Built | None = None
+    error: str | None = None
+    skipped: bool = False  # a Forms workbook unchanged since the last sync
+    slot: str | None = None  # the state entry of a Forms source ("event:E01", "usage")
+    form_state: dict | None = None  # what to remember for the slot once its rows are in the workbook
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    updated: int = 0
+
+    def as_json(self) -> dict:
+        return {"source": self.label, "sheet": self.sheet, "fetched": self.fetched, "new": self.new,
+                "duplicates": self.duplicates, "updated": self.updated, "skipped_unchanged": self.skipped,
+                "error": self.error}
 
 
 @dataclass
 class SyncPlan:
-    """What a sync would append, and why."""
+    """What a sync would append and update, source by source."""
 
-    appends: dict[str, list[dict[str, object]]]
-    fetched: int = 0
-    new: int = 0
-    duplicates: int = 0
-    unmatched: list[dict] = field(default_factory=list)  # rows staff should look at (company not found, …)
-    skipped_unchanged: list[str] = field(default_factory=list)  # Forms workbooks unchanged since the last sync
-    problems: list[str] = field(default_factory=list)  # sources that could not be read (not found, not set up)
-    state: dict = field(default_factory=lambda: {"forms": {}})  # to record once the rows are in the workbook
-    sources: list[dict] = field(default_factory=list)  # per source: label, fetched, new
+    appends: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    updates: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict)  # sheet -> 回答ID -> row
+    sources: list[Source] = field(default_factory=list)
+    unmatched: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    state: dict = field(default_factory=dict)
 
+    @property
+    def failed(self) -> list[Source]:
+        return [s for s in self.sources if s.error]
+
+    @property
+    def new(self) -> int:
+        return sum(len(r) for r in self.appends.values())
+
+
+def _prefix_counts(keys) -> Counter:
+    return Counter(k.rpartition(":")[0] for k in keys)
+
+
+def _sample(table: FormTable) -> dict[str, str]:
+    """Response ID -> completion time of the first responses: the same form's re-created workbook repeats them."""
+    id_i, done_i = table.own["id"], table.own.get("completion")
+    if done_i is None:
+        return {}
+    sample = {}
+    for row in table.rows[:_SAMPLE]:
+        rid, done = key_text(row[id_i]), row[done_i] if done_i < len(row) else None
+        if rid and done not in (None, ""):
+            sample[rid] = done.isoformat() if isinstance(done, datetime) else str(done)
+    return sample
+
+
+class _Planner:
+    def __init__(self, program: Program, client: GraphClient, existing: Mapping[str, Mapping[str, object]],
+                 state: Mapping, columns: rowmap.FormColumns, now: datetime):
+        self.program, self.client, self.columns, self.now = program, client, columns, now
+        self.existing = existing
+        self.previous_forms = dict(state.get("forms") or {})
+        self.registrations = dict(state.get("registrations") or {})
+        self.organizers = dict(state.get("organizers") or {})
+        self.counts = {sheet: _prefix_counts(existing.get(sheet, {})) for sheet in SHEETS}
+        self.companies = CompanyMatcher(program.companies)
+        self.services = ServiceMatcher(program.services)
+        self.plan = SyncPlan()
+        self.items_seen: dict[str, str] = {}  # drive item id -> label, to catch one workbook named twice
+        self._virtual: teams.VirtualEvents | None = None
+
+    # ------------------------------------------------------------ each source, all or nothing
+
+    def _read(self, label: str, sheet: str, read: Callable[[Source], None]) -> None:
+        source = Source(label, sheet)
+        try:
+            read(source)
+        except SyncError as exc:
+            if isinstance(exc, AuthError):
+                raise  # the credential itself: every other source would fail the same way
+            source.built, source.error = None, str(exc).removeprefix(f"{label}: ")
+        except requests.RequestException as exc:  # anything the client did not turn into a message
+            source.built, source.error = None, f"Microsoft 365 に接続できません（{type(exc).__name__}）"
+        self.plan.sources.append(source)
+
+    def _form(self, source: Source, url: str, slot: str,
+              build: Callable[[FormTable, str, rowmap.Known], rowmap.Built]) -> None:
+        label = source.label
+        item = resolve_share(self.client, url, what=label)
+        if item.id in self.items_seen:
+            self.plan.notes.append(f"{label}: {self.items_seen[item.id]} と同じフォーム結果ブックです（一度だけ取り込みます）。")
+            source.skipped = True
+            return
+        self.items_seen[item.id] = label
+        source.slot = slot
+        before = self.previous_forms.get(slot) if isinstance(self.previous_forms.get(slot), Mapping) else {}
+        prefix = before.get("prefix") or item.id
+        if before and before.get("item") == item.id and item.ctag and before.get("ctag") == item.ctag \
+                and self.counts[source.sheet].get(prefix, 0) >= int(before.get("rows") or 0) > 0:
+            source.skipped = True  # same file as last time, and its rows are still in the workbook
+            source.form_state = dict(before)
+            return
+        table = parse_form_workbook(download_item(self.client, item, what=label), item, what=label)
+        if before and before.get("item") != item.id:
+            prefix = self._recreated_prefix(before, table, item)
+        keys, versions = self.existing.get(source.sheet, {}), before.get("versions") or {}
+
+        def known(key: str, version: str | None) -> bool:
+            return key in keys and (version is None or versions.get(key) in (None, version))
+
+        source.built = build(table, prefix, known)
+        source.fetched = len(table.rows)
+        source.form_state = {"item": item.id, "prefix": prefix, "ctag": item.ctag, "sample": _sample(table),
+                             "versions": dict(source.built.versions)}
+
+    @staticmethod
+    def _recreated_prefix(before: Mapping, table: FormTable, item: DriveItem) -> str:
+        """The key prefix for a slot whose share link now names another file: the old one when the new file is
+        the same form's re-created result workbook (the remembered responses are there, with the same
+        completion times), else the new file's id (another form: its response IDs start again at 1)."""
+        old = before.get("sample") if isinstance(before.get("sample"), Mapping) else {}
+        new = _sample(table)
+        common = set(old) & set(new)
+        if common and all(old[k] == new[k] for k in common):
+            return str(before.get("prefix"))
+        return item.id
+
+    def _teams(self, source: Source, event) -> None:
+        settings = self.program.settings
+        organizer = (settings.teams_organizer or "").strip()
+        label = source.label
+        organizer_id = None
+        if not self.client.delegated:
+            if not organizer:
+                raise SyncError("設定シートの「Teams主催者」が空のため取り込めません。")
+            organizer_id = teams.resolve_organizer(self.client, organizer, self.organizers, what=label)
+        day = event.date.date() if isinstance(event.date, datetime) else event.date
+        day = day if isinstance(day, date) else None
+        ref = self._virtual_session(event.teams_url, organizer_id, label)
+        if ref is not None:
+            regs = teams.registrations(self.client, ref, what=label)
+            records = teams.session_attendance(self.client, ref, day, what=label)
+            built = rowmap.registration_rows(regs, ref.event_id, event.event_id, self.companies, self.now)
+            attended = rowmap.teams_attendance_rows(records, event.event_id, self.companies, self.now)
+            built.rows += attended.rows
+            built.issues += attended.issues
+            built.aliases.update(attended.aliases)
+            source.built, source.fetched = built, len(regs) + len(records)
+            return
+        base = teams.meetings_base(self.client, organizer_id)
+        meeting = teams.find_meeting(self.client, base, event.teams_url, what=label)
+        if meeting is None:
+            raise SyncError("Teams会議URL に一致する会議（またはウェビナー）が、主催者の会議に見つかりません。"
+                            "URL と「Teams主催者」を確認してください。")
+        records = teams.meeting_attendance(self.client, base, meeting, day, what=label)
+        source.built = rowmap.teams_attendance_rows(records, event.event_id, self.companies, self.now)
+        source.fetched = len(records)
+
+    def _virtual_session(self, url: str, organizer_id: str | None, label: str):
+        if self._virtual is None:
+            self._virtual = teams.VirtualEvents(self.client, organizer_id)
+        return self._virtual.find(url, what=label)
+
+    def run(self) -> SyncPlan:
+        if self.program.settings is None:
+            raise SyncError("設定シートが読めないため同期できません。")
+        for event in self.program.events:
+            if event.form_url:
+                self._read(f"イベント {event.event_id} のフォーム結果", ATTENDANCE, lambda s, e=event: self._form(
+                    s, e.form_url, f"event:{e.event_id}",
+                    lambda t, p, k, e=e, s=s: rowmap.form_attendance_rows(
+                        t, p, e.event_id, self.companies, self.now, self.columns, what=s.label, known=k)))
+            if event.teams_url:
+                self._read(f"イベント {event.event_id} の Teams 出席", ATTENDANCE,
+                           lambda s, e=event: self._teams(s, e))
+        if self.program.settings.usage_form_url:
+            self._read("利用実績フォームの結果", USAGE, lambda s: self._form(
+                s, self.program.settings.usage_form_url, "usage",
+                lambda t, p, k, s=s: rowmap.form_usage_rows(t, p, self.companies, self.services, self.columns,
+                                                            what=s.label, known=k)))
+        self._merge()
+        return self.plan
+
+    # ------------------------------------------------------------ merge
+
+    def _merge(self) -> None:
+        plan = self.plan
+        seen = {sheet: dict(self.existing.get(sheet, {})) for sheet in SHEETS}  # 回答ID -> row number (None: queued)
+        for source in plan.sources:
+            built = source.built
+            if built is None:
+                continue
+            keys = seen[source.sheet]
+            source.duplicates += built.present
+            known_versions = {}
+            if source.slot:
+                before = self.previous_forms.get(source.slot) or {}
+                known_versions = before.get("versions") or {}
+            appended: set[str] = set()
+            for row in built.rows:
+                key = key_text(row.get(RESPONSE_ID))
+                alias = built.aliases.get(key)
+                present = key in keys or (alias is not None and alias in keys)
+                if not present:
+                    keys[key] = None
+                    appended.add(key)
+                    plan.appends.setdefault(source.sheet, []).append(safe_row(row))
+                    source.new += 1
+                    continue
+                version = built.versions.get(key)
+                previous = known_versions.get(key) if source.slot else self._registration_version(key)
+                if version is not None and previous is not None and version != previous:
+                    plan.updates.setdefault(source.sheet, {})[key] = safe_row(row)
+                    source.updated += 1
+                else:
+                    source.duplicates += 1
+            # Report only what this run adds: rows already in the workbook were reported when they came in.
+            plan.unmatched.extend(i for i in built.issues if i["key"] in appended)
+        self._record_state()
+
+    def _registration_version(self, key: str) -> str | None:
+        return self.registrations.get(key)
+
+    def _record_state(self) -> None:
+        """The state to keep once the rows are in the workbook (a failed source keeps what it had)."""
+        plan = self.plan
+        forms = {k: v for k, v in self.previous_forms.items() if isinstance(v, Mapping) and "prefix" in v}
+        registrations = dict(self.registrations)
+        for source in plan.sources:
+            if source.error:
+                continue
+            if source.slot and source.form_state is not None:
+                entry = dict(source.form_state)
+                entry["rows"] = self.counts[source.sheet].get(entry.get("prefix"), 0) + source.new
+                forms[source.slot] = entry
+            elif source.built is not None:
+                registrations.update(source.built.versions)
+        plan.state = {"forms": forms, "registrations": registrations, "organizers": self.organizers}
+
+
+def plan_sync(program: Program, *, client: GraphClient, existing: Mapping[str, Mapping[str, object]] | None = None,
+              state: Mapping | None = None, columns: rowmap.FormColumns | None = None,
+              now: datetime | None = None) -> SyncPlan:
+    """Read every source, build its rows, drop those already in the workbook. Writes nothing.
+
+    ``existing``: sheet -> {回答ID: worksheet row} from the raw sheets (``merge.existing_index``), so rows with
+    errors count as present and a changed response knows its row.
+    """
+    now = now or datetime.now().replace(microsecond=0)
+    client.tokens.token()  # a wrong secret or certificate fails the run here, before any source
+    return _Planner(program, client, existing or {}, state or {}, columns or rowmap.FormColumns(), now).run()
+
+
+# ---------------------------------------------------------------- the report
 
 @dataclass
 class SyncReport:
     fetched: int = 0
     new: int = 0
     duplicates: int = 0
+    updated: int = 0
     unmatched: list[dict] = field(default_factory=list)
     queued: int = 0  # rows now waiting in the queue file (Excel had the workbook open)
-    written: int = 0  # rows written into the workbook by this run (queue included)
+    written: int = 0  # rows appended or updated in the workbook by this run (queue included)
     from_queue: int = 0  # rows of an earlier queue applied (or re-queued) by this run
     dry_run: bool = False
     by_sheet: dict[str, int] = field(default_factory=dict)
-    skipped_unchanged: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    sources: list[dict] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed_sources(self) -> list[Source]:
+        """Sources that could not be read: the run exits 2 although the others were written."""
+        return [s for s in self.sources if s.error]
+
+    @property
+    def skipped_unchanged(self) -> list[str]:
+        return [s.label for s in self.sources if s.skipped and s.slot]
+
+    @property
+    def problems(self) -> list[str]:
+        """Failed sources and notes as lines (counts and reasons only): what a log shows."""
+        return self.failures() + [f"注意: {n}" for n in self.notes]
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.failed_sources else 0
 
     def as_json(self) -> dict:
         return {
-            "fetched": self.fetched, "new": self.new, "duplicates": self.duplicates,
+            "fetched": self.fetched, "new": self.new, "duplicates": self.duplicates, "updated": self.updated,
             "unmatched": len(self.unmatched), "queued": self.queued, "written": self.written,
             "from_queue": self.from_queue, "dry_run": self.dry_run, "by_sheet": dict(self.by_sheet),
-            "skipped_unchanged": list(self.skipped_unchanged), "problems": list(self.problems),
+            "skipped_unchanged": self.skipped_unchanged,
+            "failed_sources": [{"source": s.label, "reason": s.error} for s in self.failed_sources],
+            "notes": list(self.notes),
             "unmatched_rows": [dict(u, value=_jsonable(u.get("value"))) for u in self.unmatched],
-            "sources": list(self.sources),
+            "sources": [s.as_json() for s in self.sources],
         }
 
     def summary(self) -> str:
         """One Japanese line for people and logs (counts only: no names, no addresses)."""
-        parts = [f"取得 {self.fetched}件", f"新規 {self.new}件", f"重複 {self.duplicates}件",
+        parts = [f"取得 {self.fetched}件", f"新規 {self.new}件", f"更新 {self.updated}件", f"重複 {self.duplicates}件",
                  f"要確認 {len(self.unmatched)}件"]
         if self.dry_run:
             parts.append("（試行のため書き込みなし）")
@@ -131,11 +380,18 @@ class SyncReport:
             parts.append(f"書き込み {self.written}件")
         if self.skipped_unchanged:
             parts.append(f"変更なし {len(self.skipped_unchanged)}件")
+        if self.failed_sources:
+            parts.append(f"取得できなかった取得元 {len(self.failed_sources)}件")
         return "、".join(parts)
 
+    def failures(self) -> list[str]:
+        """One line per failed source: its name and the reason (no personal data)."""
+        return [f"取得できませんでした: {s.label} — {s.error}" for s in self.failed_sources]
+
     def details(self) -> list[str]:
-        """Lines for people (not for logs: they may show a name or an address staff need to fix a row)."""
-        lines = [f"注意: {p}" for p in self.problems]
+        """Notes and rows to look at, for people (not for logs: they may show a name or an address staff need
+        to fix a row). The failed sources are in ``failures()``."""
+        lines = [f"注意: {n}" for n in self.notes]
         for u in self.unmatched:
             shown = "" if u.get("value") in (None, "") else f"（{_jsonable(u['value'])}）"
             lines.append(f"要確認: {u['sheet']} 回答ID {u['key']} の「{u['column']}」— {u['reason']}{shown}")
@@ -143,139 +399,152 @@ class SyncReport:
 
 
 def _jsonable(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _prefix_counts(keys: set[str]) -> Counter:
-    """How many keys each source (the part before the last ':') has, to tell whether a source's rows are there."""
-    return Counter(k.rpartition(":")[0] for k in keys)
+# ---------------------------------------------------------------- one orchestration, two destinations
+
+class Destination(Protocol):
+    """Where a sync's rows go: the master file on disk, the book open in Excel — later a SharePoint master."""
+
+    def write(self, appends: Mapping[str, Sequence[Mapping[str, object]]],
+              updates: Mapping[str, Mapping[int, Mapping[str, object]]],
+              audit: Sequence[Mapping[str, object]]) -> None:
+        """Append rows, rewrite rows in place (worksheet row -> values), add the 履歴 rows; all or nothing.
+        Raises ``WorkbookLocked`` when the workbook cannot be written now (the rows are then queued)."""
 
 
-# ---------------------------------------------------------------- planning (fetch, match, de-duplicate)
+class FileDestination:
+    """The master .xlsx on disk, patched in one atomic write (``toolkit.workbook.write``)."""
 
-class _Planner:
-    def __init__(self, program: Program, client: GraphClient, keys: dict[str, set[str]], state: Mapping,
-                 columns: rowmap.FormColumns, now: datetime):
-        self.program = program
-        self.client = client
-        self.keys = {sheet: set(keys.get(sheet, ())) for sheet in (ATTENDANCE, USAGE)}
-        self.counts = {sheet: _prefix_counts(self.keys[sheet]) for sheet in self.keys}
-        self.previous = dict(state.get("forms") or {}) if isinstance(state, Mapping) else {}
-        self.columns = columns
-        self.now = now
-        self.companies = CompanyMatcher(program.companies)
-        self.services = ServiceMatcher(program.services)
-        self.built: dict[str, list[tuple[dict, rowmap.Built]]] = {ATTENDANCE: [], USAGE: []}
-        self.plan = SyncPlan(appends={})
-        self.fetched_items: dict[str, tuple[str, DriveItem]] = {}  # item id -> (sheet, item)
+    def __init__(self, path: Path):
+        self.path = path
 
-    def _unchanged(self, item: DriveItem, sheet: str) -> bool:
-        """Skip a download only when the cTag is the one last written AND the workbook still has its rows."""
-        before = self.previous.get(item.id)
-        if not isinstance(before, Mapping) or item.ctag is None or before.get("ctag") != item.ctag:
-            return False
-        return self.counts[sheet].get(item.id, 0) >= int(before.get("rows") or 0) > 0
+    def write(self, appends, updates, audit) -> None:
+        from toolkit.workbook.write import patch_workbook
 
-    def _form(self, url: str, sheet: str, label: str):
-        try:
-            item = resolve_share(self.client, url, what=label)
-        except NotFound as exc:
-            self.plan.problems.append(str(exc))
-            return None
-        if item.id in self.fetched_items:
-            self.plan.problems.append(f"{label}: 同じフォーム結果ブックが別の行でも指定されています（一度だけ取り込みます）。")
-            return None
-        self.fetched_items[item.id] = (sheet, item)
-        if self._unchanged(item, sheet):
-            self.plan.skipped_unchanged.append(label)
-            self.plan.state["forms"][item.id] = dict(self.previous[item.id])
-            return None
-        table = parse_form_workbook(download_item(self.client, item, what=label), item, what=label)
-        self.plan.fetched += len(table.rows)
-        return table
-
-    def _add(self, sheet: str, built: rowmap.Built, label: str, fetched: int) -> None:
-        source = {"source": label, "sheet": sheet, "fetched": fetched, "new": 0, "duplicates": 0}
-        self.built[sheet].append((source, built))
-        self.plan.sources.append(source)
-
-    def run(self) -> SyncPlan:
-        settings = self.program.settings
-        organizer = (settings.teams_organizer or "").strip()
-        for event in self.program.events:
-            if event.form_url:
-                label = f"イベント {event.event_id} のフォーム結果"
-                table = self._form(event.form_url, ATTENDANCE, label)
-                if table is not None:
-                    built = rowmap.form_attendance_rows(table, event.event_id, self.companies, self.now,
-                                                        self.columns, what=label)
-                    self._add(ATTENDANCE, built, label, len(table.rows))
-            if event.teams_url:
-                label = f"イベント {event.event_id} の Teams 出席レポート"
-                if not organizer:
-                    self.plan.problems.append(f"{label}: 設定シートの「Teams主催者」が空のため取り込めません。")
-                    continue
-                try:
-                    meeting = find_meeting(self.client, organizer, event.teams_url, what=label)
-                except NotFound as exc:
-                    self.plan.problems.append(str(exc))
-                    continue
-                if meeting is None:
-                    self.plan.problems.append(f"{label}: Teams会議URL に一致する会議が、主催者の会議に見つかりません。")
-                    continue
-                records = fetch_attendance(self.client, organizer, meeting, what=label)
-                self.plan.fetched += len(records)
-                built = rowmap.teams_attendance_rows(records, event.event_id, self.companies, self.now)
-                self._add(ATTENDANCE, built, label, len(records))
-        if settings.usage_form_url:
-            label = "利用実績フォームの結果"
-            table = self._form(settings.usage_form_url, USAGE, label)
-            if table is not None:
-                built = rowmap.form_usage_rows(table, self.companies, self.services, self.columns, what=label)
-                self._add(USAGE, built, label, len(table.rows))
-        self._merge()
-        return self.plan
-
-    def _merge(self) -> None:
-        plan = self.plan
-        for sheet in (ATTENDANCE, USAGE):
-            seen = self.keys[sheet]  # grows as rows are kept: a response seen twice in one run lands once
-            fresh_rows: list[dict[str, object]] = []
-            for source, built in self.built[sheet]:
-                fresh, duplicates = dedupe(built.rows, seen)
-                source["new"], source["duplicates"] = len(fresh), duplicates
-                plan.duplicates += duplicates
-                # Report only what this run adds: rows already in the workbook were reported when they came in.
-                new_keys = {key_text(r.get(RESPONSE_ID)) for r in fresh}
-                plan.unmatched.extend(i for i in built.issues if i["key"] in new_keys)
-                fresh_rows.extend(fresh)
-            if fresh_rows:
-                plan.appends[sheet] = [safe_row(r) for r in fresh_rows]
-                plan.new += len(fresh_rows)
-            after = _prefix_counts(seen)
-            for item_id, (item_sheet, item) in self.fetched_items.items():
-                if item_sheet == sheet and item_id not in plan.state["forms"]:
-                    plan.state["forms"][item_id] = {"ctag": item.ctag, "rows": after.get(item_id, 0)}
+        append = {sheet: list(rows) for sheet, rows in appends.items() if rows}
+        append[AUDIT.sheet] = list(audit)
+        patch_workbook(self.path, append=append, update={s: dict(u) for s, u in updates.items() if u})
 
 
-def plan_sync(program: Program, *, client: GraphClient, existing_keys: Mapping[str, set[str]] | None = None,
-              state: Mapping | None = None, columns: rowmap.FormColumns | None = None,
-              now: datetime | None = None) -> SyncPlan:
-    """Fetch every source, build the rows, drop those already in the workbook. Writes nothing.
+def audit_rows(now: datetime, operation: str, report: SyncReport,
+               changes: Sequence[tuple[str, str, str]] = ()) -> list[dict[str, object]]:
+    """The 履歴 rows of a sync: one summary row, then one per response updated in place (sheet, key, what)."""
+    counts = {s: n for s, n in report.by_sheet.items() if n}
+    detail = ("Microsoft 365 から取り込み: " + ("、".join(f"{s} {n}件" for s, n in counts.items()) or "なし")
+              + f"（取得 {report.fetched}件、新規 {report.new}件、更新 {report.updated}件、重複 {report.duplicates}件、"
+              + f"要確認 {len(report.unmatched)}件"
+              + (f"、待ち行列から {report.from_queue}件" if report.from_queue else "")
+              + (f"、取得できなかった取得元 {len(report.failed_sources)}件" if report.failed_sources else "") + "）")
+    rows = [dict(zip(AUDIT.headers, (now, operation, "、".join(counts), "", detail)))]
+    rows += [dict(zip(AUDIT.headers, (now, operation + "（更新）", sheet, key, what))) for sheet, key, what in changes]
+    return rows
 
-    ``existing_keys`` (sheet -> 回答ID values) should come from the raw sheets (``merge.existing_keys``) so that
-    rows with errors count as present; without it the program's valid records are used.
+
+def _change_text(sheet: str, before: Sequence[object] | None, header: Sequence[object],
+                 after: Mapping[str, object]) -> str:
+    """What an update changes, for 履歴: "出欠: 申込 → 欠席"."""
+    if before is None:
+        return "回答の変更を反映"
+    old = dict(zip((str(h) for h in header), before))
+    parts = []
+    for column in UPDATED_COLUMNS[sheet]:
+        if column == "取込日時" or column not in after:
+            continue
+        a, b = old.get(column), after.get(column)
+        a = "" if a is None else (a.isoformat() if hasattr(a, "isoformat") else str(a))
+        b = "" if b is None else (b.isoformat() if hasattr(b, "isoformat") else str(b))
+        if a[:10] != b[:10] if column == "利用日" else a != b:
+            parts.append(f"{column}: {a or '（空）'} → {b or '（空）'}")
+    return "回答が編集されたため更新: " + ("、".join(parts) if parts else "値の変更なし")
+
+
+FetchPlan = Callable[[Program, Mapping[str, Mapping[str, object]], Mapping, rowmap.FormColumns], SyncPlan]
+
+
+def synchronize(destination: Destination, raw: Mapping[str, Sequence[Sequence[object]]], path: Path, *,
+                fetch: FetchPlan, now: datetime, operation: str = AUDIT_OPERATION,
+                dry_run: bool = False) -> SyncReport:
+    """Queue → de-duplicate → fetch → append / update → 履歴, the same for the CLI and the Excel button.
+
+    ``raw``: the master's sheets as read (file or open book); ``fetch(program, existing, state, columns)``
+    reads the sources (``plan_sync`` with a client). Staff's workbook is written once, through ``destination``.
     """
-    keys = existing_keys if existing_keys is not None else program_keys(program)
-    now = now or datetime.now().replace(microsecond=0)
-    return _Planner(program, client, dict(keys), state or {}, columns or rowmap.FormColumns(), now).run()
+    from toolkit.workbook.read import build_program
+
+    program = build_program({s: raw[s] for s in PROGRAM_SHEETS if s in raw})
+    index = existing_index(raw)
+    existing = {sheet: dict(index.get(sheet, {})) for sheet in SHEETS}
+
+    # An earlier queue first: its rows count as present when the fetched ones are de-duplicated.
+    queued: dict[str, dict[str, dict]] = {sheet: {} for sheet in SHEETS}
+    queue_dups = 0
+    for sheet, rows in read_queue(path).items():
+        if sheet not in existing:
+            continue
+        for row in rows:
+            key = key_text(row.get(RESPONSE_ID))
+            if key is not None and key in existing[sheet]:
+                queue_dups += 1
+                continue
+            if key is not None:
+                existing[sheet][key] = None
+            queued[sheet][key or f"#{len(queued[sheet])}"] = safe_row(row)
+    queued_updates = read_queued_updates(path)
+    state = read_state(path)
+    plan = fetch(program, existing, state, rowmap.form_columns_from_settings(raw.get(schema.SETTINGS.sheet)))
+
+    # A queued row whose response changed again is replaced, not doubled.
+    updates: dict[str, dict[str, dict]] = {sheet: dict(queued_updates.get(sheet, {})) for sheet in SHEETS}
+    for sheet, changed in plan.updates.items():
+        for key, row in changed.items():
+            if key in queued[sheet]:
+                queued[sheet][key] = row
+            else:
+                updates[sheet][key] = row
+    appends = {sheet: list(queued[sheet].values()) + plan.appends.get(sheet, []) for sheet in SHEETS}
+    from_queue = sum(len(v) for v in queued.values())
+    report = SyncReport(
+        fetched=sum(s.fetched for s in plan.sources), new=plan.new,
+        duplicates=sum(s.duplicates for s in plan.sources) + queue_dups,
+        updated=sum(len(u) for u in updates.values()), unmatched=plan.unmatched, from_queue=from_queue,
+        dry_run=dry_run, by_sheet={s: len(appends[s]) + len(updates[s]) for s in SHEETS},
+        sources=plan.sources, notes=plan.notes)
+    total = sum(report.by_sheet.values())
+    if dry_run:
+        return report
+    if total == 0:
+        clear_queue(path)  # whatever was queued is in the workbook already
+        write_state(path, plan.state)
+        return report
+
+    by_row: dict[str, dict[int, dict]] = {}
+    changes: list[tuple[str, str, str]] = []
+    for sheet, changed in updates.items():
+        rows = raw.get(sheet) or [[]]
+        for key, row in changed.items():
+            number = index.get(sheet, {}).get(key)
+            if number is None:  # the row was deleted by staff meanwhile: it comes back as a new row
+                appends[sheet].append(row)
+                continue
+            by_row.setdefault(sheet, {})[number] = {h: row[h] for h in UPDATED_COLUMNS[sheet] if h in row}
+            before = rows[number - 1] if number - 1 < len(rows) else None
+            changes.append((sheet, key, _change_text(sheet, before, rows[0], row)))
+    try:
+        destination.write({s: r for s, r in appends.items() if r}, by_row,
+                          audit_rows(now, operation, report, changes))
+    except WorkbookLocked:
+        report.queued = write_queue(path, {s: r for s, r in appends.items() if r},
+                                    {s: u for s, u in updates.items() if u})
+        return report
+    clear_queue(path)
+    write_state(path, plan.state)
+    report.written = total
+    return report
 
 
-# ---------------------------------------------------------------- running (auth, plan, write or queue)
+# ---------------------------------------------------------------- the CLI / scheduled entry point
 
 def _tries(env: Mapping[str, str]) -> int:
     try:
@@ -286,13 +555,10 @@ def _tries(env: Mapping[str, str]) -> int:
 
 def make_client(program: Program, *, env: Mapping[str, str] = os.environ,
                 session: requests.Session | None = None) -> GraphClient:
-    """An authenticated Graph client for the program's tenant (the Excel button uses it with ``plan_sync``).
-
-    Without ``session`` a new one is made (``trust_env = False``, ``TOOLKIT_CA_BUNDLE``); close it with
-    ``client.session.close()`` when done.
-    """
+    """An authenticated Graph client for the program's tenant. Without ``session`` a new one is made
+    (close it with ``client.session.close()``)."""
     config = resolve_config(program.settings, env)
-    http = session if session is not None else make_session(config)
+    http = session if session is not None else make_session(config, tries=_tries(env))
     try:
         return GraphClient(http, config.graph_url, token_source(config, http, env), tries=_tries(env))
     except BaseException:
@@ -301,90 +567,33 @@ def make_client(program: Program, *, env: Mapping[str, str] = os.environ,
         raise
 
 
-def _audit_row(now: datetime, counts: Mapping[str, int], report: SyncReport) -> dict[str, object]:
-    headers = AUDIT.headers
-    detail = ("Microsoft 365 から取り込み: " + "、".join(f"{s} {n}件" for s, n in counts.items() if n)
-              + f"（取得 {report.fetched}件、重複 {report.duplicates}件、要確認 {len(report.unmatched)}件"
-              + (f"、待ち行列から {report.from_queue}件" if report.from_queue else "") + "）")
-    return dict(zip(headers, (now, AUDIT_OPERATION, "、".join(s for s, n in counts.items() if n), "", detail)))
-
-
-def _read_workbook(path: Path):
-    from toolkit.workbook.read import WorkbookError, build_program, read_raw
-
-    try:
-        raw = read_raw(path, sheets=READ_SHEETS)
-    except WorkbookError as exc:
-        raise SyncError(str(exc)) from None
-    program = build_program({s: raw[s] for s in PROGRAM_SHEETS if s in raw})
-    return raw, program
+def graph_fetch(env: Mapping[str, str], session: requests.Session | None, now: datetime) -> FetchPlan:
+    """The fetch step of ``synchronize``: a client for the program's tenant, then ``plan_sync``."""
+    def fetch(program: Program, existing, state, columns) -> SyncPlan:
+        client = make_client(program, env=env, session=session)
+        try:
+            return plan_sync(program, client=client, existing=existing, state=state, columns=columns, now=now)
+        finally:
+            if session is None:
+                client.session.close()
+    return fetch
 
 
 def run_sync(path: str | os.PathLike, *, dry_run: bool = False, env: Mapping[str, str] = os.environ,
              session: requests.Session | None = None, now: datetime | None = None) -> SyncReport:
-    """Authenticate, plan, then write the rows (with one 履歴 row) — or queue them while Excel has the book open.
+    """`toolkit sync`: read the master file, sync, write it (or queue while Excel has it open).
 
-    ``session``: an explicit ``requests.Session`` for msal and Graph (tests, benchmarks, a proxy set-up);
-    by default one is made with ``trust_env = False`` and ``TOOLKIT_CA_BUNDLE``.
+    ``session``: an explicit ``requests.Session`` for msal and Graph (tests, benchmarks, a proxy set-up).
     """
+    from toolkit.workbook.read import read_raw
+
     path = Path(path)
     now = now or datetime.now().replace(microsecond=0)
     if not path.is_file():
         raise SyncError(f"ブックが見つかりません: {path}")
     with (nullcontext() if dry_run else SyncLock(path)):
-        raw, program = _read_workbook(path)
-        keys = existing_keys(raw)
-        client: GraphClient | None = None
-        try:
-            # An earlier queue first: its rows count as present when the new ones are de-duplicated.
-            queued: dict[str, list[dict]] = {}
-            from_queue_dups = 0
-            for sheet, rows in read_queue(path).items():
-                if sheet not in keys:
-                    continue
-                fresh, dups = dedupe(rows, keys[sheet])
-                queued[sheet] = [safe_row(r) for r in fresh]
-                from_queue_dups += dups
-            client = make_client(program, env=env, session=session)
-            plan = plan_sync(program, client=client, existing_keys=keys, state=read_state(path),
-                             columns=rowmap.form_columns_from_settings(raw.get(schema.SETTINGS.sheet)), now=now)
-        except requests.RequestException as exc:  # anything the client did not already turn into a message
-            raise SyncError(f"Microsoft 365 に接続できません（{type(exc).__name__}）。ネットワークを確認してください。") \
-                from None
-        finally:
-            if client is not None and session is None:
-                client.session.close()
-
-        combined = {sheet: queued.get(sheet, []) + plan.appends.get(sheet, []) for sheet in (ATTENDANCE, USAGE)}
-        counts = {sheet: len(rows) for sheet, rows in combined.items()}
-        report = SyncReport(fetched=plan.fetched, new=plan.new, duplicates=plan.duplicates + from_queue_dups,
-                            unmatched=plan.unmatched, from_queue=sum(len(r) for r in queued.values()),
-                            dry_run=dry_run, by_sheet=counts, skipped_unchanged=plan.skipped_unchanged,
-                            problems=plan.problems, sources=plan.sources)
-        total = sum(counts.values())
-        if dry_run:
-            log.info("同期（試行）: %s", report.summary())
-            return report
-        if total == 0:
-            clear_queue(path)  # whatever was queued is in the workbook already
-            write_state(path, plan.state)
-            log.info("同期: %s", report.summary())
-            return report
-
-        from toolkit.workbook.write import WorkbookLocked, WriteError, patch_workbook
-
-        append = {sheet: rows for sheet, rows in combined.items() if rows}
-        append[AUDIT.sheet] = [_audit_row(now, counts, report)]
-        try:
-            patch_workbook(path, append=append)
-        except WorkbookLocked:
-            report.queued = write_queue(path, {s: r for s, r in combined.items() if r})
-            log.info("同期: %s", report.summary())
-            return report
-        except WriteError as exc:
-            raise SyncError(f"ブックに書き込めませんでした（何も変更していません）: {exc}") from None
-        clear_queue(path)
-        write_state(path, plan.state)
-        report.written = total
-        log.info("同期: %s", report.summary())
-        return report
+        raw = read_raw(path, sheets=READ_SHEETS)
+        report = synchronize(FileDestination(path), raw, path, fetch=graph_fetch(env, session, now), now=now,
+                             dry_run=dry_run)
+    log.info("同期%s: %s", "（試行）" if dry_run else "", report.summary())
+    return report

@@ -69,12 +69,15 @@ def read_table_headers(path: str | os.PathLike, sheet: str) -> list[str]:
 
 def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Sequence[Mapping[str, object]]] = {},
                    replace_sheets: Mapping[str, Sequence[Sequence[object]]] = {},
+                   update: Mapping[str, Mapping[int, Mapping[str, object]]] = {},
                    backups: int = 10) -> None:
     """Append rows to sheets' tables and/or replace (or add) whole sheets, as one all-or-nothing write.
 
     ``append``: sheet -> rows, each a mapping of table header -> value (str, int, float, bool, date, datetime;
     None leaves the cell empty; a row of only None is skipped). Text is always written as text, never as a
     formula. ``replace_sheets``: sheet -> matrix of values, row 1 first; a missing sheet is added.
+    ``update``: sheet -> {worksheet row: {table header: value}}: those cells of existing table rows are
+    rewritten in place (their styles kept, the rest of the row untouched).
     Raises WorkbookLocked when Excel has the file open, WriteError for anything else; the master is then unchanged.
     """
     path = Path(path)
@@ -83,7 +86,8 @@ def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Sequence[Map
         raise WriteError(f"ブック「{path}」が見つかりません。")
     if is_locked(path):
         raise WorkbookLocked(_locked_message(path))
-    if not append and not replace_sheets:
+    update = {sheet: dict(rows) for sheet, rows in update.items() if rows}
+    if not append and not replace_sheets and not update:
         return
     backup_dir = path.parent / BACKUP_DIR
     with _writer_mutex(path, backup_dir):
@@ -93,7 +97,7 @@ def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Sequence[Map
             before = os.stat(path)
             with open(path, "rb") as source:
                 pkg = xlsx_patch.Package(source)
-                plan = xlsx_patch.make_plan(pkg, append, replace_sheets)
+                plan = xlsx_patch.make_plan(pkg, append, replace_sheets, update)
                 fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".~{path.name}.", suffix=_TEMP_SUFFIX)
                 with os.fdopen(fd, "wb") as out:
                     xlsx_patch.write_package(pkg, out, plan.changed, plan.added)

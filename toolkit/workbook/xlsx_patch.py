@@ -760,6 +760,59 @@ def append_rows(book: Book, sheet_ref: SheetRef, rows: Sequence[Mapping[str, obj
     plan.changed[table.part] = table.with_last_row(max(last_new, table.r2))
 
 
+def update_rows(book: Book, sheet_ref: SheetRef, updates: Mapping[int, Mapping[str, object]], plan: Plan) -> None:
+    """Rewrite cells of existing table rows in place: worksheet row -> {header: value} (None empties the cell).
+
+    The sync uses it when a form response was edited after it was imported. Only the named cells change; each
+    keeps its style, and every other cell of the row (staff's own columns, formulas) stays byte for byte.
+    """
+    headers = {h for row in updates.values() for h in row}
+    table = pick_table(book, sheet_ref, headers)
+    sheet = Sheet(plan.changed.get(sheet_ref.part) or book.pkg.read(sheet_ref.part), sheet_ref.name)
+    data, p = sheet.data, sheet.p.decode()
+    wanted = set(updates)
+    bad = sorted(r for r in wanted if not table.first_data_row <= r <= table.r2)
+    if bad:
+        raise PatchError(f"シート「{sheet_ref.name}」の {bad[0]}行目はテーブル {table.name} の行ではないため更新できません。")
+    starts = []  # (row, start) of every row element, in order; the stop of one is the start of the next
+    for m in sheet._row_tag.finditer(data, sheet.body_start, sheet.body_end):
+        starts.append((sheet.row_number(m.start()), m.start()))
+    spans = {r: (start, starts[i + 1][1] if i + 1 < len(starts) else sheet.body_end)
+             for i, (r, start) in enumerate(starts) if r in wanted}
+    missing = sorted(wanted - set(spans))
+    if missing:
+        raise PatchError(f"シート「{sheet_ref.name}」に {missing[0]}行目がないため更新できません。")
+    col_styles = sheet.col_styles()
+    writer = CellWriter(book.styles, book.date1904, p)
+    expect = plan.expect.setdefault(sheet_ref.name, [])
+    pieces, at = [], 0
+    for r in sorted(spans):
+        start, stop = spans[r]
+        tag = sheet._row_tag.match(data, start).group(0).decode()
+        cells = {col: (style, raw.decode()) for col, style, _, raw in sheet.cells(start, stop)}
+        for header, value in updates[r].items():
+            col = table.c1 + table.column_of(header)
+            style = cells[col][0] if col in cells else col_styles.get(col)
+            ref = f"{col_letters(col)}{r}"
+            xml = writer.cell(ref, value, style)
+            if xml is None:
+                xml = f'<{p}c r="{ref}"{_s(style)}/>' if style else None
+            else:
+                expect.append((r - 1, col - 1))
+            if xml is None:
+                cells.pop(col, None)
+            else:
+                cells[col] = (style, xml)
+        tag = re.sub(r"\sspans=[\"'][^\"']*[\"']", "", tag)  # the span hint may no longer hold
+        if tag.endswith("/>"):
+            tag = tag[:-2].rstrip() + ">"
+        row_xml = tag + "".join(cells[c][1] for c in sorted(cells)) + f"</{p}row>"
+        pieces += [data[at:start], row_xml.encode("utf-8")]
+        at = stop
+    pieces.append(data[at:])
+    plan.changed[sheet_ref.part] = b"".join(pieces)
+
+
 def _matrix_xml(matrix: Sequence[Sequence[object]], writer: CellWriter, row1: dict[int, int],
                 row2: dict[int, int], p: str, expect: list[tuple[int, int]]) -> tuple[str, int]:
     out, width = [], 0
@@ -909,10 +962,11 @@ def drop_calc_chain(book: Book, plan: Plan) -> None:
 
 
 def make_plan(pkg: Package, append: Mapping[str, Sequence[Mapping[str, object]]],
-              replace_sheets: Mapping[str, Sequence[Sequence[object]]]) -> Plan:
+              replace_sheets: Mapping[str, Sequence[Sequence[object]]],
+              update: Mapping[str, Mapping[int, Mapping[str, object]]] | None = None) -> Plan:
     book = open_book(pkg)
     plan = Plan()
-    clash = set(append) & set(replace_sheets)
+    clash = (set(append) | set(update or {})) & set(replace_sheets)
     if clash:
         raise PatchError(f"シート「{'」「'.join(sorted(clash))}」に追記と置き換えを同時には行えません。")
     for name, rows in append.items():
@@ -924,6 +978,12 @@ def make_plan(pkg: Package, append: Mapping[str, Sequence[Mapping[str, object]]]
         rows = [row for row in rows if any(v is not None for v in row.values())]  # an empty row adds nothing
         if rows:
             append_rows(book, ref, rows, plan)
+    for name, rows_by_number in (update or {}).items():
+        ref = book.sheet(name)
+        if ref is None or ref.part is None:
+            raise PatchError(f"シート「{name}」が見つかりません。")
+        if rows_by_number:
+            update_rows(book, ref, rows_by_number, plan)  # after the append: it edits rows above the new ones
     drop_chain = False
     for name, matrix in replace_sheets.items():
         matrix = [list(r) for r in matrix]
