@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from operator import attrgetter
 
 from toolkit import schema
 from toolkit.model import PROGRAM_FIELDS, Finding, Program
@@ -65,9 +66,14 @@ def _references(program: Program) -> Iterable[Finding]:
         if target.sheet in program.missing:
             continue  # the missing sheet is the finding; every reference to it would only repeat it
         header = table.header(attr)
-        for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
+        records = getattr(program, PROGRAM_FIELDS[table.sheet])
+        # The values at C speed first: 50,000 usage rows mostly name a handful of known IDs.
+        unknown = set(map(attrgetter(attr), records)) - known[target.sheet] - {None}
+        if not unknown:
+            continue
+        for record in records:
             value = getattr(record, attr)
-            if value is None or value in known[target.sheet]:
+            if value not in unknown:
                 continue
             if value in left_out[target.sheet]:
                 yield _error("reference-left-out", table.sheet, record.row, header, value,

@@ -275,7 +275,7 @@ def _parse_column(raw_col: Sequence[object], parse: Callable[[object], object]
     # column that may hold a boolean or an error cell next to its look-alike is parsed cell by cell (both are rare;
     # the cheap membership tests avoid scanning most columns).
     if ((True in distinct or False in distinct) and bool in set(map(type, raw_col))) \
-            or any(type(v) is CellError for v in distinct):
+            or CellError in set(map(type, distinct)):
         parsed = [None if v is None or v == "" and type(v) is str else _parse_one(v, parse) for v in raw_col]
         has_none = True
     else:
