@@ -60,12 +60,14 @@ BUTTONS: tuple[Button, ...] = (
            "委託業務報告書・予算執行状況報告書・KPI実績報告書・支援記録簿・会議記録をまとめて作成します"),
     Button("RunCheck", "入力チェック", 9,
            f"入力の誤りを探し、「{excel.RESULTS_SHEET}」シートに一覧にします（該当セルへのリンク付き）"),
-    Button("RunSync", "同期", 11,
+    Button("RefreshSummary", "集計を更新", 11,
+           f"予算の執行状況と KPI の進み具合を「{schema.SUMMARY_SHEET}」シートに表とグラフでまとめ直します"),
+    Button("RunSync", "同期", 13,
            "Microsoft 365 の出欠・利用実績を取り込みます（ブックを開いている間に定期同期が保留した行も反映）"),
 )
 BUTTON_ROW_HEIGHT = 30.0  # points
 COLUMN_WIDTHS = {1: 2.0, 2: 22.0, 3: 18.0, 4: 44.0}  # characters
-COMPANY_ROW, PDF_ROW, STATUS_ROW, RUN_AT_ROW, NO_ADDIN_ROW, OUTPUT_ROW = 13, 14, 16, 17, 19, 20
+COMPANY_ROW, PDF_ROW, STATUS_ROW, RUN_AT_ROW, NO_ADDIN_ROW, OUTPUT_ROW = 15, 16, 18, 19, 21, 22
 NO_ADDIN_MESSAGE = ("Python を呼び出せませんでした。このパソコンに Python・toolkit・xlwings アドインが"
                     "設定されているか確認してください（手順書「Excel のボタンを使う」の1〜4）。")
 

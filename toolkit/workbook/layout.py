@@ -36,6 +36,16 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 
+# Colours of the status words (fill, font; ARGB), the same wherever 集計 is rendered or a template colours them.
+STATUS_COLORS: dict[str, tuple[str, str]] = {
+    "超過": ("FFFF7C80", "FF7F0000"),
+    "超過見込": ("FFF4B183", "FF843C0C"),
+    "警告": ("FFFFEB9C", "FF7F6000"),
+    "達成": ("FFC6EFCE", "FF006100"),
+    "未達": ("FFFCE4EC", "FF9C0006"),
+}
+
+
 @dataclass(frozen=True)
 class Cell:
     value: Value

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from toolkit import schema
 from toolkit.japanese import display_width
+from toolkit.workbook.layout import STATUS_COLORS
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "master.xlsx"
 
@@ -40,14 +41,7 @@ SETTINGS_NOTE_WIDTH = 56
 
 SUMMARY_NOTE = "このシートは toolkit summary が書き換えます。手で編集しないでください。"
 SUMMARY_RANGE = "A1:Z300"
-# Status words the summary writes -> (fill colour, font colour).
-STATUS_COLORS: dict[str, tuple[str, str]] = {
-    "超過": ("FFFF7C80", "FF7F0000"),
-    "超過見込": ("FFF4B183", "FF843C0C"),
-    "警告": ("FFFFEB9C", "FF7F6000"),
-    "達成": ("FFC6EFCE", "FF006100"),
-    "未達": ("FFFCE4EC", "FF9C0006"),
-}
+
 
 
 def column_format(table: schema.Table, column: schema.Column) -> str | None:
