@@ -233,6 +233,98 @@ def test_rebuilding_the_xlsm_only_refreshes_its_macros(built, tmp_path):
     assert conf.get("A1") == "INTERPRETER_WIN" and conf.get("B1") == r"D:\py\pythonw.exe"
 
 
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.fixture
+def staff_xlsm(built, tmp_path) -> tuple[Path, Path]:
+    """master.xlsx and the master.xlsm made from it, in which staff have since worked: rows, their own sheet."""
+    from toolkit.workbook.write import patch_workbook
+
+    master = tmp_path / "マスター.xlsx"
+    master.write_bytes(built[0].read_bytes())
+    xlsm = excel_setup.build_macro_workbook(master, tmp_path / "マスター.xlsm", python_exe=r"C:\Python311\pythonw.exe")
+    patch_workbook(xlsm, append={schema.COMPANIES.sheet: [{"企業ID": "C01", "企業名": "テスト工業株式会社"}]},
+                   replace_sheets={"メモ": [["スタッフのメモ", 42]]}, backups=0)
+    return master, xlsm
+
+
+def test_excel_setup_twice_keeps_the_staff_work_in_the_xlsm(staff_xlsm):
+    """The issue's case: `excel-setup マスター.xlsx` again, then on the .xlsm; the staff's work survives both."""
+    from toolkit.workbook.read import read_raw
+
+    master, xlsm = staff_xlsm
+    before = _parts(xlsm)
+    with pytest.raises(excel_setup.SetupError, match="内容が違います") as refused:
+        excel_setup.setup_workbook(master)  # the default out: the .xlsm beside it
+    assert f"toolkit excel-setup \"{xlsm}\"" in str(refused.value)
+    assert _parts(xlsm) == before  # not a byte changed
+    assert not list((xlsm.parent / ".toolkit-backups").glob("*.xlsm"))
+
+    result = excel_setup.setup_workbook(xlsm)  # the .xlsm itself: refreshed in place
+    assert result.refreshed and result.path == xlsm and result.missing_buttons == ()
+    assert result.interpreter == r"C:\Python311\pythonw.exe"  # kept: no --python given
+    after = _parts(xlsm)
+    assert set(after) == set(before)
+    changed = {n for n in before if after[n] != before[n]}
+    assert changed <= {"xl/vbaProject.bin", "[Content_Types].xml"}, changed
+    raw = read_raw(xlsm, sheets=[schema.COMPANIES.sheet, "メモ"])
+    assert raw[schema.COMPANIES.sheet][1][:2] == ["C01", "テスト工業株式会社"]
+    assert raw["メモ"][0] == ["スタッフのメモ", 42.0]
+    assert result.backup.parent == xlsm.parent / ".toolkit-backups" and _parts(result.backup) == before
+    assert excel_setup.read_macro_module(xlsm).count("Public Sub RefreshSummary()") == 1
+    assert "マクロと設定を更新しました" in result.message() and str(result.backup) in result.message()
+
+
+def test_excel_setup_from_an_unchanged_xlsx_refreshes_the_xlsm_rather_than_rebuilding_it(built, tmp_path):
+    master = tmp_path / "master.xlsx"
+    master.write_bytes(built[0].read_bytes())
+    first = excel_setup.setup_workbook(master)
+    assert not first.refreshed and first.path == tmp_path / "master.xlsm" and "作成しました" in first.message()
+    again = excel_setup.setup_workbook(master, python_exe=r"D:\py\pythonw.exe")
+    assert again.refreshed and again.backup is not None
+    assert excel_setup.configured_python(again.path) == again.interpreter == r"D:\py\pythonw.exe"
+
+
+def test_excel_setup_does_not_touch_an_xlsm_open_in_excel(staff_xlsm):
+    from toolkit.errors import WorkbookLocked
+
+    _, xlsm = staff_xlsm
+    before = xlsm.read_bytes()
+    owner = xlsm.parent / ("~$" + xlsm.name)
+    owner.write_bytes(b"")
+    with pytest.raises(WorkbookLocked):
+        excel_setup.setup_workbook(xlsm)
+    assert xlsm.read_bytes() == before
+
+
+def test_refreshing_an_older_xlsm_names_the_buttons_it_lacks(built, tmp_path, monkeypatch):
+    old = tuple(b for b in excel_setup.BUTTONS if b.macro != "RefreshSummary")
+    monkeypatch.setattr(excel_setup, "BUTTONS", old)
+    xlsm = excel_setup.build_macro_workbook(built[0], tmp_path / "old.xlsm")
+    monkeypatch.undo()
+    result = excel_setup.setup_workbook(xlsm)
+    assert result.missing_buttons == ("集計を更新",)
+    assert "RefreshSummary" in result.message() and "Alt+F8" in result.message()
+
+
+def test_the_interpreter_is_written_so_every_pc_finds_its_own_python():
+    env = {"LOCALAPPDATA": r"C:\Users\yamada\AppData\Local", "USERPROFILE": r"C:\Users\yamada",
+           "APPDATA": r"C:\Users\yamada\AppData\Roaming", "ProgramFiles": r"C:\Program Files"}
+    portable = excel_setup.portable_path
+    assert portable(r"C:\Users\Yamada\AppData\Local\Programs\Python\Python311\pythonw.exe", env) == \
+        r"%LOCALAPPDATA%\Programs\Python\Python311\pythonw.exe"  # the longest folder wins, case aside
+    assert portable(r"C:\Program Files\Python311\pythonw.exe", env) == r"%ProgramFiles%\Python311\pythonw.exe"
+    assert portable(r"C:\Users\yamada\toolkit\.venv\Scripts\pythonw.exe", env) == \
+        r"%USERPROFILE%\toolkit\.venv\Scripts\pythonw.exe"
+    assert portable(r"D:\toolkit\.venv\Scripts\pythonw.exe", env) == r"D:\toolkit\.venv\Scripts\pythonw.exe"
+    assert excel_setup.check_interpreter("pythonw") == "pythonw"
+    with pytest.raises(excel_setup.SetupError, match="フルパス"):
+        excel_setup.check_interpreter("py")  # xlwings would answer "Could not find Interpreter!"
+
+
 def test_xlwings_conf_file_is_in_the_format_xlwings_vba_reads(tmp_path):
     path = excel_setup.write_xlwings_conf(tmp_path, r"C:\Users\山田\toolkit\Scripts\pythonw.exe", r"C:\src")
     assert path.read_bytes().decode("cp932").splitlines() == [
