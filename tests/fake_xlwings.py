@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from toolkit.workbook.xlsx_patch import col_letters, col_number
+
 _ADDRESS = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 MAX_ROW = 1_048_576
 
@@ -63,33 +65,18 @@ class ExcelError:
         return (0x800A0000 | ERROR_NUMBERS[self.text]) - (1 << 32)
 
 
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _parse_area(text: str) -> tuple[int, int, int, int]:
     first, _, last = text.strip().partition(":")
     m1 = _ADDRESS.match(first)
     if not m1:
         raise ValueError(f"not an address: {text}")
-    r1, c1 = int(m1.group(2)), _col_number(m1.group(1))
+    r1, c1 = int(m1.group(2)), col_number(m1.group(1))
     if not last:
         return r1, c1, r1, c1
     m2 = _ADDRESS.match(last)
     if not m2:
         raise ValueError(f"not an address: {text}")
-    return r1, c1, int(m2.group(2)), _col_number(m2.group(1))
+    return r1, c1, int(m2.group(2)), col_number(m2.group(1))
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -386,8 +373,8 @@ class Range:
     @property
     def address(self) -> str:
         def one(r1: int, c1: int, r2: int, c2: int) -> str:
-            first = f"${_col_letters(c1)}${r1}"
-            return first if (r1, c1) == (r2, c2) else f"{first}:${_col_letters(c2)}${r2}"
+            first = f"${col_letters(c1)}${r1}"
+            return first if (r1, c1) == (r2, c2) else f"{first}:${col_letters(c2)}${r2}"
         return ",".join(one(*a) for a in self.areas)
 
     def _keys(self):
@@ -633,7 +620,7 @@ class Chart:
         """One series per column of each area (plot_by="columns"), as Excel's SetSourceData."""
         if plot_by not in (None, "columns"):
             raise NotImplementedError("the fake plots by columns only")
-        self.series = [ChartSeries(f"${_col_letters(c)}${r1}:${_col_letters(c)}${r2}")
+        self.series = [ChartSeries(f"${col_letters(c)}${r1}:${col_letters(c)}${r2}")
                        for r1, c1, r2, c2 in source.areas for c in range(c1, c2 + 1)]
 
     def set_x_axis_values(self, source: Range) -> None:

@@ -424,75 +424,6 @@ def test_make_plan_without_a_company_says_what_to_do(book):
     assert book.sheets[excel.CONTROL_SHEET].range(excel.NAME_STATUS).value.startswith("計画書を作成: ")
 
 
-# ---------------------------------------------------------------- 同期
-
-needs_queue = pytest.mark.skipif(importlib.util.find_spec("toolkit.graph.queue") is None,
-                                 reason="toolkit.graph.queue (the sync's queue) is not in this tree yet")
-
-
-def _queued_rows() -> dict[str, list[dict]]:
-    a, u = schema.ATTENDANCE.headers, schema.USAGE_DAYS.headers
-    return {
-        schema.ATTENDANCE.sheet: [
-            dict(zip(a, ("EV1", "C01", "山田 太郎", "yamada@example.jp", "出席", None, "Forms", "F-1",
-                         datetime(2025, 9, 11, 9, 0)))),
-            dict(zip(a, ("EV1", None, "=cmd|'/c calc'!A1", None, "申込", None, "Forms", "F-2",
-                         datetime(2025, 9, 11, 9, 0)))),
-        ],
-        schema.USAGE_DAYS.sheet: [dict(zip(u, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1")))],
-    }
-
-
-@needs_queue
-def test_run_sync_applies_queued_rows_once(book, monkeypatch):
-    from toolkit.graph.queue import queue_path, write_queue
-
-    class Plan:  # what the fetch brings: one row already queued, one new
-        appends = {schema.USAGE_DAYS.sheet: [
-            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1"))),
-            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 6), None, "Forms", "U-2"))),
-        ]}
-
-    monkeypatch.setattr(excel, "_plan_fetch", lambda book, env: Plan())
-    path = Path(book.fullname)
-    write_queue(path, _queued_rows())
-    outcome = excel.run_sync(book)
-    assert outcome.ok, outcome.message
-    assert outcome.added == 4 and not queue_path(path).exists() and book.saves == 1
-
-    attendance = book.sheets[schema.ATTENDANCE.sheet]
-    table = attendance.tables[schema.ATTENDANCE.name]
-    assert table.range.shape[0] == 3  # header + the two queued rows
-    rows = attendance.rows()
-    assert [r[7] for r in rows[1:]] == ["F-1", "F-2"]
-    assert rows[2][2].endswith("=cmd|'/c calc'!A1") and not attendance.formulas  # text, never a formula
-    usage = book.sheets[schema.USAGE_DAYS.sheet].rows()
-    assert [r[6] for r in usage[1:]] == ["U-1", "U-2"]
-    audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
-    assert len(audit) == 2 and "Excel" in audit[1][4]
-
-    # The scheduled sync queues the same rows again, the fetch brings the same: nothing is added twice.
-    write_queue(path, _queued_rows())
-    again = excel.run_sync(book)
-    assert again.added == 0 and "ありませんでした" in again.message
-    assert attendance.tables[schema.ATTENDANCE.name].range.shape[0] == 3
-    assert not queue_path(path).exists()
-
-
-@needs_queue
-def test_run_sync_applies_the_queue_even_when_the_fetch_fails(book, monkeypatch):
-    from toolkit.graph.queue import write_queue
-
-    def offline(book, env):
-        raise RuntimeError("テナントIDが設定されていません")
-
-    monkeypatch.setattr(excel, "_plan_fetch", offline)
-    write_queue(Path(book.fullname), _queued_rows())
-    outcome = excel.run_sync(book)
-    assert outcome.added == 3 and not outcome.ok
-    assert "テナントID" in outcome.message and book.app.alerts
-
-
 # ---------------------------------------------------------------- what real xlwings hands over
 
 def test_the_fake_returns_what_xlwings_returns(tmp_path):
@@ -700,3 +631,72 @@ def test_button_error_counts_are_the_checks_counts(built, tmp_path, monkeypatch)
     assert f"入力チェックのエラーが {errors}件" in summary.message, summary.message
     check = excel.run_check(book)
     assert check.message.startswith(f"エラー {errors}件")
+
+
+# ---------------------------------------------------------------- 同期
+
+needs_queue = pytest.mark.skipif(importlib.util.find_spec("toolkit.graph.queue") is None,
+                                 reason="toolkit.graph.queue (the sync's queue) is not in this tree yet")
+
+
+def _queued_rows() -> dict[str, list[dict]]:
+    a, u = schema.ATTENDANCE.headers, schema.USAGE_DAYS.headers
+    return {
+        schema.ATTENDANCE.sheet: [
+            dict(zip(a, ("EV1", "C01", "山田 太郎", "yamada@example.jp", "出席", None, "Forms", "F-1",
+                         datetime(2025, 9, 11, 9, 0)))),
+            dict(zip(a, ("EV1", None, "=cmd|'/c calc'!A1", None, "申込", None, "Forms", "F-2",
+                         datetime(2025, 9, 11, 9, 0)))),
+        ],
+        schema.USAGE_DAYS.sheet: [dict(zip(u, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1")))],
+    }
+
+
+@needs_queue
+def test_run_sync_applies_queued_rows_once(book, monkeypatch):
+    from toolkit.graph.queue import queue_path, write_queue
+
+    class Plan:  # what the fetch brings: one row already queued, one new
+        appends = {schema.USAGE_DAYS.sheet: [
+            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1"))),
+            dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 6), None, "Forms", "U-2"))),
+        ]}
+
+    monkeypatch.setattr(excel, "_plan_fetch", lambda book, env: Plan())
+    path = Path(book.fullname)
+    write_queue(path, _queued_rows())
+    outcome = excel.run_sync(book)
+    assert outcome.ok, outcome.message
+    assert outcome.added == 4 and not queue_path(path).exists() and book.saves == 1
+
+    attendance = book.sheets[schema.ATTENDANCE.sheet]
+    table = attendance.tables[schema.ATTENDANCE.name]
+    assert table.range.shape[0] == 3  # header + the two queued rows
+    rows = attendance.rows()
+    assert [r[7] for r in rows[1:]] == ["F-1", "F-2"]
+    assert rows[2][2].endswith("=cmd|'/c calc'!A1") and not attendance.formulas  # text, never a formula
+    usage = book.sheets[schema.USAGE_DAYS.sheet].rows()
+    assert [r[6] for r in usage[1:]] == ["U-1", "U-2"]
+    audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
+    assert len(audit) == 2 and "Excel" in audit[1][4]
+
+    # The scheduled sync queues the same rows again, the fetch brings the same: nothing is added twice.
+    write_queue(path, _queued_rows())
+    again = excel.run_sync(book)
+    assert again.added == 0 and "ありませんでした" in again.message
+    assert attendance.tables[schema.ATTENDANCE.name].range.shape[0] == 3
+    assert not queue_path(path).exists()
+
+
+@needs_queue
+def test_run_sync_applies_the_queue_even_when_the_fetch_fails(book, monkeypatch):
+    from toolkit.graph.queue import write_queue
+
+    def offline(book, env):
+        raise RuntimeError("テナントIDが設定されていません")
+
+    monkeypatch.setattr(excel, "_plan_fetch", offline)
+    write_queue(Path(book.fullname), _queued_rows())
+    outcome = excel.run_sync(book)
+    assert outcome.added == 3 and not outcome.ok
+    assert "テナントID" in outcome.message and book.app.alerts

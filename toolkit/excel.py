@@ -70,14 +70,14 @@ def make_reports(book: Any = None) -> Outcome:
     return _run(book, "報告書を一括作成", _make_reports)
 
 
-def run_check(book: Any = None) -> Outcome:
-    """入力チェック: every finding into the 検査結果 sheet, with a link to each offending cell."""
-    return _run(book, "入力チェック", _run_check)
-
-
 def refresh_summary(book: Any = None) -> Outcome:
     """集計を更新: budget status and KPI progress, with charts, on the 集計 sheet of the open book."""
     return _run(book, "集計を更新", _refresh_summary)
+
+
+def run_check(book: Any = None) -> Outcome:
+    """入力チェック: every finding into the 検査結果 sheet, with a link to each offending cell."""
+    return _run(book, "入力チェック", _run_check)
 
 
 def run_sync(book: Any = None, *, env: Mapping[str, str] | None = None) -> Outcome:
