@@ -471,6 +471,23 @@ def test_error_cells_reach_the_checks_as_error_values_not_blanks(book):
     assert (schema.EXPENSES.sheet, "#REF!") in found
 
 
+def test_appended_rows_leave_the_company_name_column_to_excel(book):
+    """経費 has the template's 企業名 calculated column: appended rows get its formula from Excel, not a blank."""
+    from toolkit.workbook import guide
+
+    sheet = book.sheets[schema.EXPENSES.sheet]
+    table = sheet.tables[schema.EXPENSES.name]
+    at = table.header_row_range.value.index(guide.LOOKUP_HEADER) + 1
+    assert table.calculated  # the fake read the calculated column from the built .xlsm
+    row = dict(zip(schema.EXPENSES.headers, ("E03", datetime(2025, 10, 3), "C01", schema.COST_CLOUD, 500, "'=x", None)))
+    assert excel.append_rows(book, schema.EXPENSES.sheet, [row]) == 1
+    last = table.range.row + table.range.shape[0] - 1
+    assert sheet.get(f"A{last}") == "E03" and sheet.get(f"{excel.col_letters(at - 1)}{last}") == "C01"
+    assert sheet.get(f"{excel.col_letters(at + 1)}{last}") == schema.COST_CLOUD  # the columns after it shifted
+    assert sheet.formulas[(last, at)].startswith("=IFERROR(INDEX(Companies[")
+    assert (last, at) not in sheet.cells and [k for k in sheet.formulas if k[1] != at] == []
+
+
 # ---------------------------------------------------------------- 集計を更新
 
 def _styled_layout():
