@@ -448,11 +448,10 @@ def _refresh_summary(book: Any) -> Outcome:
     budget, kpis = compute_budget(program), compute_kpis(program)  # MissingInput: refused, 集計 left as it was
     now = datetime.now().replace(microsecond=0)
     sheet = _sheet(book, schema.SUMMARY_SHEET)
-    if sheet is None:
+    if sheet is None:  # a book without one: 集計 goes first, after the 操作 sheet when there is one
         control = _sheet(book, CONTROL_SHEET)
-        first = book.sheets[0]
         sheet = (book.sheets.add(schema.SUMMARY_SHEET, after=control) if control is not None
-                 else book.sheets.add(schema.SUMMARY_SHEET, before=first))
+                 else book.sheets.add(schema.SUMMARY_SHEET, before=book.sheets[0]))
     book.app.status_bar = "集計を更新しています…"
     render(sheet, summary_layout(program, budget, kpis, now), text=cell_value)
     if _sheet(book, schema.AUDIT_LOG.sheet) is not None:

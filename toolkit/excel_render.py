@@ -16,13 +16,6 @@ from toolkit.japanese import display_width
 from toolkit.workbook import layout as L
 from toolkit.workbook.xlsx_patch import col_letters
 
-# How each style looks: bold, font size, font colour, fill (RGB hex), wrap. Styles not listed are plain.
-LOOKS: dict[str, dict[str, Any]] = {
-    "title": {"bold": True, "size": 14, "font": "#1F4E79"},
-    "note": {"size": 9, "font": "#595959"},
-    "section": {"bold": True, "size": 12, "font": "#1F4E79"},
-    "header": {"bold": True, "fill": "#DDEBF7", "wrap": True},
-}
 CHART_TYPES = {("bar", False): "bar_clustered", ("bar", True): "bar_stacked",
                ("column", False): "column_clustered", ("column", True): "column_stacked"}
 # Styles whose text runs on over the empty cells to its right: they do not decide a column's width.
@@ -56,7 +49,7 @@ def _apply(rng: Any, style: str, word: str | None) -> None:
     fmt = L.NUMBER_FORMATS.get(style)
     if fmt:
         rng.number_format = fmt
-    look = LOOKS.get(style, {})
+    look = L.LOOKS.get(style, {})
     if style == "status" and word in L.STATUS_COLORS:
         fill, font = L.STATUS_COLORS[word]
         look = {"bold": True, "fill": "#" + fill[2:], "font": "#" + font[2:]}

@@ -36,6 +36,15 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 
+# How the styles look (bold, font size, font colour and fill as RGB hex, wrap), the same wherever 集計 is rendered;
+# styles not listed are plain. Status cells take their colours from STATUS_COLORS by their word.
+LOOKS: dict[str, dict[str, object]] = {
+    "title": {"bold": True, "size": 14, "font": "#1F4E79"},
+    "note": {"size": 9, "font": "#595959"},
+    "section": {"bold": True, "size": 12, "font": "#1F4E79"},
+    "header": {"bold": True, "fill": "#DDEBF7", "wrap": True},
+}
+
 # Colours of the status words (fill, font; ARGB), the same wherever 集計 is rendered or a template colours them.
 STATUS_COLORS: dict[str, tuple[str, str]] = {
     "超過": ("FFFF7C80", "FF7F0000"),
