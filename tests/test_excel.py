@@ -608,6 +608,13 @@ def test_refresh_summary_renders_the_summary_layout_of_the_open_book(book, monke
     assert status.startswith("集計を更新: 集計を更新しました")
 
 
+def test_refresh_summary_adds_the_sheet_after_the_control_sheet_when_it_is_missing(book):
+    book.sheets._items.remove(book.sheets[schema.SUMMARY_SHEET])
+    assert excel.refresh_summary(book).ok
+    assert [s.name for s in book.sheets][:2] == [excel.CONTROL_SHEET, schema.SUMMARY_SHEET]
+    assert book.sheets[schema.SUMMARY_SHEET].cells
+
+
 def test_refresh_summary_refused_leaves_the_last_summary(book, monkeypatch):
     """compute_budget refuses (MissingInput) when a sheet it needs is missing: 集計 is not redrawn from it."""
     import toolkit.budget
