@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Scheduled Microsoft 365 sync (Windows Task Scheduler, cron): `toolkit sync` with a rotating log.
 
-    python scripts/sync_scheduled.py \\\\server\\share\\master.xlsx [--log PATH]
+    pythonw scripts/sync_scheduled.py \\\\server\\share\\マスター.xlsm [--log PATH]
+
+The workbook is the master staff work in: the .xlsm once the Excel buttons are set up. Given an .xlsx with an
+.xlsm of the same name beside it, the run stops (exit 2): it would feed a stale copy staff no longer open.
 
 Exit status as the CLI: 0 done (or rows queued because Excel had the workbook open), 2 the sync failed and
 nothing was written. The log keeps counts and messages only: no secret, no token, no e-mail address (masked),
@@ -24,7 +27,7 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from toolkit.graph.auth import config_dir
-from toolkit.errors import SyncError
+from toolkit.errors import ToolkitError
 
 _EMAIL = re.compile(r"[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
 _BEARER = re.compile(r"(Bearer\s+)[\w.~+/=-]+", re.IGNORECASE)
@@ -62,9 +65,23 @@ def setup_logging(log_path: Path, *, max_bytes: int, backups: int, env=os.enviro
     return logging.getLogger("toolkit.scheduled")
 
 
+def stale_copy(workbook: Path) -> Path | None:
+    """The .xlsm beside an .xlsx of the same name: the live master, when the .xlsx is the one given."""
+    if workbook.suffix.lower() != ".xlsx":
+        return None
+    xlsm = workbook.with_suffix(".xlsm")
+    return xlsm if xlsm.exists() else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Microsoft 365 から出欠と利用実績を取り込みます（定期実行用）。")
-    parser.add_argument("workbook", type=Path, help="マスターブック（.xlsx）")
+    for stream in ("stdout", "stderr"):  # pythonw (the scheduled task) has no console: print nowhere, not crash
+        if getattr(sys, stream) is None:
+            setattr(sys, stream, open(os.devnull, "w", encoding="utf-8"))
+    parser = argparse.ArgumentParser(
+        description="Microsoft 365 から出欠と利用実績を取り込みます（定期実行用）。",
+        epilog="例: pythonw scripts\\sync_scheduled.py \"\\\\fileserver\\share\\マスター.xlsm\"")
+    parser.add_argument("workbook", type=Path,
+                        help="マスターブック（Excel のボタンを設定したブックなら .xlsm。スタッフが使っているファイル）")
     parser.add_argument("--log", type=Path, default=None, help="ログファイル（既定: 設定フォルダー/logs/sync.log）")
     parser.add_argument("--max-bytes", type=int, default=1_000_000, help="ログ1ファイルの上限（バイト）")
     parser.add_argument("--backups", type=int, default=5, help="残す古いログの数")
@@ -73,13 +90,19 @@ def main(argv: list[str] | None = None) -> int:
     log = setup_logging(args.log or config_dir() / "logs" / "sync.log", max_bytes=args.max_bytes,
                         backups=args.backups)
     log.info("同期を開始します: %s", args.workbook.name)
+    live = stale_copy(args.workbook)
+    if live is not None:
+        log.error("%s の横にボタン付きの %s があります。スタッフが使っているのは %s なので、同期を中止しました"
+                  "（何も書き込んでいません）。定期実行の指定を %s に変えてください。",
+                  args.workbook.name, live.name, live.name, live.name)
+        return 2
     from toolkit.graph.sync import run_sync
 
     try:
         report = run_sync(args.workbook)
-    except SyncError as exc:
+    except ToolkitError as exc:  # the sync itself, the workbook (unreadable, missing sheet), the writer
         log.error("同期できませんでした（ブックは変更していません）: %s", exc)
-        return 2
+        return exc.exit_code
     except Exception:  # an unexpected failure still ends in the log, not in a lost console window
         log.exception("同期中に予期しないエラーが発生しました（ブックは変更していません）")
         return 2
@@ -90,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         for reason, count in sorted(reasons.items()):
             log.warning("要確認 %d件 — %s", count, reason)
     log.info("同期を終了しました: %s", report.summary())
-    return 0
+    return report.exit_code  # 2 when a source could not be read: the scheduler shows the run as failed
 
 
 if __name__ == "__main__":

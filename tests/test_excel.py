@@ -45,7 +45,10 @@ def _names(xlsm: Path) -> dict[str, tuple[str, str]]:
 
 
 def fake_book(xlsm: Path, folder: Path) -> xw.Book:
-    """The built workbook as Excel would show it: every sheet, its names, the contract's tables."""
+    """The built workbook as Excel would show it: every sheet's values, its names, and each sheet's tables
+    (with their calculated columns) and text-formatted columns as the file defines them."""
+    import openpyxl
+    from openpyxl.utils import range_boundaries
     from python_calamine import CalamineWorkbook
 
     book = xw.Book(str(folder / xlsm.name))
@@ -53,27 +56,34 @@ def fake_book(xlsm: Path, folder: Path) -> xw.Book:
     for name in wb.sheet_names:
         book.add_sheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
     book.names.update(_names(xlsm))
-    for table in schema.TABLES:
-        sheet = book.sheets[table.sheet]
-        rows = max(2, sheet.used_range.shape[0])
-        sheet.tables.add(source=sheet.range((1, 1), (rows, len(table.headers))), name=table.name)
+    for ws in openpyxl.load_workbook(xlsm, keep_vba=True).worksheets:
+        sheet = book.sheets[ws.title]
+        for table in ws.tables.values():
+            c1, r1, c2, r2 = range_boundaries(table.ref)
+            fake = sheet.tables.add(source=sheet.range((r1, c1), (r2, c2)), name=table.displayName)
+            fake.calculated = {i: "=" + col.calculatedColumnFormula.attr_text
+                               for i, col in enumerate(table.tableColumns) if col.calculatedColumnFormula}
+            for r in range(r1 + 1, r2 + 1):  # the formulas already in the file's rows
+                for i, formula in fake.calculated.items():
+                    sheet.formulas[(r, c1 + i)] = formula
+        sheet.text_columns = {c for c in range(1, ws.max_column + 1) if ws.cell(2, c).number_format == "@"}
     book.sheets[excel.CONTROL_SHEET].activate()
     return book
 
 
 def put_rows(book: xw.Book, table: schema.Table, rows: list[dict]) -> None:
-    """Type rows under a table's header, as staff would (Excel grows the table as they type)."""
+    """Type rows under a table, as staff would: cell by cell, found by header; Excel converts what is typed,
+    grows the table and fills its calculated columns."""
     sheet = book.sheets[table.sheet]
     t = sheet.tables[table.name]
+    headers = t.header_row_range.value
     start = t.range.row + 1
-    while any(sheet.cells.get((start, c)) is not None for c in range(1, len(table.headers) + 1)):
+    while any(sheet.cells.get((start, c)) is not None for c in range(t.range.column, t.range.column + len(headers))):
         start += 1
     for i, row in enumerate(rows):
-        for j, header in enumerate(table.headers, start=1):
-            if row.get(header) is not None:
-                sheet.cells[(start + i, j)] = row[header]
-    last = max(t.range.row + t.range.shape[0] - 1, start + len(rows) - 1)
-    t.resize(sheet.range((1, 1), (last, len(table.headers))))
+        for header, value in row.items():
+            if value is not None:
+                sheet.range((start + i, t.range.column + headers.index(header))).value = value
 
 
 @pytest.fixture
@@ -81,7 +91,7 @@ def book(built, tmp_path) -> xw.Book:
     book = fake_book(built[1], tmp_path)
     put_rows(book, schema.COMPANIES, [
         {"企業ID": "C01", "企業名": "テスト工業株式会社", "従業員数": 12, "取組段階": "1"},
-        {"企業ID": "C02", "企業名": "=みなと商店", "従業員数": 5, "取組段階": "2"},
+        {"企業ID": "C02", "企業名": "'=みなと商店", "従業員数": 5, "取組段階": "2"},
     ])
     put_rows(book, schema.SERVICES, [
         {"サービスID": "S01", "サービス名": "クラウド会計", "業務分類": "経理", "単価": 3000},
@@ -128,7 +138,7 @@ def test_every_button_runs_a_macro_that_calls_an_existing_entry_point(built):
         called.add(function)
     assert called == set(excel.ENTRY_POINTS)
     captions = set(re.findall(r'<font [^>]*>([^<]+)</font>', vml))
-    assert captions == {"計画書を作成", "報告書を一括作成", "入力チェック", "同期"}
+    assert captions == {"計画書を作成", "報告書を一括作成", "入力チェック", "集計を更新", "同期"}
 
 
 def test_build_keeps_the_master_and_makes_a_macro_enabled_book(built):
@@ -223,6 +233,98 @@ def test_rebuilding_the_xlsm_only_refreshes_its_macros(built, tmp_path):
     assert conf.get("A1") == "INTERPRETER_WIN" and conf.get("B1") == r"D:\py\pythonw.exe"
 
 
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.fixture
+def staff_xlsm(built, tmp_path) -> tuple[Path, Path]:
+    """master.xlsx and the master.xlsm made from it, in which staff have since worked: rows, their own sheet."""
+    from toolkit.workbook.write import patch_workbook
+
+    master = tmp_path / "マスター.xlsx"
+    master.write_bytes(built[0].read_bytes())
+    xlsm = excel_setup.build_macro_workbook(master, tmp_path / "マスター.xlsm", python_exe=r"C:\Python311\pythonw.exe")
+    patch_workbook(xlsm, append={schema.COMPANIES.sheet: [{"企業ID": "C01", "企業名": "テスト工業株式会社"}]},
+                   replace_sheets={"メモ": [["スタッフのメモ", 42]]}, backups=0)
+    return master, xlsm
+
+
+def test_excel_setup_twice_keeps_the_staff_work_in_the_xlsm(staff_xlsm):
+    """The issue's case: `excel-setup マスター.xlsx` again, then on the .xlsm; the staff's work survives both."""
+    from toolkit.workbook.read import read_raw
+
+    master, xlsm = staff_xlsm
+    before = _parts(xlsm)
+    with pytest.raises(excel_setup.SetupError, match="内容が違います") as refused:
+        excel_setup.setup_workbook(master)  # the default out: the .xlsm beside it
+    assert f"toolkit excel-setup \"{xlsm}\"" in str(refused.value)
+    assert _parts(xlsm) == before  # not a byte changed
+    assert not list((xlsm.parent / ".toolkit-backups").glob("*.xlsm"))
+
+    result = excel_setup.setup_workbook(xlsm)  # the .xlsm itself: refreshed in place
+    assert result.refreshed and result.path == xlsm and result.missing_buttons == ()
+    assert result.interpreter == r"C:\Python311\pythonw.exe"  # kept: no --python given
+    after = _parts(xlsm)
+    assert set(after) == set(before)
+    changed = {n for n in before if after[n] != before[n]}
+    assert changed <= {"xl/vbaProject.bin", "[Content_Types].xml"}, changed
+    raw = read_raw(xlsm, sheets=[schema.COMPANIES.sheet, "メモ"])
+    assert raw[schema.COMPANIES.sheet][1][:2] == ["C01", "テスト工業株式会社"]
+    assert raw["メモ"][0] == ["スタッフのメモ", 42.0]
+    assert result.backup.parent == xlsm.parent / ".toolkit-backups" and _parts(result.backup) == before
+    assert excel_setup.read_macro_module(xlsm).count("Public Sub RefreshSummary()") == 1
+    assert "マクロと設定を更新しました" in result.message() and str(result.backup) in result.message()
+
+
+def test_excel_setup_from_an_unchanged_xlsx_refreshes_the_xlsm_rather_than_rebuilding_it(built, tmp_path):
+    master = tmp_path / "master.xlsx"
+    master.write_bytes(built[0].read_bytes())
+    first = excel_setup.setup_workbook(master)
+    assert not first.refreshed and first.path == tmp_path / "master.xlsm" and "作成しました" in first.message()
+    again = excel_setup.setup_workbook(master, python_exe=r"D:\py\pythonw.exe")
+    assert again.refreshed and again.backup is not None
+    assert excel_setup.configured_python(again.path) == again.interpreter == r"D:\py\pythonw.exe"
+
+
+def test_excel_setup_does_not_touch_an_xlsm_open_in_excel(staff_xlsm):
+    from toolkit.errors import WorkbookLocked
+
+    _, xlsm = staff_xlsm
+    before = xlsm.read_bytes()
+    owner = xlsm.parent / ("~$" + xlsm.name)
+    owner.write_bytes(b"")
+    with pytest.raises(WorkbookLocked):
+        excel_setup.setup_workbook(xlsm)
+    assert xlsm.read_bytes() == before
+
+
+def test_refreshing_an_older_xlsm_names_the_buttons_it_lacks(built, tmp_path, monkeypatch):
+    old = tuple(b for b in excel_setup.BUTTONS if b.macro != "RefreshSummary")
+    monkeypatch.setattr(excel_setup, "BUTTONS", old)
+    xlsm = excel_setup.build_macro_workbook(built[0], tmp_path / "old.xlsm")
+    monkeypatch.undo()
+    result = excel_setup.setup_workbook(xlsm)
+    assert result.missing_buttons == ("集計を更新",)
+    assert "RefreshSummary" in result.message() and "Alt+F8" in result.message()
+
+
+def test_the_interpreter_is_written_so_every_pc_finds_its_own_python():
+    env = {"LOCALAPPDATA": r"C:\Users\yamada\AppData\Local", "USERPROFILE": r"C:\Users\yamada",
+           "APPDATA": r"C:\Users\yamada\AppData\Roaming", "ProgramFiles": r"C:\Program Files"}
+    portable = excel_setup.portable_path
+    assert portable(r"C:\Users\Yamada\AppData\Local\Programs\Python\Python311\pythonw.exe", env) == \
+        r"%LOCALAPPDATA%\Programs\Python\Python311\pythonw.exe"  # the longest folder wins, case aside
+    assert portable(r"C:\Program Files\Python311\pythonw.exe", env) == r"%ProgramFiles%\Python311\pythonw.exe"
+    assert portable(r"C:\Users\yamada\toolkit\.venv\Scripts\pythonw.exe", env) == \
+        r"%USERPROFILE%\toolkit\.venv\Scripts\pythonw.exe"
+    assert portable(r"D:\toolkit\.venv\Scripts\pythonw.exe", env) == r"D:\toolkit\.venv\Scripts\pythonw.exe"
+    assert excel_setup.check_interpreter("pythonw") == "pythonw"
+    with pytest.raises(excel_setup.SetupError, match="フルパス"):
+        excel_setup.check_interpreter("py")  # xlwings would answer "Could not find Interpreter!"
+
+
 def test_xlwings_conf_file_is_in_the_format_xlwings_vba_reads(tmp_path):
     path = excel_setup.write_xlwings_conf(tmp_path, r"C:\Users\山田\toolkit\Scripts\pythonw.exe", r"C:\src")
     assert path.read_bytes().decode("cp932").splitlines() == [
@@ -252,8 +354,8 @@ def test_run_check_lists_the_bad_cell_with_sheet_row_column_and_a_link(book):
     assert (row["区分"], row["シート"], row["行"], row["列"]) == ("エラー", schema.EXPENSES.sheet, 3, "企業ID")
     sheet = book.sheets[excel.RESULTS_SHEET]
     link_row = 1 + results(book).index(row) + 1
-    assert sheet.get(f"B{link_row}") == f"=HYPERLINK(\"#'{schema.EXPENSES.sheet}'!C3\",\"{schema.EXPENSES.sheet}!C3\")"
-    assert (link_row, 2) in sheet.formulas
+    assert sheet.formulas[(link_row, 2)] == \
+        f"=HYPERLINK(\"#'{schema.EXPENSES.sheet}'!C3\",\"{schema.EXPENSES.sheet}!C3\")"
     # The table covers exactly the header and the findings; the status cell says what happened.
     table = sheet.tables[excel.RESULTS_TABLE]
     assert table.range.shape == (1 + len(results(book)), len(excel.RESULT_HEADERS))
@@ -320,6 +422,239 @@ def test_make_plan_without_a_company_says_what_to_do(book):
     assert not outcome.ok
     assert "企業ID" in outcome.message and book.app.alerts
     assert book.sheets[excel.CONTROL_SHEET].range(excel.NAME_STATUS).value.startswith("計画書を作成: ")
+
+
+# ---------------------------------------------------------------- what real xlwings hands over
+
+def test_the_fake_returns_what_xlwings_returns(tmp_path):
+    """The fake's conversions, pinned: numbers as float, dates as datetime, empty as None, errors as xlwings
+    gives them, typed strings converted as Excel converts them, a table growing under a written row."""
+    book = xw.Book(str(tmp_path / "b.xlsm"))
+    sheet = book.add_sheet("x")
+    sheet.range("A1").value = [["ID", "日付", "金額"]]
+    table = sheet.tables.add(source=sheet.range("A1:C2"), name="T")
+    sheet.range("A2").value = [[101, date(2025, 9, 1), "1,200"]]
+    assert sheet.range("A2:C2").value == [101.0, datetime(2025, 9, 1), 1200.0]
+    assert isinstance(sheet.range("A2").value, float)
+    sheet.range("A3").value = [["'0123", "2025/9/2", None]]  # typed just below the table: it grows
+    assert sheet.range("A3:C3").value == ["0123", datetime(2025, 9, 2), None]
+    assert table.range.shape == (3, 3)
+    sheet.set_error("C2", "#REF!")
+    sheet.set_error("C3", "#SPILL!")
+    assert sheet.range("C2:C3").value == [None, -2146826243]
+    assert sheet.range("C2:C3").options(err_to_str=True).value == ["#REF!", -2146826243]
+    assert excel.excel_value(-2146826243) == "#SPILL!" and excel.excel_value(-2146826265) == "#REF!"
+
+
+def test_a_company_id_typed_as_a_number_makes_its_plan(book, monkeypatch):
+    """101 typed into 企業ID and picked on 操作 reaches Python as 101.0: it must be company "101"."""
+    pytest.importorskip("toolkit.documents")
+    monkeypatch.setattr(excel, "open_folder", lambda folder: None)
+    put_rows(book, schema.COMPANIES, [{"企業ID": 101, "企業名": "数字工業株式会社"}])
+    book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = 101
+    assert book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value == 101.0
+    outcome = excel.make_plan(book)
+    assert outcome.ok, outcome.message
+    assert [p.name for p in outcome.paths] == ["改善活動計画書_101_数字工業株式会社.docx"]
+
+
+def test_error_cells_reach_the_checks_as_error_values_not_blanks(book):
+    put_rows(book, schema.SUBSCRIPTIONS, [{"導入ID": "D01", "企業ID": "C01", "サービスID": "S01", "利用領域": "経理",
+                                          "開始日": datetime(2025, 9, 1), "月額費用": 3000}])
+    subs, expenses = book.sheets[schema.SUBSCRIPTIONS.sheet], book.sheets[schema.EXPENSES.sheet]
+    headers = subs.range("A1:Z1").value
+    subs.set_error(f"{excel.col_letters(headers.index('月額費用') + 1)}2", "#SPILL!")  # Excel 365's newer error
+    expenses.set_error("E2", "#REF!")  # 金額 of E01
+    excel.run_check(book)
+    found = {(r["シート"], r["値"]) for r in results(book)}
+    assert (schema.SUBSCRIPTIONS.sheet, "#SPILL!") in found
+    assert (schema.EXPENSES.sheet, "#REF!") in found
+
+
+def test_appended_rows_leave_the_company_name_column_to_excel(book):
+    """経費 has the template's 企業名 calculated column: appended rows get its formula from Excel, not a blank."""
+    from toolkit.workbook import guide
+
+    sheet = book.sheets[schema.EXPENSES.sheet]
+    table = sheet.tables[schema.EXPENSES.name]
+    at = table.header_row_range.value.index(guide.LOOKUP_HEADER) + 1
+    assert table.calculated  # the fake read the calculated column from the built .xlsm
+    row = dict(zip(schema.EXPENSES.headers, ("E03", datetime(2025, 10, 3), "C01", schema.COST_CLOUD, 500, "'=x", None)))
+    assert excel.append_rows(book, schema.EXPENSES.sheet, [row]) == 1
+    last = table.range.row + table.range.shape[0] - 1
+    assert sheet.get(f"A{last}") == "E03" and sheet.get(f"{excel.col_letters(at - 1)}{last}") == "C01"
+    assert sheet.get(f"{excel.col_letters(at + 1)}{last}") == schema.COST_CLOUD  # the columns after it shifted
+    assert sheet.formulas[(last, at)].startswith("=IFERROR(INDEX(Companies[")
+    assert (last, at) not in sheet.cells and [k for k in sheet.formulas if k[1] != at] == []
+
+
+# ---------------------------------------------------------------- 集計を更新
+
+def _styled_layout():
+    from toolkit.workbook.layout import Cell, Chart, Range, Series, SheetLayout
+
+    rows = [
+        (Cell("集計", "title"),),
+        (Cell("更新 2026/03/27 10:30", "note"),),
+        (),
+        (Cell("予算執行状況", "section"),),
+        (Cell("企業ID", "header"), Cell("企業名", "header"), Cell("実績（円）", "header"),
+         Cell("計画額（円）", "header"), Cell("執行率", "header"), Cell("状態", "header")),
+    ]
+    companies = [("C01", "株式会社あおば精機製作所", 350680, 398000, 0.88, "警告"),
+                 ("C02", "みなと商店", 120000, 150000, 0.3, "正常"),
+                 ("C03", "=さくら食品", 420000, 420000, 1.05, "超過")]
+    for cid, name, actual, planned, rate, status in companies:
+        rows.append((Cell(cid), Cell(name), Cell(actual, "yen"), Cell(planned, "yen"), Cell(rate, "pct"),
+                     Cell(status, "status")))
+    chart = Chart("bar", "上限に対する実績", categories=Range(6, 2, 8, 2),
+                  series=(Series("実績", Range(6, 3, 8, 3)), Series("計画額", Range(6, 4, 8, 4))),
+                  anchor=(10, 1), size=(6, 15))
+    usage = Chart("column", "月別の利用回数", categories=Range(6, 1, 8, 1),
+                  series=(Series("執行率", Range(6, 5, 8, 5)),), anchor=(10, 8), size=(6, 15))
+    return SheetLayout(tuple(rows), widths={1: 9.0}, charts=(chart, usage))
+
+
+def test_render_draws_values_formats_widths_and_native_charts(tmp_path):
+    from toolkit import excel_render
+    from toolkit.workbook.layout import NUMBER_FORMATS, STATUS_COLORS
+
+    book = xw.Book(str(tmp_path / "b.xlsm"))
+    sheet = book.add_sheet(schema.SUMMARY_SHEET)
+    sheet.set("A30", "古い値")
+    sheet.range("A30").font.bold = True
+    sheet.charts.add(name="old")
+    layout = _styled_layout()
+    excel_render.render(sheet, layout, text=excel.cell_value)
+
+    assert sheet.get("A30") is None and not sheet.format("A30").bold  # the last render's leftovers are gone
+    assert sheet.get("A1") == "集計" and sheet.format("A1").bold and sheet.format("A1").size == 14
+    assert sheet.get("B6") == "株式会社あおば精機製作所" and sheet.get("C6") == 350680.0
+    assert sheet.get("B8") == "=さくら食品" and not sheet.formulas  # text, never a formula
+    assert all(sheet.format(f"C{r}").number_format == NUMBER_FORMATS["yen"] for r in (6, 7, 8))
+    assert sheet.format("E6").number_format == NUMBER_FORMATS["pct"]
+    header = sheet.format("C5")
+    assert header.bold and header.fill == (0xDD, 0xEB, 0xF7) and header.wrap
+    fill, font = STATUS_COLORS["超過"]
+    assert sheet.format("F8").fill == tuple(int(fill[i:i + 2], 16) for i in (2, 4, 6))
+    assert sheet.format("F8").font_color == tuple(int(font[i:i + 2], 16) for i in (2, 4, 6))
+    assert sheet.format("F7").fill is None  # a word without a colour stays plain
+    assert sheet.format("A6").number_format == "General"
+    # Widths: the layout's where given, else wide enough for the longest name (not cut to 5 characters).
+    assert sheet.column_widths[1] == 9.0
+    assert sheet.column_widths[2] >= excel_render.display_width("株式会社あおば精機製作所")
+    assert sheet.column_widths[3] >= len("350,680")
+    charts = list(sheet.charts)
+    assert [c.name for c in charts] == ["toolkit_chart_1", "toolkit_chart_2"]
+    bar, column = charts
+    assert (bar.chart_type, bar.title, column.chart_type) == ("bar_clustered", "上限に対する実績", "column_clustered")
+    assert [(s.name, s.values, s.x_values) for s in bar.series] == [
+        ("実績", "$C$6:$C$8", "$B$6:$B$8"), ("計画額", "$D$6:$D$8", "$B$6:$B$8")]
+    assert bar.top == sheet.range("A10").top and bar.left == 0
+    assert bar.width == sheet.range("A10:F10").width and bar.height == sheet.range("A10:A24").height
+    excel_render.render(sheet, layout, text=excel.cell_value)  # again: the same charts, not twice as many
+    assert len(sheet.charts) == 2
+
+
+def test_style_blocks_cover_every_styled_cell_once():
+    from toolkit import excel_render
+
+    layout = _styled_layout()
+    covered = {}
+    for key, (r1, c1, r2, c2) in excel_render.style_blocks(layout):
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                assert (r, c) not in covered
+                covered[(r, c)] = key
+    expected = {(r, c): (cell.style, str(cell.value) if cell.style == "status" else None)
+                for r, row in enumerate(layout.rows, start=1) for c, cell in enumerate(row, start=1)
+                if cell is not None and cell.style != "text"}
+    assert covered == expected
+    assert len(list(excel_render.style_blocks(layout))) < len(expected) / 2  # few COM calls, not one per cell
+
+
+def test_refresh_summary_renders_the_summary_layout_of_the_open_book(book, monkeypatch):
+    from toolkit.budget import compute_budget
+    from toolkit.kpi import compute_kpis
+    from toolkit.summary import summary_layout
+    from toolkit.workbook.layout import NUMBER_FORMATS
+
+    class Fixed(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 3, 27, 10, 30)
+
+    monkeypatch.setattr(excel, "datetime", Fixed)
+    outcome = excel.refresh_summary(book)
+    assert outcome.ok, outcome.message
+    assert outcome.message.startswith("集計を更新しました（利用回数 ")
+    _, program = excel.load_open_program(book)
+    layout = summary_layout(program, compute_budget(program), compute_kpis(program), Fixed.now())
+    sheet = book.sheets[schema.SUMMARY_SHEET]
+    assert book.sheets.active is sheet
+    for r, row in enumerate(layout.rows, start=1):
+        for c, cell in enumerate(row, start=1):
+            got = sheet.cells.get((r, c))
+            want = None if cell is None else cell.value
+            if isinstance(want, (int, float)) and not isinstance(want, bool):
+                want = float(want)
+            assert got == want, (r, c)
+            if cell is not None and cell.style in NUMBER_FORMATS:
+                assert sheet.format(f"{excel.col_letters(c)}{r}").number_format == NUMBER_FORMATS[cell.style]
+    assert len(sheet.charts) == len(layout.charts)
+    audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
+    assert audit[-1][1] == "集計（Excel）"
+    status = book.sheets[excel.CONTROL_SHEET].range(excel.NAME_STATUS).value
+    assert status.startswith("集計を更新: 集計を更新しました")
+
+
+def test_refresh_summary_adds_the_sheet_after_the_control_sheet_when_it_is_missing(book):
+    book.sheets._items.remove(book.sheets[schema.SUMMARY_SHEET])
+    assert excel.refresh_summary(book).ok
+    assert [s.name for s in book.sheets][:2] == [excel.CONTROL_SHEET, schema.SUMMARY_SHEET]
+    assert book.sheets[schema.SUMMARY_SHEET].cells
+
+
+def test_refresh_summary_refused_leaves_the_last_summary(book, monkeypatch):
+    """compute_budget refuses (MissingInput) when a sheet it needs is missing: 集計 is not redrawn from it."""
+    import toolkit.budget
+    from toolkit.errors import MissingInput
+
+    def refuse(program):
+        raise MissingInput(f"集計に必要なシート「{schema.EXPENSES.sheet}」がありません。")
+
+    monkeypatch.setattr(toolkit.budget, "compute_budget", refuse)
+    book.sheets[schema.SUMMARY_SHEET].set("A1", "前回の集計")
+    outcome = excel.refresh_summary(book)
+    assert not outcome.ok and schema.EXPENSES.sheet in outcome.message and book.app.alerts
+    assert "Traceback" not in outcome.message
+    assert book.sheets[schema.SUMMARY_SHEET].get("A1") == "前回の集計"
+
+
+# ---------------------------------------------------------------- the buttons count as `toolkit check` does
+
+def test_button_error_counts_are_the_checks_counts(built, tmp_path, monkeypatch):
+    """One 企業ID typo on 企業 makes every row of that company an error: the button says as many as check."""
+    from toolkit.checks import counts, run_checks
+    from toolkit.workbook.read import load_program
+    from toolkit.workbook.write import patch_workbook
+
+    xlsm = tmp_path / "master.xlsm"
+    xlsm.write_bytes(built[1].read_bytes())
+    usage = [dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, d), None, "ヒアリング", None)))
+             for d in range(1, 13)]
+    patch_workbook(xlsm, append={
+        schema.COMPANIES.sheet: [{"企業ID": "CO1", "企業名": "テスト工業株式会社"}],  # the letter O, not zero
+        schema.SERVICES.sheet: [{"サービスID": "S01", "サービス名": "クラウド会計", "業務分類": "経理"}],
+        schema.USAGE_DAYS.sheet: usage})
+    errors, _ = counts(run_checks(load_program(xlsm)))
+    assert errors >= 12
+    book = fake_book(xlsm, tmp_path)
+    monkeypatch.setattr(excel, "datetime", datetime)
+    summary = excel.refresh_summary(book)
+    assert f"入力チェックのエラーが {errors}件" in summary.message, summary.message
+    check = excel.run_check(book)
+    assert check.message.startswith(f"エラー {errors}件")
 
 
 # ---------------------------------------------------------------- 同期
@@ -420,6 +755,6 @@ def test_run_sync_fetches_from_microsoft_365_and_updates_an_edited_response_in_t
         second = excel.run_sync(book, env=fake.env())
     assert second.ok and second.added == 1, second.message
     rows = usage.rows()[1:]
-    assert len(rows) == 2 and rows[1][6] == "01U:2" and rows[1][3] == date(2025, 10, 9)  # in place
+    assert len(rows) == 2 and rows[1][6] == "01U:2" and rows[1][3] == datetime(2025, 10, 9)  # in place
     audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
     assert audit[-1][1] == "同期（Excel）（更新）" and audit[-1][3] == "01U:2" and "利用日" in audit[-1][4]

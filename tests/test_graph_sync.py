@@ -698,7 +698,11 @@ def test_scheduled_wrapper_logs_counts_without_secrets_or_addresses(fake, book, 
     bad = subprocess.run(script, env={**env, "TOOLKIT_CLIENT_SECRET": "wrong-secret"}, capture_output=True,
                          text=True, timeout=60, check=False)
     assert bad.returncode == 2
+    fake.remove_form(EVENT_FORM_URL)  # one source gone: the others are written, the scheduler sees a failed run
+    partly = subprocess.run(script, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert partly.returncode == 2
     text = log.read_text(encoding="utf-8")
+    assert "イベント E01 のフォーム結果" in text
     assert "新規 12件" in text and "シークレット" in text
     assert fake.secret not in text and "wrong-secret" not in text and not any(t in text for t in fake.issued)
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)  # no e-mail address in the log

@@ -54,12 +54,13 @@ def test_committed_template_is_what_the_code_builds(built, committed):
 
 
 def test_every_table_on_its_own_sheet_with_the_contract_headers(committed):
-    assert committed.sheetnames[0] == schema.SUMMARY_SHEET
+    assert committed.sheetnames[:2] == [schema.SUMMARY_SHEET, schema.GUIDE_SHEET]
     assert [s for s in committed.sheetnames if s in schema.TABLES_BY_SHEET] == [t.sheet for t in schema.TABLES]
     for table in schema.TABLES:
         ws = committed[table.sheet]
         header = [c.value for c in ws[1]]
-        assert header[:len(table.headers)] == list(table.headers)
+        # The contract's headers in their order; the template may add columns (説明, 企業名) between them.
+        assert [h for h in header if h in table.headers] == list(table.headers)
         assert header == [c.header for c in table_columns(table)]
         assert list(ws.tables) == [table.name]
         xl = ws.tables[table.name]
@@ -99,8 +100,8 @@ def test_every_choice_column_has_a_drop_down_fed_by_the_lists_sheet(committed):
     choice_columns = 0
     for table in schema.TABLES:
         ws = committed[table.sheet]
-        by_range = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-        for index, column in enumerate(table.columns, start=1):
+        by_range = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
+        for index, column in enumerate(table_columns(table), start=1):
             if column.kind != "choice":
                 continue
             choice_columns += 1
@@ -117,7 +118,7 @@ def test_every_choice_column_has_a_drop_down_fed_by_the_lists_sheet(committed):
 
 def test_number_formats_keep_yen_dates_and_text_ids(committed):
     def fmt(table: schema.Table, header: str) -> str:
-        letter = get_column_letter(table.headers.index(header) + 1)
+        letter = get_column_letter([c.header for c in table_columns(table)].index(header) + 1)
         ws = committed[table.sheet]
         assert ws[f"{letter}2"].number_format == ws.column_dimensions[letter].number_format
         return ws.column_dimensions[letter].number_format
@@ -134,7 +135,7 @@ def test_number_formats_keep_yen_dates_and_text_ids(committed):
 def test_japanese_headers_fit_their_columns(committed):
     for table in schema.TABLES:
         ws = committed[table.sheet]
-        for index, column in enumerate(table.columns, start=1):
+        for index, column in enumerate(table_columns(table), start=1):
             width = ws.column_dimensions[get_column_letter(index)].width
             assert width >= template.display_width(column.header) + 2
 
@@ -175,21 +176,137 @@ def test_written_template_reads_as_an_empty_program_without_errors(tmp_path):
     assert [f for f in run_checks(program) if f.level == "error"] == []
 
 
-def test_template_opens_in_libreoffice(tmp_path):
-    if shutil.which("soffice") is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+# ---------------------------------------------------------------- a workbook people are glad to open and print
+
+def test_the_book_s_base_font_is_a_japanese_ui_font_everywhere():
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(TEMPLATE_PATH) as z:
+        styles = z.read("xl/styles.xml").decode()
+    fonts = re.search(r"<fonts[^>]*>(.*?)</fonts>", styles, re.S).group(1)
+    names = re.findall(r'<name val="([^"]+)"', fonts)
+    assert names and set(names) == {template.BASE_FONT}  # font 0 (Normal) and every explicit font; no Calibri
+    assert "Calibri" not in styles
+    assert template.BASE_FONT in ("游ゴシック", "メイリオ", "BIZ UDPゴシック")
+
+
+def test_guide_sheet_explains_every_sheet_with_an_example_row(committed):
+    ws = committed[schema.GUIDE_SHEET]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    sections = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("■ ")]
+    for table in schema.TABLES:
+        start = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith(f"■ {table.sheet} — "))
+        assert rows[start + 1][:4] == ["列", "必須", "入力例", "入力のしかた"]
+        listed = {}
+        for r in rows[start + 2:]:
+            if r[0] is None:
+                break
+            listed[r[0]] = r
+        assert [h for h in listed if h in table.headers] == list(table.headers)
+        for column in table.columns:
+            assert (listed[column.header][1] == "○") == column.required, (table.sheet, column.header)
+            if column.required:
+                assert listed[column.header][2], f"{table.sheet}.{column.header} has no example"
+    assert len(sections) == len(schema.TABLES) + 1  # the rules, then one section per sheet
+
+
+def test_guide_examples_are_a_valid_program():
+    """Every example row, typed into its table, reads without an error: the guide never teaches a wrong input."""
+    from toolkit.checks import run_checks
+    from toolkit.workbook import guide
+    from toolkit.workbook.read import build_program
+
+    raw = {}
+    for table in schema.TABLES:
+        if table is schema.SETTINGS:
+            continue
+        example = guide.EXAMPLES[table.name]
+        raw[table.sheet] = [list(table.headers), [example.get(c.key, "") for c in table.columns]]
+    raw[schema.SETTINGS.sheet] = [list(schema.SETTINGS.headers)] + [
+        [s.item, "" if s.default is None else s.default] for s in schema.SETTING_ITEMS]
+    errors = [f for f in run_checks(build_program(raw)) if f.level == "error"]
+    assert errors == []
+    assert set(guide.EXAMPLES) == {t.name for t in schema.TABLES}
+    for table in schema.TABLES:  # examples and notes name real columns
+        keys = {c.key for c in table.columns}
+        assert set(guide.EXAMPLES[table.name]) <= keys
+    assert all(key in {c.key for c in schema.TABLES_BY_SHEET[t.sheet].columns}
+               for t in schema.TABLES for (name, key) in guide.NOTES if name == t.name)
+
+
+def test_required_headers_carry_an_input_message_and_stand_out(committed):
+    for table in schema.TABLES:
+        ws = committed[table.sheet]
+        prompts = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type is None}
+        for index, column in enumerate(table_columns(table), start=1):
+            letter = get_column_letter(index)
+            if not column.required:
+                continue
+            dv = prompts[f"{letter}1"]
+            assert dv.showInputMessage and dv.prompt.startswith("【必須】") and dv.promptTitle == column.header
+            assert ws[f"{letter}1"].fill.fgColor.rgb == template.REQUIRED_HEADER_FILL
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header_on_every_page(committed):
+    for table in schema.TABLES:
+        ws = committed[table.sheet]
+        width = sum(template.column_width(c) for c in table_columns(table))
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.page_setup.orientation == ("landscape" if width > template.PORTRAIT_MAX_CHARS else "portrait")
+        assert int(ws.page_setup.paperSize) == (template.PAPER_A3 if width > template.A4_MAX_CHARS
+                                                else template.PAPER_A4)
+        assert "&P" in ws.oddFooter.center.text
+    for name in (schema.SUMMARY_SHEET, schema.GUIDE_SHEET):
+        ws = committed[name]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert committed[schema.GUIDE_SHEET].page_setup.orientation == "portrait"
+
+
+def test_company_name_is_shown_beside_a_typed_company_id_and_never_read(tmp_path):
+    """A calculated column right after 企業ID: the template's row, the demo's rows, and the reader ignores it."""
+    from toolkit.demo import build_demo_workbook
+    from toolkit.workbook import guide
+    from toolkit.workbook.read import load_program
+
+    demo = tmp_path / "demo.xlsx"
+    build_demo_workbook(demo)
+    wb = openpyxl.load_workbook(demo)
+    for table in guide.LOOKUP_TABLES:
+        ws = wb[table.sheet]
+        header = [c.value for c in ws[1]]
+        at = header.index(schema.COMPANIES.id_column) + 1
+        assert header[at] == guide.LOOKUP_HEADER
+        xl = ws.tables[table.name]
+        formula = xl.tableColumns[at].calculatedColumnFormula.attr_text
+        assert f"{table.name}[[#This Row],[{schema.COMPANIES.id_column}]]" in formula
+        last = range_boundaries(xl.ref)[3]
+        assert last > 2
+        assert all(ws.cell(r, at + 1).value == "=" + formula for r in range(2, last + 1))
+    program = load_program(demo)
+    assert program.expenses and not [f for f in program.findings if f.column == guide.LOOKUP_HEADER]
+
+
+def test_template_opens_in_libreoffice_and_prints_a_page_per_sheet(tmp_path):
+    """It printed 40 pages (設定 one column per page); now each sheet is one page wide and the empty ones short."""
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or poppler is not installed")
     # A plain openpyxl workbook converted in the same call tells "Calc cannot load xlsx here" from "our file is bad".
     control = openpyxl.Workbook()
     control.active["A1"] = "control"
     control.save(tmp_path / "control.xlsx")
     shutil.copy(TEMPLATE_PATH, tmp_path / "master.xlsx")
-    out = tmp_path / "out"
-    subprocess.run(
-        ["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--norestore",
-         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(out),
-         str(tmp_path / "control.xlsx"), str(tmp_path / "master.xlsx")],
-        capture_output=True, timeout=120, check=False)
-    if not (out / "control.csv").exists():
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+                    "--norestore", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "control.xlsx"),
+                    str(tmp_path / "master.xlsx")], capture_output=True, timeout=120, check=False)
+    if not (tmp_path / "control.pdf").exists():
         pytest.skip("this LibreOffice cannot convert spreadsheets (Calc is not installed)")
-    # The first sheet is 集計, whose A1 holds the note.
-    assert template.SUMMARY_NOTE in (out / "master.csv").read_text(encoding="utf-8")
+    pdf = tmp_path / "master.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:-1]
+    assert "集計を更新" in pages[0]  # the first sheet is 集計, whose A1 holds the note
+    assert "使い方" in pages[1] and "■ 入力のきまり" in pages[1]
+    visible = [ws for ws in openpyxl.load_workbook(TEMPLATE_PATH).worksheets if ws.sheet_state == "visible"]
+    assert len(visible) <= len(pages) <= len(visible) + 2  # 使い方 takes two or three pages

@@ -527,19 +527,25 @@ def login(workbook: Path | None) -> None:
 
 @main.command("excel-setup")
 @WORKBOOK
-@click.option("--out", "out_path", type=NewPath(), help="作成するマクロ有効ブック（.xlsm）。省略時はマスターと同じ場所・同じ名前")
-@click.option("--python", "python_exe", metavar="EXE", help="Excel から呼び出す Python（省略時はこの Python）")
+@click.option("--out", "out_path", type=NewPath(),
+              help="ボタン付きのブック（.xlsm）。省略時はマスターと同じ場所・同じ名前の .xlsm。既にあれば上書きせず、"
+                   "マクロと設定だけを更新します")
+@click.option("--python", "python_exe", metavar="EXE",
+              help="Excel から呼び出す pythonw.exe（フルパス。%LOCALAPPDATA% などの環境変数も可）。省略時: 新しいブックには"
+                   "この Python、既存の .xlsm は今の設定のまま")
 def excel_setup(workbook: Path, out_path: Path | None, python_exe: str | None) -> None:
     """ボタン付きのマクロ有効ブック（.xlsm）と xlwings の設定を作成します。
 
+    既にある .xlsm は置き換えません（スタッフの作業を残し、控えを取ってからマクロと設定だけを更新します）。
+
     \b
     例:
-      toolkit excel-setup マスター.xlsx
+      toolkit excel-setup マスター.xlsx      最初の1回
+      toolkit excel-setup マスター.xlsm      toolkit を更新した後
     """
-    from toolkit.excel_setup import build_macro_workbook
+    from toolkit.excel_setup import setup_workbook
 
-    target = build_macro_workbook(workbook, out_path or workbook.with_suffix(".xlsm"), python_exe=python_exe)
-    say(f"ボタン付きのブックを作成しました: {target}")
+    say(setup_workbook(workbook, out_path, python_exe=python_exe).message())
 
 
 if __name__ == "__main__":  # pragma: no cover

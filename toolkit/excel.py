@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -47,7 +46,7 @@ RESULT_HEADERS = ("区分", "場所", "シート", "行", "列", "値", "内容"
 LEVEL_LABELS = {"error": "エラー", "warning": "警告"}
 
 # The Python side of each button: the VBA calls exactly these (a test reads the built VBA and checks).
-ENTRY_POINTS = ("make_plan", "make_reports", "run_check", "run_sync")
+ENTRY_POINTS = ("make_plan", "make_reports", "run_check", "refresh_summary", "run_sync")
 
 
 class Outcome(NamedTuple):
@@ -71,6 +70,11 @@ def make_reports(book: Any = None) -> Outcome:
     return _run(book, "報告書を一括作成", _make_reports)
 
 
+def refresh_summary(book: Any = None) -> Outcome:
+    """集計を更新: budget status and KPI progress, with charts, on the 集計 sheet of the open book."""
+    return _run(book, "集計を更新", _refresh_summary)
+
+
 def run_check(book: Any = None) -> Outcome:
     """入力チェック: every finding into the 検査結果 sheet, with a link to each offending cell."""
     return _run(book, "入力チェック", _run_check)
@@ -82,10 +86,14 @@ def run_sync(book: Any = None, *, env: Mapping[str, str] | None = None) -> Outco
 
 
 def _run(book: Any, label: str, job: Callable[[Any], Outcome]) -> Outcome:
+    from toolkit.errors import ToolkitError
+
     book = book if book is not None else _caller()
     app = book.app
     try:
         outcome = job(book)
+    except ToolkitError as exc:  # a known failure: its message says what to do
+        outcome = Outcome(False, f"{label}できませんでした: {exc}")
     except Exception as exc:  # a button must end in a message, never in a Python traceback window
         traceback.print_exc()  # xlwings shows stderr only when asked; the status cell is what staff read
         outcome = Outcome(False, f"{label}できませんでした: {exc}")
@@ -115,10 +123,35 @@ def read_open_book(book: Any, sheets: Iterable[str] | None = None) -> dict[str, 
     return {s.name: sheet_rows(s) for s in present}
 
 
+# Excel's XlCVError numbers. COM hands an error value over as the code 0x800A0000 | number; xlwings turns the seven
+# classic ones into "#REF!" … (with err_to_str) and passes the newer ones (#SPILL!, #CALC! …) through as that int.
+CELL_ERRORS = {
+    2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?", 2036: "#NUM!", 2042: "#N/A",
+    2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!", 2048: "#UNKNOWN!",
+    2049: "#FIELD!", 2050: "#CALC!",
+}
+
+
+def excel_value(value: object) -> object:
+    """A value as xlwings read it, as the file reader would have it: an error code becomes its "#…" text.
+
+    Excel never hands a cell's number over as an int (numbers are doubles), so an int is an error code.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        code = value & 0xFFFFFFFF
+        if code >> 16 == 0x800A:
+            return CELL_ERRORS.get(code & 0xFFFF, "#UNKNOWN!")
+    return value
+
+
 def sheet_rows(sheet: Any) -> list[list[object]]:
-    """Every row from Excel row 1 and column A to the end of the used range (which may start elsewhere)."""
+    """Every row from Excel row 1 and column A to the end of the used range (which may start elsewhere).
+
+    Error cells come back as their text ("#REF!"), never as an empty cell: xlwings' default would turn them
+    into None, and a blank where a figure expects a number would be silently wrong.
+    """
     used = sheet.used_range
-    values = used.options(ndim=2).value or []
+    values = [[excel_value(v) for v in row] for row in used.options(ndim=2, err_to_str=True).value or []]
     top, left = used.row, used.column
     width = left - 1 + max((len(r) for r in values), default=0)
     rows: list[list[object]] = [[None] * width for _ in range(top - 1)]
@@ -237,13 +270,12 @@ def _filled_rows(sheet: Any, body: Any) -> int:
 # ---------------------------------------------------------------- 入力チェック
 
 def _run_check(book: Any) -> Outcome:
-    from toolkit.checks import run_checks
+    from toolkit.checks import counts, run_checks
 
     raw, program = load_open_program(book)
     findings = run_checks(program)
     write_findings(book, findings, raw)
-    errors = sum(1 for f in findings if f.level == "error")
-    warnings = len(findings) - errors
+    errors, warnings = counts(findings)
     if not findings:
         return Outcome(True, "問題は見つかりませんでした。")
     return Outcome(True, f"エラー {errors}件、警告 {warnings}件。「{RESULTS_SHEET}」シートを確認してください。")
@@ -342,9 +374,20 @@ def _want_pdf(book: Any) -> bool:
     return isinstance(value, str) and schema.fold(value) == YES
 
 
-def _reading_note(program: Any) -> str:
-    errors = sum(1 for f in program.findings if f.level == "error")
-    return f"（入力エラーが {errors}件あり、その行は含まれていません。入力チェックで確認してください）" if errors else ""
+def check_note(program: Any, job: str) -> str:
+    """What the input check would say, in the words of a button that went ahead anyway.
+
+    The count is `toolkit check`'s (the same findings, the same counting), so the buttons and the command never
+    disagree; the rows left out are those of the sheets ``job`` reads (``schema.NEEDS``).
+    """
+    from toolkit.checks import counts, run_checks
+
+    errors, _ = counts(run_checks(program))
+    if not errors:
+        return ""
+    left_out = program.excluded_rows(schema.NEEDS[job])
+    rows = f"エラーのある {left_out}行は含まれていません。" if left_out else ""
+    return f"（入力チェックのエラーが {errors}件あります。{rows}「入力チェック」で確認してください）"
 
 
 def _documents_outcome(book: Any, what: str, make: Callable[[], list[Path]], folder: Path, note: str) -> Outcome:
@@ -364,11 +407,14 @@ def _make_plan(book: Any) -> Outcome:
     raw, program = load_open_program(book)
     company_ids = selected_company_ids(book, program)
     if not company_ids:
+        from toolkit.normalize import parse_id
+
         picked = _control_value(book, NAME_COMPANY)
         if picked in (None, ""):
             return Outcome(False, f"「{CONTROL_SHEET}」シートで企業IDを選ぶか、「{schema.COMPANIES.sheet}」シートで"
                                   "企業の行を選んでから押してください。")
-        picked = unicodedata.normalize("NFKC", str(picked)).strip()
+        # As the reader reads a 企業ID: a 101 typed in Excel arrives as 101.0 and is "101"; Ｃ０１ is C01.
+        picked = parse_id(picked)
         if program.company(picked) is None:
             return Outcome(False, f"企業ID {picked} は「{schema.COMPANIES.sheet}」シートにありません"
                                   "（入力エラーのある行は使えません。入力チェックで確認してください）。")
@@ -378,7 +424,7 @@ def _make_plan(book: Any) -> Outcome:
     return _documents_outcome(
         book, f"計画書（{names}）",
         lambda: build_plans(program, company_ids, folder, pdf=_want_pdf(book), progress=_progress(book, "計画書")),
-        folder, _reading_note(program))
+        folder, check_note(program, "plan"))
 
 
 def _make_reports(book: Any) -> Outcome:
@@ -389,7 +435,43 @@ def _make_reports(book: Any) -> Outcome:
     return _documents_outcome(
         book, "報告書",
         lambda: build_reports(program, folder, pdf=_want_pdf(book), progress=_progress(book, "報告書")),
-        folder, _reading_note(program))
+        folder, check_note(program, "report"))
+
+
+def _refresh_summary(book: Any) -> Outcome:
+    from toolkit.budget import compute_budget
+    from toolkit.excel_render import render
+    from toolkit.kpi import compute_kpis
+    from toolkit.summary import summary_layout
+
+    _, program = load_open_program(book)
+    budget, kpis = compute_budget(program), compute_kpis(program)  # MissingInput: refused, 集計 left as it was
+    now = datetime.now().replace(microsecond=0)
+    sheet = _sheet(book, schema.SUMMARY_SHEET)
+    if sheet is None:  # a book without one: 集計 goes first, after the 操作 sheet when there is one
+        control = _sheet(book, CONTROL_SHEET)
+        sheet = (book.sheets.add(schema.SUMMARY_SHEET, after=control) if control is not None
+                 else book.sheets.add(schema.SUMMARY_SHEET, before=book.sheets[0]))
+    book.app.status_bar = "集計を更新しています…"
+    render(sheet, summary_layout(program, budget, kpis, now), text=cell_value)
+    if _sheet(book, schema.AUDIT_LOG.sheet) is not None:
+        append_rows(book, schema.AUDIT_LOG.sheet, [dict(zip(schema.AUDIT_LOG.headers, (
+            now, "集計（Excel）", schema.SUMMARY_SHEET, "",
+            f"集計シートを更新（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）")))])
+    sheet.activate()
+    return Outcome(True, f"集計を更新しました（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）。"
+                         + check_note(program, "summary") + _queue_note(book))
+
+
+def _queue_note(book: Any) -> str:
+    """Rows the scheduled sync fetched while the book was open are not in the book yet: say so."""
+    try:
+        from toolkit.graph.queue import read_queue
+
+        waiting = sum(len(rows) for rows in read_queue(book_path(book)).values())
+    except Exception:  # no queue module, an unsaved book, an unreadable queue: nothing to add to the message
+        return ""
+    return f"定期同期が取得した {waiting}行がまだ反映されていません（「同期」ボタンで反映）。" if waiting else ""
 
 
 def open_folder(folder: Path) -> None:

@@ -12,7 +12,8 @@ why this route was chosen over an add-in ribbon or an XlsxWriter-made workbook):
    code names written into the sheets), and adds the module ``workbook_templates/toolkit_macros.bas``. It too
    rewrites only the parts it owns and copies the rest.
 
-Run it again on the .xlsm it made and it only refreshes the macro module (and the xlwings.conf sheet).
+Run again, it never replaces the .xlsm staff work in: it refreshes the macro module (and xlwings.conf when a
+Python is given) in place, after a backup, or refuses when asked to rebuild it from an .xlsx that differs.
 """
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ import os
 import posixpath
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -60,12 +62,14 @@ BUTTONS: tuple[Button, ...] = (
            "委託業務報告書・予算執行状況報告書・KPI実績報告書・支援記録簿・会議記録をまとめて作成します"),
     Button("RunCheck", "入力チェック", 9,
            f"入力の誤りを探し、「{excel.RESULTS_SHEET}」シートに一覧にします（該当セルへのリンク付き）"),
-    Button("RunSync", "同期", 11,
+    Button("RefreshSummary", "集計を更新", 11,
+           f"予算の執行状況と KPI の進み具合を「{schema.SUMMARY_SHEET}」シートに表とグラフでまとめ直します"),
+    Button("RunSync", "同期", 13,
            "Microsoft 365 の出欠・利用実績を取り込みます（ブックを開いている間に定期同期が保留した行も反映）"),
 )
 BUTTON_ROW_HEIGHT = 30.0  # points
 COLUMN_WIDTHS = {1: 2.0, 2: 22.0, 3: 18.0, 4: 44.0}  # characters
-COMPANY_ROW, PDF_ROW, STATUS_ROW, RUN_AT_ROW, NO_ADDIN_ROW, OUTPUT_ROW = 13, 14, 16, 17, 19, 20
+COMPANY_ROW, PDF_ROW, STATUS_ROW, RUN_AT_ROW, NO_ADDIN_ROW, OUTPUT_ROW = 15, 16, 18, 19, 21, 22
 NO_ADDIN_MESSAGE = ("Python を呼び出せませんでした。このパソコンに Python・toolkit・xlwings アドインが"
                     "設定されているか確認してください（手順書「Excel のボタンを使う」の1〜4）。")
 
@@ -90,40 +94,179 @@ def _defined_names() -> dict[str, str]:
 
 # ---------------------------------------------------------------- public API
 
+@dataclass(frozen=True)
+class SetupResult:
+    """What `toolkit excel-setup` did, for the message the command prints."""
+
+    path: Path
+    refreshed: bool  # an existing .xlsm was kept: only its macro module (and settings) were refreshed
+    backup: Path | None  # the copy of the .xlsm taken before it was refreshed
+    interpreter: str | None  # the Python the book's xlwings.conf names; None: xlwings' default (python on the PATH)
+    missing_buttons: tuple[str, ...] = ()  # captions of buttons this version has that the book's 操作 sheet lacks
+
+    def message(self) -> str:
+        if self.refreshed:
+            lines = [f"{self.path.name} のマクロと設定を更新しました（シートの内容・書式はそのままです）: {self.path}"]
+            if self.backup is not None:
+                lines.append(f"更新前のブックの控え: {self.backup}")
+        else:
+            lines = [f"ボタン付きのブックを作成しました: {self.path}",
+                     f"以後はこの {self.path.suffix} をマスターとして使ってください（定期同期の指定もこのファイルに）。"]
+        lines.append(f"Excel から呼び出す Python: {self.interpreter}" if self.interpreter else
+                     "Excel から呼び出す Python: 各パソコンの PATH にある python（xlwings の既定）")
+        if self.missing_buttons:
+            names = "・".join(f"「{b.caption}」" for b in BUTTONS if b.caption in self.missing_buttons)
+            macros = "、".join(b.macro for b in BUTTONS if b.caption in self.missing_buttons)
+            lines.append(f"この .xlsm の「{excel.CONTROL_SHEET}」シートには、古い版で作ったため {names} のボタンが"
+                         f"ありません。Excel で Alt+F8 → {macros} → 実行 で使えます（ボタンを付けるには、"
+                         f"「{excel.CONTROL_SHEET}」シートを削除して保存し、このコマンドをもう一度実行します）。")
+        return "\n".join(lines)
+
+
 def build_macro_workbook(master: Path, out: Path, *, python_exe: str | None = None) -> Path:
-    """Write ``out`` (.xlsm): the master with the 操作 sheet, its buttons and the VBA behind them.
+    """Write ``out`` (.xlsm) from ``master``, or refresh it when it exists; see :func:`setup_workbook`."""
+    return setup_workbook(master, out, python_exe=python_exe).path
 
-    ``python_exe``: the interpreter Excel should start, kept in the book's hidden ``xlwings.conf`` sheet.
-    Omitted on Windows, the Python running this; elsewhere none (xlwings then uses ``python`` on the PATH).
+
+def setup_workbook(master: Path, out: Path | None = None, *, python_exe: str | None = None) -> SetupResult:
+    """The macro-enabled master: ``out`` (default: ``master`` as .xlsm) with the 操作 sheet, its buttons, the VBA.
+
+    An existing ``out`` is the live master staff work in: it is never replaced. It is refreshed in place — its
+    macro module, and its xlwings.conf when ``python_exe`` is given — after a backup in ``.toolkit-backups``.
+    When ``master`` is another file whose data differs from ``out``'s, nothing is written (SetupError): which of
+    the two holds the staff's work is theirs to say.
+
+    ``python_exe``: the interpreter Excel starts, kept in the book's hidden ``xlwings.conf`` sheet, in the portable
+    form :func:`portable_path` gives. Omitted on a new book: on Windows the Python running this, elsewhere none
+    (xlwings then uses ``python`` on the PATH); on an existing book: its setting stays.
     """
-    from toolkit.workbook.xlsx_patch import Package, PatchError, write_package
+    from toolkit.workbook.read import read_raw
 
-    master, out = Path(master), Path(out)
+    master = Path(master)
+    out = Path(out) if out is not None else master.with_suffix(".xlsm")
     if out.suffix.lower() != ".xlsm":
         raise SetupError(f"出力先はマクロ有効ブック（.xlsm）にしてください: {out.name}")
     if not master.is_file():
         raise SetupError(f"ブックが見つかりません: {master}")
-    if python_exe is None and sys.platform == "win32":
+    if python_exe is not None:
+        python_exe = portable_path(check_interpreter(python_exe))
+    refresh = out.exists()
+    if refresh and out.resolve() != master.resolve() and read_raw(out) != read_raw(master):
+        raise SetupError(
+            f"{out.name} は既にあり、{master.name} と内容が違います。上書きすると {out.name} での作業が失われるため、"
+            "何も書き込んでいません。\n"
+            f"・{out.name} をマスターとして使っている場合: toolkit excel-setup \"{out}\" で、ブックはそのままで"
+            "マクロと設定だけを更新します。\n"
+            f"・{master.name} から作り直す場合: {out.name} を別の名前に変えるか別のフォルダーに移してから、"
+            "もう一度実行してください。")
+    source = out if refresh else master  # refreshing: everything in the live .xlsm is kept, the .xlsx is not used
+    if python_exe is None and not refresh and sys.platform == "win32":
         python_exe = default_python()
-    source = macro_source()
+    module = macro_source()
     out.parent.mkdir(parents=True, exist_ok=True)
+    if refresh:
+        return _refresh(source, module, python_exe)
+    _build(source, out, module, python_exe)
+    return SetupResult(out, False, None, python_exe)
+
+
+def _build(source: Path, out: Path, module: str, python_exe: str | None) -> tuple[str, ...]:
+    """Write ``out`` from ``source``; returns the captions of buttons the source's 操作 sheet lacks."""
+    from toolkit.workbook.xlsx_patch import Package, PatchError, write_package
+
     stage1 = out.with_name(out.stem + ".toolkit-stage.xlsm")  # pyOpenVBA decides the format by the suffix
     stage2 = out.with_name(out.stem + ".toolkit-tmp.xlsm")
     try:
-        with master.open("rb") as fp:
+        with source.open("rb") as fp:
             try:
                 pkg = Package(fp)
-                changed, added = _patch_parts(pkg, python_exe)
+                changed, added, missing = _patch_parts(pkg, python_exe)
                 with stage1.open("wb") as dst:
                     write_package(pkg, dst, changed, added)
             except PatchError as exc:
                 raise SetupError(str(exc)) from None
-        _install_macros(stage1, stage2, source)
+        _install_macros(stage1, stage2, module)
         os.replace(stage2, out)
     finally:
         for leftover in (stage1, stage2):
             leftover.unlink(missing_ok=True)
-    return out
+    return missing
+
+
+def _refresh(path: Path, module: str, python_exe: str | None) -> SetupResult:
+    """Refresh the live .xlsm in place, as every toolkit write does: not while Excel has it open, one writer at
+    a time, a backup first, and only if nobody saved it meanwhile."""
+    from toolkit.errors import WorkbookLocked
+    # The writer's own transaction pieces, so excel-setup and a scheduled sync never overwrite each other.
+    from toolkit.workbook.write import BACKUP_DIR, _backup, _writer_mutex, is_locked
+
+    locked = (f"{path.name} は Excel で開かれているため更新できません。Excel で閉じてから、もう一度実行してください。")
+    if is_locked(path):
+        raise WorkbookLocked(locked)
+    backup_dir = path.parent / BACKUP_DIR
+    with _writer_mutex(path, backup_dir):
+        before = path.stat()
+        staged = path.with_name(path.stem + ".toolkit-refresh.xlsm")
+        try:
+            missing = _build(path, staged, module, python_exe)
+            backup = _backup(path, backup_dir, 10)
+            now = path.stat()
+            if (now.st_mtime_ns, now.st_size) != (before.st_mtime_ns, before.st_size):
+                raise SetupError(f"更新中に {path.name} が保存されました。何も変更していません。もう一度実行してください。")
+            if is_locked(path):
+                raise WorkbookLocked(locked)
+            try:
+                os.replace(staged, path)
+            except PermissionError:
+                raise WorkbookLocked(locked) from None
+        finally:
+            staged.unlink(missing_ok=True)
+    return SetupResult(path, True, backup, python_exe or configured_python(path), missing)
+
+
+def configured_python(path: Path) -> str | None:
+    """The interpreter the book's xlwings.conf sheet names, if it has one."""
+    from toolkit.workbook.read import read_raw
+
+    rows = read_raw(path, sheets=[excel.CONF_SHEET]).get(excel.CONF_SHEET, [])
+    return next((str(r[1]) for r in rows if len(r) > 1 and str(r[0]).upper() == "INTERPRETER_WIN" and r[1]), None)
+
+
+# Folders Windows names by an environment variable (longest match wins). A path under one of them is written with
+# the variable, which xlwings expands on each PC (its GetConfig calls ExpandEnvironmentStrings on every setting):
+# one shared book then finds each user's own Python.
+_PORTABLE_FOLDERS = ("LOCALAPPDATA", "APPDATA", "USERPROFILE", "ProgramFiles(x86)", "ProgramFiles")
+
+
+def portable_path(path: str, env: Mapping[str, str] | None = None) -> str:
+    r"""``C:\Users\yamada\AppData\Local\Programs\Python\Python311\pythonw.exe`` as
+    ``%LOCALAPPDATA%\Programs\Python\Python311\pythonw.exe``; a path under no such folder is kept."""
+    env = os.environ if env is None else env
+    target = PureWindowsPath(path)
+    best: tuple[int, str, PureWindowsPath] | None = None
+    for name in _PORTABLE_FOLDERS:
+        base = env.get(name)
+        if not base or not PureWindowsPath(base).is_absolute():
+            continue
+        try:
+            rest = target.relative_to(PureWindowsPath(base))  # Windows paths compare case-insensitively
+        except ValueError:
+            continue
+        if best is None or len(base) > best[0]:
+            best = (len(base), name, rest)
+    return path if best is None else f"%{best[1]}%\\{best[2]}"
+
+
+def check_interpreter(python_exe: str) -> str:
+    """xlwings starts the interpreter by its full path (it checks that the file exists); only "python" and
+    "pythonw" are looked up on the PATH. A bare "py" would end in xlwings' "Could not find Interpreter!"."""
+    text = python_exe.strip().strip('"')
+    if text.lower() in ("python", "pythonw"):
+        return text
+    if not (PureWindowsPath(text).is_absolute() or text.startswith("%") or text.startswith("/")):
+        raise SetupError(f"Python はフルパスで指定してください（例: %LOCALAPPDATA%\\Programs\\Python\\Python311"
+                         f"\\pythonw.exe）: {python_exe}")
+    return text
 
 
 def write_xlwings_conf(folder: Path, python_exe: str, pythonpath: str | None = None) -> Path:
@@ -150,10 +293,11 @@ def write_xlwings_conf(folder: Path, python_exe: str, pythonpath: str | None = N
 
 
 def default_python() -> str:
-    """The interpreter running this, as its windowless twin when there is one (no console flashes on a click)."""
+    """The interpreter running this, as its windowless twin when there is one (no console flashes on a click),
+    written portably (:func:`portable_path`)."""
     exe = Path(sys.executable)
     windowless = exe.with_name("pythonw.exe")
-    return str(windowless if windowless.is_file() else exe)
+    return portable_path(str(windowless if windowless.is_file() else exe))
 
 
 def macro_source() -> str:
@@ -202,15 +346,31 @@ class _Parts:
         return pattern.format(n)
 
 
-def _patch_parts(pkg, python_exe: str | None) -> tuple[dict[str, bytes], list[tuple[str, bytes]]]:
+def _patch_parts(pkg, python_exe: str | None) -> tuple[dict[str, bytes], list[tuple[str, bytes]], tuple[str, ...]]:
     parts = _Parts(pkg)
     names = {s.name for s in parts.book.sheets}
+    missing: tuple[str, ...] = ()
     if excel.CONTROL_SHEET not in names:
         _add_control_sheet(parts)
+    else:
+        present = _button_macros(parts)
+        missing = tuple(b.caption for b in BUTTONS if b.macro not in present)
     if python_exe:
         _set_conf_sheet(parts, python_exe, excel.CONF_SHEET in names)
     _macro_enabled(parts)
-    return parts.changed, parts.added
+    return parts.changed, parts.added, missing
+
+
+def _button_macros(parts: _Parts) -> set[str]:
+    """The macros the book's buttons run: in our VML drawing, or in the control parts Excel writes on save."""
+    found: set[str] = set()
+    for info in parts.pkg.infos:
+        name = info.filename.lower()
+        if name.endswith(".vml") or name.startswith("xl/ctrlprops/"):
+            text = parts.pkg.read(info.filename).decode("utf-8", "replace")
+            found.update(re.findall(r"FmlaMacro>\s*(?:\[0\]!)?(\w+)\s*<", text, re.I))
+            found.update(re.findall(r'fmlaMacro="(?:\[0\]!)?(\w+)"', text, re.I))
+    return found
 
 
 def _xml(data: bytes) -> etree._Element:

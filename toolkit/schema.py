@@ -274,8 +274,10 @@ TABLES: tuple[Table, ...] = (
 )
 TABLES_BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
 
-# A sheet the toolkit rewrites as a whole (`toolkit summary`); not a table of records.
+# A sheet the toolkit rewrites as a whole (`toolkit summary`, the 集計を更新 button); not a table of records.
 SUMMARY_SHEET = "集計"
+# The toolkit's how-to sheet in the template: what each sheet is for, how to fill it, an example row per table.
+GUIDE_SHEET = "使い方"
 
 # The sheets each job reads. A job refuses (exit 1) when one of them, or a column it needs (required, or
 # ``figure``), is missing: nothing is computed from an absent sheet as if it were empty. サービス is in the budget

@@ -29,6 +29,11 @@ Public Sub RunCheck()
     RunToolkit "import toolkit.excel; toolkit.excel.run_check()"
 End Sub
 
+' Budget status and KPI progress, with charts, on the summary sheet.
+Public Sub RefreshSummary()
+    RunToolkit "import toolkit.excel; toolkit.excel.refresh_summary()"
+End Sub
+
 ' Rows the scheduled sync queued while the book was open, then a fresh fetch from Microsoft 365.
 Public Sub RunSync()
     RunToolkit "import toolkit.excel; toolkit.excel.run_sync()"

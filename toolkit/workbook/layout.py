@@ -36,6 +36,25 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 
+# How the styles look (bold, font size, font colour and fill as RGB hex, wrap), the same wherever 集計 is rendered;
+# styles not listed are plain. Status cells take their colours from STATUS_COLORS by their word.
+LOOKS: dict[str, dict[str, object]] = {
+    "title": {"bold": True, "size": 14, "font": "#1F4E79"},
+    "note": {"size": 9, "font": "#595959"},
+    "section": {"bold": True, "size": 12, "font": "#1F4E79"},
+    "header": {"bold": True, "fill": "#DDEBF7", "wrap": True},
+}
+
+# Colours of the status words (fill, font; ARGB), the same wherever 集計 is rendered or a template colours them.
+STATUS_COLORS: dict[str, tuple[str, str]] = {
+    "超過": ("FFFF7C80", "FF7F0000"),
+    "超過見込": ("FFF4B183", "FF843C0C"),
+    "警告": ("FFFFEB9C", "FF7F6000"),
+    "達成": ("FFC6EFCE", "FF006100"),
+    "未達": ("FFFCE4EC", "FF9C0006"),
+}
+
+
 @dataclass(frozen=True)
 class Cell:
     value: Value
