@@ -497,6 +497,51 @@ def test_a_transaction_refuses_to_write_a_book_saved_elsewhere_since_it_was_read
     assert [r[6] for r in calamine_rows(book, USAGE.sheet)[2:]] == ["N1", "N2"]
 
 
+def shared_string_workbook(path: Path) -> Path:
+    """利用実績 as Excel itself stores text: in the shared string table (XlsxWriter does the same); one 回答ID
+    typed as a number."""
+    import xlsxwriter
+    book = xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy/mm/dd"})
+    ws = book.add_worksheet(USAGE.sheet)
+    rows = [["C01", "S01", "人事", date(2025, 9, 1), "a@example.jp", "Forms", "R1"],
+            ["C02", "S02", "経理", date(2025, 9, 2), "b@example.jp", "Forms", 101],
+            ["C03", "S03", "人事", date(2025, 9, 3), "c@example.jp", "Forms", "R3"]]
+    ws.add_table(0, 0, len(rows), len(USAGE.headers) - 1, {
+        "name": USAGE.name, "data": rows, "columns": [{"header": h} for h in USAGE.headers]})
+    book.close()
+    return path
+
+
+def test_update_overwrites_cells_of_rows_in_place_and_appends_in_the_same_write(tmp_path):
+    from toolkit.workbook.write import RowUpdate
+    book = shared_string_workbook(tmp_path / "m.xlsx")
+    before = raw_members(book)
+    patch_workbook(book, update={USAGE.sheet: [
+        RowUpdate(2, {"利用日": date(2025, 9, 15), "アカウント": None}, match={"回答ID": "R1"}),
+        RowUpdate(3, {"出典": "ログ"}, match={"回答ID": 101, "企業ID": "Ｃ０２"})]},
+        append={USAGE.sheet: [usage_row(9)]})
+    after = raw_members(book)
+    assert {n for n in before if after[n] != before[n]} == {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml"}
+    rows = calamine_rows(book, USAGE.sheet)
+    assert rows[1] == ["C01", "S01", "人事", date(2025, 9, 15), "", "Forms", "R1"]
+    assert rows[2] == ["C02", "S02", "経理", date(2025, 9, 2), "b@example.jp", "ログ", 101]
+    assert rows[3][6] == "R3" and rows[4][6] == "N9"
+    assert openpyxl.load_workbook(book)[USAGE.sheet].tables[USAGE.name].ref == "A1:G5"
+
+
+@pytest.mark.parametrize("update, message", [
+    ({"row": 2, "values": {"出典": "ログ"}, "match": {"回答ID": "R3"}}, "変わっています"),
+    ({"row": 9, "values": {"出典": "ログ"}}, "テーブル"),
+])
+def test_an_update_whose_row_changed_since_it_was_read_is_refused(tmp_path, update, message):
+    from toolkit.workbook.write import RowUpdate
+    book = shared_string_workbook(tmp_path / "m.xlsx")
+    original = book.read_bytes()
+    with pytest.raises(WriteError, match=message):
+        patch_workbook(book, update={USAGE.sheet: [RowUpdate(**update)]})
+    assert book.read_bytes() == original
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 8. Refusals leave the master untouched
 

@@ -31,7 +31,7 @@ COMPANY_HEADERS = ("企業ID", "企業名", "(1) クラウドサービス経費"
 KPI_HEADERS = ("指標", "実績", "目標", "達成率", "状況")
 MONTH_HEADERS = ("月", "利用回数", "累計", "目標に対する累計")
 CHART_ROWS = 22  # rows the two charts take, side by side
-_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 40, 14
+_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 30, 14  # a longer 備考 runs on into the empty cells
 
 
 def _achieved(flag: bool) -> str:

@@ -29,7 +29,10 @@ from typing import Callable, Iterator, Mapping, Sequence
 from toolkit.errors import WorkbookLocked, WriteError
 from toolkit.workbook import xlsx
 from toolkit.workbook.layout import SheetLayout
-from toolkit.workbook.xlsx import PatchError
+from toolkit.workbook.xlsx import PatchError, RowUpdate
+
+__all__ = ["BACKUP_DIR", "LOCK_WAIT", "RowUpdate", "Transaction", "WorkbookLocked", "WriteError", "is_locked",
+           "patch_workbook", "read_table_headers", "transaction"]
 
 BACKUP_DIR = ".toolkit-backups"
 _TEMP_SUFFIX = ".toolkit-tmp"
@@ -37,6 +40,7 @@ _UNCHANGED = "元のファイルは変更していません。"
 LOCK_WAIT = 30.0  # seconds a toolkit process waits for another one's read-modify-write of the same book
 
 Rows = Sequence[Mapping[str, object]]
+Sheets = Mapping[str, SheetLayout | Sequence[Sequence[object]]]
 
 
 def is_locked(path: str | os.PathLike) -> bool:
@@ -88,23 +92,24 @@ def read_table_headers(path: str | os.PathLike, sheet: str) -> list[str]:
         raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
 
 
-def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = {},
-                   replace_sheets: Mapping[str, SheetLayout | Sequence[Sequence[object]]] = {},
-                   backups: int = 10) -> None:
-    """Append rows to sheets' tables and/or write (or add) sheets the toolkit owns, as one all-or-nothing write.
+def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {},
+                   update: Mapping[str, Sequence[RowUpdate]] = {}, backups: int = 10) -> None:
+    """Append rows to sheets' tables, overwrite cells of existing table rows, and/or write (or add) sheets the
+    toolkit owns, as one all-or-nothing write.
 
     ``append``: sheet -> rows, each a mapping of table header -> value (str, int, float, bool, date, datetime;
     None leaves the cell empty; a row of only None is skipped). Text is always written as text, never as a
-    formula. ``replace_sheets``: sheet -> a ``SheetLayout`` (styles, widths, charts) or a matrix of values, row 1
-    first; a missing sheet is added. Raises WorkbookLocked when Excel (or another toolkit process, for longer
-    than ``LOCK_WAIT``) has the file, WriteError for anything else; the master is then unchanged.
-    For a read-modify-write, use ``transaction`` so the read and the write see the same file.
+    formula. ``update``: sheet -> ``RowUpdate``s (row number as the reader reports it, header -> new value, and
+    what the row must still hold). ``replace_sheets``: sheet -> a ``SheetLayout`` (styles, widths, charts) or a
+    matrix of values, row 1 first; a missing sheet is added. Raises WorkbookLocked when Excel (or another toolkit
+    process, for longer than ``LOCK_WAIT``) has the file, WriteError for anything else; the master is then
+    unchanged. For a read-modify-write, use ``transaction`` so the read and the write see the same file.
     """
-    if not any(append.values()) and not replace_sheets:
+    if not any(append.values()) and not any(update.values()) and not replace_sheets:
         _require_file(Path(path))
         return
     with transaction(path) as tx:
-        tx.patch(append=append, replace_sheets=replace_sheets, backups=backups)
+        tx.patch(append=append, replace_sheets=replace_sheets, update=update, backups=backups)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -120,12 +125,12 @@ class Transaction:
         self.path = path
         self._seen = _signature(path)
 
-    def patch(self, *, append: Mapping[str, Rows] = {},
-              replace_sheets: Mapping[str, SheetLayout | Sequence[Sequence[object]]] = {},
-              backups: int = 10) -> None:
+    def patch(self, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {},
+              update: Mapping[str, Sequence[RowUpdate]] = {}, backups: int = 10) -> None:
         """As ``patch_workbook``, inside the transaction (the writer lock is already held)."""
         append = {sheet: list(rows) for sheet, rows in append.items() if rows}
-        if not append and not replace_sheets:
+        update = {sheet: list(rows) for sheet, rows in update.items() if rows}
+        if not append and not update and not replace_sheets:
             return
         path = self.path
         if is_locked(path):
@@ -133,7 +138,7 @@ class Transaction:
         if _signature(path) != self._seen:
             raise WriteError(f"読み込んだ後に、ブック「{path.name}」が別のプログラムで保存されました。"
                              f"もう一度実行してください。{_UNCHANGED}")
-        _replace(path, append, replace_sheets, backups)
+        _replace(path, append, replace_sheets, update, backups)
         self._seen = _signature(path)
 
 
@@ -194,8 +199,8 @@ def _check_writable(path: Path) -> None:
         raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
 
 
-def _replace(path: Path, append: Mapping[str, Rows],
-             replace_sheets: Mapping[str, SheetLayout | Sequence[Sequence[object]]], backups: int) -> None:
+def _replace(path: Path, append: Mapping[str, Rows], replace_sheets: Sheets,
+             update: Mapping[str, Sequence[RowUpdate]], backups: int) -> None:
     """Write the patched book to a temp file beside the master, read it back, keep a backup, replace atomically."""
     backup_dir = path.parent / BACKUP_DIR
     temp: str | None = None
@@ -204,7 +209,7 @@ def _replace(path: Path, append: Mapping[str, Rows],
         before = os.stat(path)
         with open(path, "rb") as source:
             pkg = xlsx.Package(source)
-            plan = xlsx.make_plan(pkg, append, replace_sheets)
+            plan = xlsx.make_plan(pkg, append, replace_sheets, update)
             changed, added = plan.changes()
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".~{path.name}.", suffix=_TEMP_SUFFIX)
             with os.fdopen(fd, "w+b") as out:

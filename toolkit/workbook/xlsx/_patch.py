@@ -1,4 +1,5 @@
-"""The patches: append rows to a sheet's table, write a sheet the toolkit owns (or add it)."""
+"""The patches: rows of a sheet's table (``_rows``), a sheet the toolkit owns (written or added), and the plan of a
+whole write."""
 from __future__ import annotations
 
 import posixpath
@@ -9,105 +10,20 @@ from lxml import etree
 
 from toolkit.workbook.layout import SheetLayout
 from toolkit.workbook.xlsx import _chart
-from toolkit.workbook.xlsx._cells import CellWriter, col_letters
+from toolkit.workbook.xlsx._cells import CellWriter
 from toolkit.workbook.xlsx._opc import (CT_WORKSHEET, NS_MAIN, NS_REL, REL_WORKSHEET, Book, SheetRef, open_book,
                                         read_rels)
 from toolkit.workbook.xlsx._plan import Plan, SheetCheck
 from toolkit.workbook.xlsx._render import Content, from_layout, from_matrix, rows_xml
-from toolkit.workbook.xlsx._sheet import Frame, Sheet, extend_ranges, new_sheet_frame
+from toolkit.workbook.xlsx._rows import RowUpdate, Rows, edit_table_rows
+from toolkit.workbook.xlsx._sheet import Frame, Sheet, new_sheet_frame
 from toolkit.workbook.xlsx._styles import StyleSheet
-from toolkit.workbook.xlsx._tables import pick_table, sheet_tables
+from toolkit.workbook.xlsx._tables import sheet_tables
 from toolkit.workbook.xlsx._zip import Package, PatchError
 
-Rows = Sequence[Mapping[str, object]]
 SheetContent = SheetLayout | Sequence[Sequence[object]]
 _M = f"{{{NS_MAIN}}}"
 _BAD_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
-
-
-def append_rows(plan: Plan, book: Book, styles: StyleSheet, sheet_ref: SheetRef, rows: Rows) -> None:
-    headers = {h for row in rows for h in row}
-    table = pick_table(book, sheet_ref, headers)
-    if table.totals_rows:
-        raise PatchError(f"シート「{sheet_ref.name}」のテーブル {table.name} に集計行があるため追記できません。"
-                         "集計行をオフにしてから再実行してください。")
-    sheet = Sheet(plan.read(sheet_ref.part), sheet_ref.name)
-    data, c1, c2 = sheet.data, table.c1, table.c2
-
-    # Walk back from </sheetData> over rows below the table and empty table rows to the last row with data.
-    trailing: list[tuple[int, int, int]] = []  # (row, start, stop), bottom first
-    last_data: tuple[int, int, int] | None = None
-    stop = sheet.body_end
-    while (found := sheet.row_before(stop)) is not None:
-        r, start = found
-        if r < table.first_data_row:
-            break
-        if r > table.r2 or not sheet.has_content(start, stop, c1, c2):
-            trailing.append((r, start, stop))
-            stop = start
-            continue
-        last_data = (r, start, stop)
-        break
-    insert_at = stop
-    first_new = last_data[0] + 1 if last_data else table.first_data_row
-    last_new = first_new + len(rows) - 1
-
-    # Formats: the last data row's cells, else the (empty) first table row's, else <col style>; the writer then
-    # fits each to its value's type.
-    col_styles = sheet.col_styles()
-    if last_data:
-        col_styles.update(sheet.cell_styles(last_data[1], last_data[2]))
-    else:
-        placeholder = next((t for t in trailing if t[0] == table.first_data_row), None)
-        if placeholder:
-            col_styles.update(sheet.cell_styles(placeholder[1], placeholder[2]))
-
-    # Per column, in sheet order: (header given by the rows or None, column, letters, format, calculated-column
-    # formula).
-    given = {table.column_of(h): h for h in headers}
-    columns = [(given.get(i), c1 + i, col_letters(c1 + i), col_styles.get(c1 + i), formula)
-               for i, formula in enumerate(table.formulas) if i in given or formula]
-    writer = CellWriter(styles.style_for, book.date1904, sheet.p.decode())
-    cell = writer.cell
-    existing = {r: (start, stop_) for r, start, stop_ in trailing if r <= last_new}
-    filled: list[tuple[int, int]] = []
-    out: list[str] = []
-    p = sheet.p.decode()
-    for r, row in enumerate(rows, start=first_new):
-        number = str(r)
-        cells: list[tuple[int, str]] = []
-        for header, c, letters, style, formula in columns:
-            v = row.get(header) if header is not None else None
-            if v is None:
-                if formula:  # a calculated column staff added: the new row gets the column's formula
-                    cells.append((c, writer.formula(letters + number, formula, style)))
-                continue
-            xml = cell(letters + number, v, style)
-            if xml is not None:
-                cells.append((c, xml))
-                filled.append((r, c))
-        if r in existing:
-            out.append(sheet.merge_row(*existing[r], dict(cells), c1, c2))
-        else:
-            out.append(f'<{p}row r="{number}">' + "".join(x for _, x in cells) + f"</{p}row>")
-    # Rows below the new ones stay as they were.
-    below = [start for r, start, _ in trailing if r > last_new]
-    rest_at = min(below) if below else sheet.body_end
-
-    head = sheet.dimension_patched(data[:sheet.open_at], c2, last_new)
-    tail = data[sheet.body_end:]
-    if last_new > table.r2:
-        tail = extend_ranges(tail, c1, table.first_data_row, c2, table.r2, last_new)
-    new = "".join(out).encode("utf-8")
-    before = head + data[sheet.open_at:insert_at]
-    content = b"".join([before, new, data[rest_at:sheet.body_end], tail])
-    # Verification reads the sheet without its old rows: the head up to <sheetData>, the new rows, the tail.
-    open_end = len(head) + (sheet.body_start - sheet.open_at)
-    close_at = len(content) - len(tail)
-    check = SheetCheck(sheet_ref.name, filled, [(0, open_end), (len(before), len(before) + len(new)),
-                                                (close_at, len(content))])
-    plan.put(sheet_ref.part, content, check)
-    plan.put(table.part, table.with_last_row(max(last_new, table.r2)))
 
 
 def write_sheet(plan: Plan, book: Book, styles: StyleSheet, name: str, content: SheetContent) -> bool:
@@ -188,22 +104,24 @@ def drop_calc_chain(plan: Plan, book: Book) -> None:
     plan.drop(chain.target)
 
 
-def make_plan(pkg: Package, append: Mapping[str, Rows], replace_sheets: Mapping[str, SheetContent]) -> Plan:
+def make_plan(pkg: Package, append: Mapping[str, Rows], replace_sheets: Mapping[str, SheetContent],
+              update: Mapping[str, Sequence[RowUpdate]] = {}) -> Plan:
     plan = Plan(pkg)
     book = open_book(plan)
     styles = StyleSheet(plan, book)
-    clash = set(append) & set(replace_sheets)
+    clash = (set(append) | set(update)) & set(replace_sheets)
     if clash:
-        raise PatchError(f"シート「{'」「'.join(sorted(clash))}」に追記と置き換えを同時には行えません。")
-    for name, rows in append.items():
+        raise PatchError(f"シート「{'」「'.join(sorted(clash))}」に行の書き込みと置き換えを同時には行えません。")
+    for name in dict.fromkeys([*update, *append]):
         ref = book.sheet(name)
         if ref is None:
             raise PatchError(f"シート「{name}」が見つかりません。")
         if ref.part is None:
-            raise PatchError(f"「{name}」はワークシートではないため追記できません。")
-        rows = [row for row in rows if any(v is not None for v in row.values())]  # an empty row adds nothing
-        if rows:
-            append_rows(plan, book, styles, ref, rows)
+            raise PatchError(f"「{name}」はワークシートではないため書き込めません。")
+        rows = [row for row in append.get(name, ()) if any(v is not None for v in row.values())]  # empty: nothing
+        updates = list(update.get(name, ()))
+        if rows or updates:
+            edit_table_rows(plan, book, styles, ref, rows, updates)
     drop_chain = False
     for name, content in replace_sheets.items():
         drop_chain |= write_sheet(plan, book, styles, name, content)

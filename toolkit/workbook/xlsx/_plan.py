@@ -22,9 +22,9 @@ class SheetCheck:
 
     label: str  # the sheet's name, for messages
     cells: list[tuple[int, int]] = field(default_factory=list)  # (row, col), 1-based, that must hold a value
-    # Byte spans of the new content that together form a well-formed sheet: for an append, everything but the
-    # untouched old rows (they are byte-identical to the part before the write). None: the whole part.
-    skeleton: list[tuple[int, int]] | None = None
+    # Byte spans of the row XML the write made, for a write into a big sheet (its other rows are byte-identical
+    # to the part before the write and are not read again). None: the whole part is the write's.
+    new_rows: list[tuple[int, int]] | None = None
 
 
 class Plan:

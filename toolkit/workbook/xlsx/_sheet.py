@@ -94,31 +94,56 @@ class Sheet:
                     out[c] = int(a[b"style"])
         return out
 
-    def merge_row(self, start: int, stop: int, new_cells: dict[int, str], c1: int, c2: int) -> str:
-        """An existing (content-free within c1..c2) row with new cells put in, keeping its other cells."""
+    def row_span(self, start: int) -> int:
+        """Where the row element starting at ``start`` ends."""
+        tag = self._row_tag.match(self.data, start).group(0)
+        if tag.endswith(b"/>"):
+            return start + len(tag)
+        close = b"</" + self.p + b"row>"
+        return self.data.index(close, start) + len(close)
+
+    def find_rows(self, wanted: set[int]) -> dict[int, tuple[int, int]]:
+        """row number -> (start, stop) of those row elements that exist."""
+        found: dict[int, tuple[int, int]] = {}
+        p = self.p
+        for r in sorted(wanted):  # Excel writes r first: a direct search, no walk over 50,000 rows
+            start = self.data.find(b"<" + p + b'row r="' + str(r).encode() + b'"', self.body_start, self.body_end)
+            if start >= 0:
+                found[r] = (start, self.row_span(start))
+        if len(found) < len(wanted):  # some other writer's attribute order: walk the rows once
+            for m in self._row_tag.finditer(self.data, self.body_start, self.body_end):
+                r = self.row_number(m.start())
+                if r in wanted and r not in found:
+                    found[r] = (m.start(), self.row_span(m.start()))
+        return found
+
+    def rewrite_row(self, start: int, stop: int, new_cells: dict[int, str | None], keep_content: bool,
+                    c1: int = 0, c2: int = 0) -> str:
+        """The row with ``new_cells`` put in (None empties a cell), its other cells and attributes kept. With
+        ``keep_content`` false (an append into an empty row) a value already within c1..c2 stops the write."""
         tag = self._row_tag.match(self.data, start).group(0).decode()
         p = self.p.decode()
         kept: list[tuple[int, str]] = []
         for col, _, full, raw in self.cells(start, stop):
-            if full and c1 <= col <= c2:
+            if full and not keep_content and c1 <= col <= c2:
                 raise PatchError(
                     f"シート「{self.label}」のテーブルのすぐ下（{self.row_number(start)}行目）に入力があるため、"
                     "上書きを避けて追記を中止しました。その行を移動するか削除してから再実行してください。")
             if col not in new_cells:
                 kept.append((col, raw.decode()))
-        tag = re.sub(r"\sspans=[\"'][^\"']*[\"']", "", tag)  # the span hint would be stale
+        tag = re.sub(r"\sspans=[\"'][^\"']*[\"']", "", tag)  # the span hint could be stale
         if tag.endswith("/>"):
             tag = tag[:-2].rstrip() + ">"
-        cells = sorted(kept + list(new_cells.items()))
+        cells = sorted(kept + [(c, x) for c, x in new_cells.items() if x is not None])
         return tag + "".join(c for _, c in cells) + f"</{p}row>"
 
     # sheet-level attributes ----------------------------------------------------------------------------------
-    def dimension_patched(self, head: bytes, last_col: int, last_row: int, replace: bool = False) -> bytes:
-        """head with <dimension ref> grown to cover (last_col, last_row), or set to exactly A1:that."""
+    def dimension_patched(self, head: bytes, last_col: int, last_row: int) -> bytes:
+        """head with <dimension ref> grown to cover (last_col, last_row)."""
         pat = re.compile(rb"(<" + re.escape(self.p) + rb"dimension\b[^>]*?\sref=[\"'])([^\"']*)([\"'])")
 
         def fix(m: re.Match) -> bytes:
-            if replace or not m.group(2):
+            if not m.group(2):
                 c1, r1, c2, r2 = 1, 1, last_col, last_row
             else:
                 try:
