@@ -31,7 +31,7 @@ SUMMARY = schema.SUMMARY_SHEET
 NS_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 NS_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-COL = {h: i for i, h in enumerate(COMPANY_HEADERS)}
+COL = {h.replace("\n", ""): i for i, h in enumerate(COMPANY_HEADERS)}
 
 
 @pytest.fixture(scope="module")

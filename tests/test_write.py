@@ -559,6 +559,29 @@ def test_unknown_sheet_or_header_is_refused(tmp_path, append, message):
     assert not list((tmp_path / BACKUP_DIR).glob("*.xlsx"))
 
 
+def _zip_of(parts: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a workbook at all", "zip"),
+    (_zip_of({"[Content_Types].xml": b"<Types/>"}), "workbook.xml"),
+    (_zip_of({"xl/workbook.xml": b"<workbook><sheets"}), "壊れて"),
+])
+def test_a_file_that_is_not_a_workbook_is_a_write_error(tmp_path, content, message):
+    book = tmp_path / "m.xlsx"
+    book.write_bytes(content)
+    for write in (lambda: patch_workbook(book, append={USAGE.sheet: [usage_row(1)]}),
+                  lambda: patch_workbook(book, replace_sheets={schema.SUMMARY_SHEET: [["集計"]]})):
+        with pytest.raises(WriteError, match=message):
+            write()
+    assert book.read_bytes() == content
+
+
 def test_headers_match_in_full_width_form(tmp_path):
     book = usage_workbook(tmp_path / "m.xlsx", rows=1)
     patch_workbook(book, append={USAGE.sheet: [{"企業ＩＤ ": "C09"}]})

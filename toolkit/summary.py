@@ -25,13 +25,14 @@ from toolkit.workbook.read import load_program
 TITLE = "集計（予算の執行状況と KPI の進み具合）"
 NOTE = ("このシートは「集計を更新」ボタン（コマンドでは toolkit summary）で書き換わります。"
         "手で書き込んだ内容は次の更新で消えます。")
-COMPANY_HEADERS = ("企業ID", "企業名", "(1) クラウドサービス経費", "(1) の計画額", "上限", "執行率", "計画の上限比",
-                   "(2) 設定費用", "(3) コンサル・訪問費用等", "合計（円）", "予算の状態", "利用回数",
-                   "労働生産性 増加率（%）", "備考")
+# Line breaks where a reader expects them (Excel would otherwise wrap a Japanese header at any character).
+COMPANY_HEADERS = ("企業ID", "企業名", "(1) クラウド\nサービス経費", "(1) の\n計画額", "上限", "執行率", "計画の\n上限比",
+                   "(2) 設定費用", "(3) コンサル・\n訪問費用等", "合計（円）", "予算の状態", "利用回数",
+                   "労働生産性\n増加率（%）", "備考")
 KPI_HEADERS = ("指標", "実績", "目標", "達成率", "状況")
 MONTH_HEADERS = ("月", "利用回数", "累計", "目標に対する累計")
 CHART_ROWS = 22  # rows the two charts take, side by side
-_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 30, 14  # a longer 備考 runs on into the empty cells
+_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 40, 14
 
 
 def _achieved(flag: bool) -> str:
@@ -164,14 +165,14 @@ def _shown(cell: Cell) -> str:
 
 
 def fit_widths(rows: tuple[tuple[Cell | None, ...], ...] | list) -> dict[int, float]:
-    """Column widths that fit what the tables show: names and amounts in full, headers wrapped onto two or three
-    lines. Titles, notes and section headings are left to run across the empty cells beside them."""
+    """Column widths that fit what the tables show: names and amounts in full, headers on at most three lines.
+    Titles, notes and section headings are left to run across the empty cells beside them."""
     widths: dict[int, float] = {}
     for row in rows:
         for c, cell in enumerate(row, start=1):
             if cell is None or cell.style in ("title", "note", "section"):
                 continue
-            shown = display_width(_shown(cell))
+            shown = max(display_width(line) for line in _shown(cell).split("\n"))
             if cell.style == "header":
                 shown = min(shown, max(_HEADER_WIDTH, math.ceil(shown / 3)))
             widths[c] = max(widths.get(c, _MIN_WIDTH), min(shown + 2, _MAX_WIDTH))

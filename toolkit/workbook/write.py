@@ -197,6 +197,8 @@ def _check_writable(path: Path) -> None:
         raise WriteError(f"{path.name}: {e}") from e
     except OSError as e:
         raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
+    except Exception as e:  # a package shaped in a way nobody foresaw: refused, never a traceback
+        raise WriteError(f"ブック「{path.name}」を書き込めるブックとして読めません（{type(e).__name__}: {e}）。") from e
 
 
 def _replace(path: Path, append: Mapping[str, Rows], replace_sheets: Sheets,

@@ -132,8 +132,9 @@ def open_book(pkg: PartSource) -> Book:
     for el in root.iter(f"{{{NS_MAIN}}}sheet"):
         rel = rels.get(el.get(f"{{{NS_REL}}}id", ""))
         target = rel.target if rel and rel.type == REL_WORKSHEET and pkg.name(rel.target) else None
-        sheets.append(SheetRef(el.get("name", ""), int(el.get("sheetId", "0") or 0), el.get(f"{{{NS_REL}}}id", ""),
-                               pkg.name(target) if target else None))
+        sheet_id = el.get("sheetId", "")
+        sheets.append(SheetRef(el.get("name", ""), int(sheet_id) if sheet_id.isdigit() else 0,
+                               el.get(f"{{{NS_REL}}}id", ""), pkg.name(target) if target else None))
     pr = root.find(f"{{{NS_MAIN}}}workbookPr")
     date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
     return Book(pkg, pkg.name(part) or part, sheets, date1904)

@@ -58,7 +58,9 @@ def from_layout(layout: SheetLayout, styles: StyleSheet) -> Content:
             if look.size:
                 lines = max(lines, look.size / 11 * 1.15)
             if look.wrap and cell.value is not None and layout.widths.get(c):
-                lines = max(lines, math.ceil(display_width(str(cell.value)) / max(layout.widths[c] - 1, 1)))
+                room = max(layout.widths[c] - 1, 1)
+                lines = max(lines, sum(math.ceil(max(display_width(line), 1) / room)
+                                       for line in str(cell.value).split("\n")))
         rows.append(out)
         if lines > 1:
             heights[r] = round(_ROW_POINTS * lines, 1)
