@@ -279,3 +279,11 @@ def test_libreoffice_reads_the_dashboard_and_its_charts(book, tmp_path):
     rows = summary_rows(converted)
     assert rows[1][1] == datetime(2026, 3, 27, 10, 30)
     assert next(r for r in rows if r[0] == "総合計")[COL["合計（円）"]] == compute_budget(load_program(book)).grand_total
+
+
+def test_the_demo_opens_on_a_filled_dashboard(tmp_path):
+    from toolkit.demo_job import run_demo
+    result = run_demo(tmp_path, pdf=False)
+    rows = summary_rows(result.workbook)
+    assert next(r for r in rows if r[0] == "利用回数（回）")[1] == result.usage_total
+    assert len([n for n in members(result.workbook) if n.startswith("xl/charts/")]) == 2
