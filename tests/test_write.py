@@ -520,12 +520,13 @@ def test_update_overwrites_cells_of_rows_in_place_and_appends_in_the_same_write(
         RowUpdate(2, {"利用日": date(2025, 9, 15), "アカウント": None}, match={"回答ID": "R1"}),
         RowUpdate(3, {"出典": "ログ"}, match={"回答ID": 101, "企業ID": "Ｃ０２"})]},
         append={USAGE.sheet: [usage_row(9)]})
+    patch_workbook(book, update={USAGE.sheet: {4: {"出典": "ヒアリング"}}})  # row -> values, as the sync passes
     after = raw_members(book)
     assert {n for n in before if after[n] != before[n]} == {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml"}
     rows = calamine_rows(book, USAGE.sheet)
     assert rows[1] == ["C01", "S01", "人事", date(2025, 9, 15), "", "Forms", "R1"]
     assert rows[2] == ["C02", "S02", "経理", date(2025, 9, 2), "b@example.jp", "ログ", 101]
-    assert rows[3][6] == "R3" and rows[4][6] == "N9"
+    assert rows[3][5:] == ["ヒアリング", "R3"] and rows[4][6] == "N9"
     assert openpyxl.load_workbook(book)[USAGE.sheet].tables[USAGE.name].ref == "A1:G5"
 
 

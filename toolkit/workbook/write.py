@@ -41,6 +41,8 @@ LOCK_WAIT = 30.0  # seconds a toolkit process waits for another one's read-modif
 
 Rows = Sequence[Mapping[str, object]]
 Sheets = Mapping[str, SheetLayout | Sequence[Sequence[object]]]
+# sheet -> RowUpdates, or sheet -> {worksheet row: {header: value}} (no check of what the row holds)
+Updates = Mapping[str, Sequence[RowUpdate] | Mapping[int, Mapping[str, object]]]
 
 
 def is_locked(path: str | os.PathLike) -> bool:
@@ -93,14 +95,14 @@ def read_table_headers(path: str | os.PathLike, sheet: str) -> list[str]:
 
 
 def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {},
-                   update: Mapping[str, Sequence[RowUpdate]] = {}, backups: int = 10) -> None:
+                   update: Updates = {}, backups: int = 10) -> None:
     """Append rows to sheets' tables, overwrite cells of existing table rows, and/or write (or add) sheets the
     toolkit owns, as one all-or-nothing write.
 
     ``append``: sheet -> rows, each a mapping of table header -> value (str, int, float, bool, date, datetime;
     None leaves the cell empty; a row of only None is skipped). Text is always written as text, never as a
     formula. ``update``: sheet -> ``RowUpdate``s (row number as the reader reports it, header -> new value, and
-    what the row must still hold). ``replace_sheets``: sheet -> a ``SheetLayout`` (styles, widths, charts) or a
+    what the row must still hold), or sheet -> {row number: {header: value}}. ``replace_sheets``: sheet -> a ``SheetLayout`` (styles, widths, charts) or a
     matrix of values, row 1 first; a missing sheet is added. Raises WorkbookLocked when Excel (or another toolkit
     process, for longer than ``LOCK_WAIT``) has the file, WriteError for anything else; the master is then
     unchanged. For a read-modify-write, use ``transaction`` so the read and the write see the same file.
@@ -125,11 +127,12 @@ class Transaction:
         self.path = path
         self._seen = _signature(path)
 
-    def patch(self, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {},
-              update: Mapping[str, Sequence[RowUpdate]] = {}, backups: int = 10) -> None:
+    def patch(self, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {}, update: Updates = {},
+              backups: int = 10) -> None:
         """As ``patch_workbook``, inside the transaction (the writer lock is already held)."""
         append = {sheet: list(rows) for sheet, rows in append.items() if rows}
-        update = {sheet: list(rows) for sheet, rows in update.items() if rows}
+        update = {sheet: [RowUpdate(r, values) for r, values in rows.items()] if isinstance(rows, Mapping)
+                  else list(rows) for sheet, rows in update.items() if rows}
         if not append and not update and not replace_sheets:
             return
         path = self.path

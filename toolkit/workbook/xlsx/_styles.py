@@ -233,7 +233,8 @@ class StyleSheet:
                 self.plan.set_override(self.part, _STYLES_CT)
             else:
                 self._root = self.plan.edit(self.part)
-                self._xf_list = list(self._root.find(f"{_M}cellXfs").iter(f"{_M}xf"))
+                xfs = self._root.find(f"{_M}cellXfs")
+                self._xf_list = list(xfs.iter(f"{_M}xf")) if xfs is not None else []
             self._editing = True
         return self._root
 
