@@ -7,6 +7,7 @@ log-ins on one day count once → distinct (企業ID, サービスID, 利用領�
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +24,7 @@ class UsageKpi:
     by_service: dict[str, int]
     by_company_service: dict[str, dict[str, int]]
     by_company_area: dict[str, dict[str, int]]
+    by_month: dict[tuple[int, int], int]  # (year, month) -> usage days counted in it (集計's monthly chart)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ def usage_kpi(program: Program) -> UsageKpi:
         ca[u.area] = ca.get(u.area, 0) + 1
     total = len(counted)
     target = program.settings.usage_target
-    return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area)
+    by_month = Counter((u.date.year, u.date.month) for u in counted)
+    return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area,
+                    dict(by_month))
 
 
 # ---------------------------------------------------------------- productivity

@@ -9,7 +9,6 @@ changes. The template colours the status words used here (超過, 超過見込, 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
@@ -17,7 +16,7 @@ from typing import Callable
 from toolkit import schema
 from toolkit.budget import BudgetReport, compute_budget
 from toolkit.japanese import display_width
-from toolkit.kpi import KpiReport, classify_usage, compute_kpis
+from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
 from toolkit.workbook.layout import Cell, Chart, Range, Series, SheetLayout, Style
 from toolkit.workbook.read import load_program
@@ -39,15 +38,13 @@ def _achieved(flag: bool) -> str:
     return "達成" if flag else "未達"
 
 
-def usage_by_month(program: Program) -> list[tuple[str, int]]:
-    """Counted usage days (the KPI's own rule) per calendar month of the usage period, in order."""
-    counted, _ = classify_usage(program)
-    per_month = Counter((u.date.year, u.date.month) for u in counted)
+def usage_by_month(program: Program, kpis: KpiReport) -> list[tuple[str, int]]:
+    """Counted usage days (the KPI's own count) per calendar month of the usage period, in order."""
     start, end = program.settings.usage_start, program.settings.usage_end
     months = []
     y, m = start.year, start.month
     while (y, m) <= (end.year, end.month) and len(months) < 120:
-        months.append((f"{y}年{m}月", per_month.get((y, m), 0)))
+        months.append((f"{y}年{m}月", kpis.usage.by_month.get((y, m), 0)))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return months
 
@@ -128,7 +125,7 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
     sheet.add(*_cells(MONTH_HEADERS, ("header",) * 4))
     first_month = sheet.next_row
     running = 0
-    for label, count in usage_by_month(program):
+    for label, count in usage_by_month(program, kpis):
         running += count
         sheet.add(*_cells((label, count, running, running / u.target if u.target else None),
                           ("text", "int", "int", "pct")))
