@@ -7,7 +7,6 @@ log-ins on one day count once → distinct (企業ID, サービスID, 利用領�
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -105,6 +104,7 @@ def usage_kpi(program: Program) -> UsageKpi:
     by_service = {s.service_id: 0 for s in program.services}
     by_company_service: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
     by_company_area: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
+    by_month: dict[tuple[int, int], int] = {}
     for u in counted:
         by_company[u.company_id] += 1
         by_service[u.service_id] += 1
@@ -112,11 +112,12 @@ def usage_kpi(program: Program) -> UsageKpi:
         cs[u.service_id] = cs.get(u.service_id, 0) + 1
         ca = by_company_area[u.company_id]
         ca[u.area] = ca.get(u.area, 0) + 1
+        month = (u.date.year, u.date.month)
+        by_month[month] = by_month.get(month, 0) + 1
     total = len(counted)
     target = program.settings.usage_target
-    by_month = Counter((u.date.year, u.date.month) for u in counted)
     return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area,
-                    dict(by_month))
+                    by_month)
 
 
 # ---------------------------------------------------------------- productivity
