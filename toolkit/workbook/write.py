@@ -167,7 +167,7 @@ def transaction(path: str | os.PathLike, *, wait: float = LOCK_WAIT,
     _require_file(path)
     if is_locked(path):
         raise WorkbookLocked(_locked_message(path))
-    with _writer_mutex(path, wait, on_wait):
+    with _writer_mutex(path, wait=wait, on_wait=on_wait):
         _check_writable(path)
         tx = Transaction(path)
         held[key] = tx
@@ -296,10 +296,12 @@ def glob_escape(text: str) -> str:
 
 
 @contextmanager
-def _writer_mutex(path: Path, wait: float, on_wait: Callable[[], None] | None) -> Iterator[None]:
+def _writer_mutex(path: Path, backup_dir: Path | None = None, *, wait: float = LOCK_WAIT,
+                  on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """One toolkit writer per workbook at a time (CLI, buttons and the scheduled sync may overlap); an OS lock on a
-    file in the backup folder, so a killed process never leaves it held."""
-    backup_dir = path.parent / BACKUP_DIR
+    file in the backup folder, so a killed process never leaves it held. (``backup_dir`` is where the lock file
+    goes, the master's backup folder; excel_setup passes it. New callers use ``transaction``.)"""
+    backup_dir = backup_dir or path.parent / BACKUP_DIR
     try:
         backup_dir.mkdir(exist_ok=True)
         handle = open(backup_dir / f"{path.name}.lock", "a+b")
