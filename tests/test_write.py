@@ -30,7 +30,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyl
 
 from toolkit import schema
 from toolkit.workbook.write import (BACKUP_DIR, WorkbookLocked, WriteError, is_locked, patch_workbook,
-                                    read_table_headers)
+                                    read_table_headers, transaction)
 
 REPO = Path(__file__).resolve().parents[1]
 EXP = schema.EXPENSES
@@ -324,15 +324,16 @@ def test_a_file_that_cannot_be_opened_for_writing_is_locked(tmp_path):
         book.chmod(0o644)
 
 
-def test_replace_sheets_keeps_formats_and_adds_missing_sheets(tmp_path):
+def test_replace_sheets_rewrites_an_owned_sheet_cleanly_and_adds_two_sheets(tmp_path):
     book = tmp_path / "m.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = schema.SUMMARY_SHEET
-    ws.append(["企業", "金額"])
+    ws.append(["企業", "金額", "更新"])
     ws.append(["旧", 1, date(2025, 4, 1)])
     ws["C2"].number_format = "yyyy/mm/dd"  # a date format in the book that new date cells can reuse
     ws["A1"].font = Font(bold=True)
+    ws.merge_cells("A1:C1")  # a staff merge over the owned sheet hid what the toolkit wrote there
     ws.conditional_formatting.add("B2:B50", CellIsRule(operator="lessThan", formula=["0"],
                                                        fill=PatternFill(bgColor="FFC7CE")))
     ws.column_dimensions["A"].width = 30
@@ -340,24 +341,30 @@ def test_replace_sheets_keeps_formats_and_adds_missing_sheets(tmp_path):
     wb.save(book)
     before = raw_members(book)
 
-    summary = [["企業", "金額"], ["C01", 120000], ["C02", -5000]]
+    summary = [["企業", "金額", "件数"], ["C01", 120000, 3], ["C02", -5000, 4]]
     findings = [["シート", "行", "内容", "日付"], ["経費", 3, "金額が読めません", date(2025, 9, 1)]]
-    patch_workbook(book, replace_sheets={schema.SUMMARY_SHEET: summary, "検査結果": findings})
+    patch_workbook(book, replace_sheets={schema.SUMMARY_SHEET: summary, "検査結果": findings, "検査結果2": [["二つ目"]]})
 
     after = raw_members(book)
     changed = {n for n in before if after.get(n) != before[n]}
     assert changed == {"xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
                        "[Content_Types].xml"}
+    assert len(set(after) - set(before)) == 2  # two new sheet parts, not one written twice
     wb = openpyxl.load_workbook(book)
     ws = wb[schema.SUMMARY_SHEET]
     assert [[c.value for c in r] for r in ws.iter_rows()] == summary
-    assert ws["A1"].font.b and ws.column_dimensions["A"].width == 30
+    # Old cell formats do not stay behind: a number where a date was is a number, the old bold header is gone,
+    # the merge is gone; the sheet's column widths and conditional formats stay.
+    assert ws["C2"].value == 3 and not ws["C2"].is_date and ws["C2"].number_format == "General"
+    assert not ws["A1"].font.b and not ws.merged_cells.ranges
+    assert ws.column_dimensions["A"].width == 30
     assert "B2:B50" in {str(r.sqref) for r in ws.conditional_formatting}
-    assert wb.sheetnames == [schema.SUMMARY_SHEET, STAFF_SHEET, "検査結果"]
+    assert wb.sheetnames == [schema.SUMMARY_SHEET, STAFF_SHEET, "検査結果", "検査結果2"]
     assert [[c.value for c in r] for r in wb["検査結果"].iter_rows()][1] == ["経費", 3, "金額が読めません",
                                                                            datetime(2025, 9, 1)]
     assert calamine_rows(book, "検査結果")[1] == ["経費", 3, "金額が読めません", date(2025, 9, 1)]
-    assert calamine_rows(book, schema.SUMMARY_SHEET)[2] == ["C02", -5000]
+    assert calamine_rows(book, "検査結果2") == [["二つ目"]]
+    assert calamine_rows(book, schema.SUMMARY_SHEET)[2] == ["C02", -5000, 4]
 
     # A second replace of the now existing sheet works on the part the first one created.
     patch_workbook(book, replace_sheets={"検査結果": [["シート", "行"]]})
@@ -423,6 +430,119 @@ def test_a_package_streamed_with_data_descriptors_is_copied_exactly(tmp_path):
     assert calamine_rows(book, USAGE.sheet)[3][6] == "N5"
 
 
+def _set_staff_cell(book: Path, cell_xml: bytes) -> None:
+    """Put a cell python-calamine cannot read (an Excel 365 error value) on the staff sheet."""
+    _rewrite_zip(book, lambda name, data: re.sub(rb'<c r="A1".*?</c>', cell_xml, data, count=1)
+                 if name == "xl/worksheets/sheet2.xml" else data)
+
+
+def test_a_staff_sheet_the_reader_cannot_parse_never_blocks_a_write(tmp_path):
+    book = usage_workbook(tmp_path / "m.xlsx", rows=2)
+    _set_staff_cell(book, b'<c r="A1" t="e"><v>#SPILL!</v></c>')
+    with pytest.raises(Exception):  # the reader cannot read that sheet …
+        calamine_rows(book, schema.SUPPORT_LOG.sheet)
+    before = raw_members(book)
+    patch_workbook(book, append={USAGE.sheet: [usage_row(1)]},
+                   replace_sheets={schema.SUMMARY_SHEET: [["集計", 1]]})  # … and the write does not need it
+    after = raw_members(book)
+    assert after["xl/worksheets/sheet2.xml"] == before["xl/worksheets/sheet2.xml"]
+    assert calamine_rows(book, USAGE.sheet)[3][6] == "N1"
+    assert calamine_rows(book, schema.SUMMARY_SHEET) == [["集計", 1]]
+
+
+def test_formats_follow_the_value_type(tmp_path):
+    """A number under a date-formatted column is shown as a number, a date where no date format is is a date."""
+    book = usage_workbook(tmp_path / "m.xlsx", rows=2)
+    before = raw_members(book)
+    patch_workbook(book, append={USAGE.sheet: [{"企業ID": "C01", "利用日": 45000, "アカウント": date(2025, 9, 1)}]})
+    ws = openpyxl.load_workbook(book)[USAGE.sheet]
+    assert ws["D4"].value == 45000 and not ws["D4"].is_date
+    assert ws["E4"].value == datetime(2025, 9, 1) and ws["E4"].is_date
+    assert ws["D3"].is_date  # the rows above keep theirs
+    changed = {n for n in before if raw_members(book)[n] != before[n]}
+    assert changed == {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml"}  # formats the book has are reused
+    assert calamine_rows(book, USAGE.sheet)[3][3:5] == [45000, date(2025, 9, 1)]
+
+
+def test_a_folder_that_cannot_be_written_is_a_write_error_not_a_traceback(tmp_path):
+    book = usage_workbook(tmp_path / "m.xlsx", rows=1)
+    (tmp_path / BACKUP_DIR).write_text("a file where the toolkit keeps its backups")
+    with pytest.raises(WriteError, match="m.xlsx"):
+        patch_workbook(book, append={USAGE.sheet: [usage_row(1)]})
+
+
+@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="root may write read-only folders")
+def test_a_read_only_folder_is_a_write_error_in_japanese(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    book = usage_workbook(folder / "m.xlsx", rows=1)
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(WriteError, match="権限"):
+            patch_workbook(book, append={USAGE.sheet: [usage_row(1)]})
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_transaction_refuses_to_write_a_book_saved_elsewhere_since_it_was_read(tmp_path):
+    book = usage_workbook(tmp_path / "m.xlsx", rows=1)
+    with transaction(book) as tx:
+        patch_workbook(book, append={USAGE.sheet: [usage_row(1)]})  # nested: shares the lock, no deadlock
+        tx.patch(append={USAGE.sheet: [usage_row(2)]})  # the transaction's own writes are not "elsewhere"
+        saved = book.read_bytes()
+        book.write_bytes(saved)  # as Excel saving the file would
+        os.utime(book, ns=(1, 1))
+        with pytest.raises(WriteError, match="別のプログラムで保存"):
+            tx.patch(append={USAGE.sheet: [usage_row(3)]})
+    assert [r[6] for r in calamine_rows(book, USAGE.sheet)[2:]] == ["N1", "N2"]
+
+
+def shared_string_workbook(path: Path) -> Path:
+    """利用実績 as Excel itself stores text: in the shared string table (XlsxWriter does the same); one 回答ID
+    typed as a number."""
+    import xlsxwriter
+    book = xlsxwriter.Workbook(str(path), {"default_date_format": "yyyy/mm/dd"})
+    ws = book.add_worksheet(USAGE.sheet)
+    rows = [["C01", "S01", "人事", date(2025, 9, 1), "a@example.jp", "Forms", "R1"],
+            ["C02", "S02", "経理", date(2025, 9, 2), "b@example.jp", "Forms", 101],
+            ["C03", "S03", "人事", date(2025, 9, 3), "c@example.jp", "Forms", "R3"]]
+    ws.add_table(0, 0, len(rows), len(USAGE.headers) - 1, {
+        "name": USAGE.name, "data": rows, "columns": [{"header": h} for h in USAGE.headers]})
+    book.close()
+    return path
+
+
+def test_update_overwrites_cells_of_rows_in_place_and_appends_in_the_same_write(tmp_path):
+    from toolkit.workbook.write import RowUpdate
+    book = shared_string_workbook(tmp_path / "m.xlsx")
+    before = raw_members(book)
+    patch_workbook(book, update={USAGE.sheet: [
+        RowUpdate(2, {"利用日": date(2025, 9, 15), "アカウント": None}, match={"回答ID": "R1"}),
+        RowUpdate(3, {"出典": "ログ"}, match={"回答ID": 101, "企業ID": "Ｃ０２"})]},
+        append={USAGE.sheet: [usage_row(9)]})
+    patch_workbook(book, update={USAGE.sheet: {4: {"出典": "ヒアリング"}}})  # row -> values, as the sync passes
+    after = raw_members(book)
+    assert {n for n in before if after[n] != before[n]} == {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml"}
+    rows = calamine_rows(book, USAGE.sheet)
+    assert rows[1] == ["C01", "S01", "人事", date(2025, 9, 15), "", "Forms", "R1"]
+    assert rows[2] == ["C02", "S02", "経理", date(2025, 9, 2), "b@example.jp", "ログ", 101]
+    assert rows[3][5:] == ["ヒアリング", "R3"] and rows[4][6] == "N9"
+    assert openpyxl.load_workbook(book)[USAGE.sheet].tables[USAGE.name].ref == "A1:G5"
+
+
+@pytest.mark.parametrize("update, message", [
+    ({"row": 2, "values": {"出典": "ログ"}, "match": {"回答ID": "R3"}}, "変わっています"),
+    ({"row": 9, "values": {"出典": "ログ"}}, "テーブル"),
+])
+def test_an_update_whose_row_changed_since_it_was_read_is_refused(tmp_path, update, message):
+    from toolkit.workbook.write import RowUpdate
+    book = shared_string_workbook(tmp_path / "m.xlsx")
+    original = book.read_bytes()
+    with pytest.raises(WriteError, match=message):
+        patch_workbook(book, update={USAGE.sheet: [RowUpdate(**update)]})
+    assert book.read_bytes() == original
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # 8. Refusals leave the master untouched
 
@@ -438,6 +558,29 @@ def test_unknown_sheet_or_header_is_refused(tmp_path, append, message):
         patch_workbook(book, append=append)
     assert book.read_bytes() == original and no_leftovers(tmp_path)
     assert not list((tmp_path / BACKUP_DIR).glob("*.xlsx"))
+
+
+def _zip_of(parts: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a workbook at all", "zip"),
+    (_zip_of({"[Content_Types].xml": b"<Types/>"}), "workbook.xml"),
+    (_zip_of({"xl/workbook.xml": b"<workbook><sheets"}), "壊れて"),
+])
+def test_a_file_that_is_not_a_workbook_is_a_write_error(tmp_path, content, message):
+    book = tmp_path / "m.xlsx"
+    book.write_bytes(content)
+    for write in (lambda: patch_workbook(book, append={USAGE.sheet: [usage_row(1)]}),
+                  lambda: patch_workbook(book, replace_sheets={schema.SUMMARY_SHEET: [["集計"]]})):
+        with pytest.raises(WriteError, match=message):
+            write()
+    assert book.read_bytes() == content
 
 
 def test_headers_match_in_full_width_form(tmp_path):

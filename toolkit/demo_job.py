@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 DEMO_WORKBOOK = "デモ_マスターブック.xlsx"
@@ -42,7 +43,10 @@ def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None]
     from toolkit.demo import build_demo_workbook
     from toolkit.documents import build_plans, build_reports, convert_to_pdf
     from toolkit.kpi import compute_kpis
+    from toolkit.schema import SUMMARY_SHEET
+    from toolkit.summary import summary_layout
     from toolkit.workbook.read import load_program
+    from toolkit.workbook.write import patch_workbook
 
     step = progress or (lambda _: None)
     out_dir = Path(out_dir)
@@ -54,6 +58,9 @@ def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None]
     program = load_program(workbook)
     errors, warnings = counts(run_checks(program))
     budget, kpis = compute_budget(program), compute_kpis(program)
+    # The demo opens on a filled 集計, as after 「集計を更新」.
+    patch_workbook(workbook, replace_sheets={SUMMARY_SHEET: summary_layout(program, budget, kpis, datetime.now())},
+                   backups=0)
     documents_dir = out_dir / "成果品"
     documents = build_plans(program, None, documents_dir, progress=step)
     documents += build_reports(program, documents_dir, progress=step)

@@ -25,6 +25,7 @@ class UsageKpi:
     by_service: dict[str, int]
     by_company_service: dict[str, dict[str, int]]
     by_company_area: dict[str, dict[str, int]]
+    by_month: dict[tuple[int, int], int]  # (year, month) -> usage days counted in it (集計's monthly chart)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def usage_kpi(program: Program) -> UsageKpi:
     by_service = {s.service_id: 0 for s in program.services}
     by_company_service: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
     by_company_area: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
+    by_month: dict[tuple[int, int], int] = {}
     for u in counted:
         by_company[u.company_id] += 1
         by_service[u.service_id] += 1
@@ -116,9 +118,12 @@ def usage_kpi(program: Program) -> UsageKpi:
         cs[u.service_id] = cs.get(u.service_id, 0) + 1
         ca = by_company_area[u.company_id]
         ca[u.area] = ca.get(u.area, 0) + 1
+        month = (u.date.year, u.date.month)
+        by_month[month] = by_month.get(month, 0) + 1
     total = len(counted)
     target = program.settings.usage_target
-    return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area)
+    return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area,
+                    by_month)
 
 
 # ---------------------------------------------------------------- productivity

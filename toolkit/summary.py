@@ -1,68 +1,192 @@
-"""The 集計 sheet: budget status per company and KPI progress, so staff see where they stand inside Excel.
+"""The 集計 sheet: where the program stands, as a dashboard staff open in Excel.
 
-The sheet is the toolkit's own; it is rewritten through the zip-level writer, so nothing else in the workbook
-changes. The template gives it conditional colours for the status words used here (超過, 超過見込, 警告, 達成, 未達).
+KPI progress at the top, two native charts (usage by month, cap use by company), one row per company with its
+budget lines and KPIs, and the monthly usage the chart draws. The content is a ``SheetLayout`` computed once; the
+zip-level writer renders it into the master file, the Excel helper renders the same layout into the open book.
+The sheet is the toolkit's own: 「集計を更新」 (or ``toolkit summary``) rewrites it, nothing else in the book
+changes. The template colours the status words used here (超過, 超過見込, 警告, 達成, 未達).
 """
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 from toolkit import schema
 from toolkit.budget import BudgetReport, compute_budget
+from toolkit.japanese import display_width
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
-from toolkit.workbook.layout import Cell, SheetLayout
+from toolkit.workbook.layout import Cell, Chart, Range, Series, SheetLayout, Style
 from toolkit.workbook.read import load_program
+
+TITLE = "集計（予算の執行状況と KPI の進み具合）"
+NOTE = ("このシートは「集計を更新」ボタン（コマンドでは toolkit summary）で書き換わります。"
+        "手で書き込んだ内容は次の更新で消えます。")
+# Line breaks where a reader expects them (Excel would otherwise wrap a Japanese header at any character).
+COMPANY_HEADERS = ("企業ID", "企業名", "(1) クラウド\nサービス経費", "(1) の\n計画額", "上限", "執行率", "計画の\n上限比",
+                   "(2) 設定費用", "(3) コンサル・\n訪問費用等", "合計（円）", "予算の状態", "利用回数",
+                   "労働生産性\n増加率（%）", "備考")
+KPI_HEADERS = ("指標", "実績", "目標", "達成率", "状況")
+MONTH_HEADERS = ("月", "利用回数", "累計", "目標に対する累計")
+CHART_ROWS = 22  # rows the two charts take, side by side
+_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 40, 14
 
 
 def _achieved(flag: bool) -> str:
     return "達成" if flag else "未達"
 
 
-def summary_rows(program: Program, budget: BudgetReport, kpis: KpiReport, now: datetime) -> list[list[object]]:
-    rows: list[list[object]] = [
-        ["集計（toolkit summary が書き換えます。手で編集しないでください）", None, None, f"更新 {now:%Y/%m/%d %H:%M}"],
-        [],
-        ["予算執行状況（円）"],
-        ["企業ID", "企業名", "(1)クラウドサービス経費", "(1)計画額", "上限", "執行率（%）", "(2)サポート費（設定費用）",
-         "(3)サポート費（コンサル・訪問費用等）", "合計", "状態"],
-    ]
-    for cid, c in budget.companies.items():
-        rows.append([cid, c.name, c.cloud_service, c.planned_cloud_service, c.cap, round(c.execution_rate * 100, 1),
-                     c.setup_support, c.consulting_support, c.total, c.status_label])
-    rows += [
-        ["共通経費", None, None, None, None, None, None, None, budget.common],
-        ["総合計", None, None, None, None, None, None, None, budget.grand_total],
-        [],
-        ["KPI", "実績", "目標", "状況"],
-    ]
-    u, p = kpis.usage, kpis.productivity
-    rows.append(["利用回数（回）", u.total, u.target, _achieved(u.achieved)])
-    average = None if p.average_change_pct is None else round(p.average_change_pct, 2)
-    rows.append(["労働生産性 平均増加率（%）", average, p.target_pct, _achieved(p.achieved)])
-    rows += [[], ["企業別 KPI"], ["企業ID", "企業名", "利用回数", "労働生産性 増加率（%）", "備考"]]
-    for c in program.companies:
-        prod = p.by_company.get(c.company_id)
-        rows.append([c.company_id, c.name, u.by_company.get(c.company_id, 0),
-                     None if prod is None else round(prod.change_pct, 2),
-                     p.missing_reasons.get(c.company_id, "")])
-    return rows
+def usage_by_month(program: Program, kpis: KpiReport) -> list[tuple[str, int]]:
+    """Counted usage days (the KPI's own count) per calendar month of the usage period, in order."""
+    start, end = program.settings.usage_start, program.settings.usage_end
+    months = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month) and len(months) < 120:
+        months.append((f"{y}年{m}月", kpis.usage.by_month.get((y, m), 0)))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+class _Sheet:
+    """Rows being laid out; remembers where each block went so charts can point at it."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Cell | None, ...]] = []
+
+    @property
+    def next_row(self) -> int:
+        return len(self.rows) + 1
+
+    def add(self, *cells: Cell | None) -> int:
+        self.rows.append(tuple(cells))
+        return len(self.rows)
+
+    def blank(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.rows.append(())
+
+
+def _cells(values: tuple[object, ...], styles: tuple[Style, ...]) -> tuple[Cell, ...]:
+    return tuple(Cell(v, s) for v, s in zip(values, styles))
 
 
 def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now: datetime) -> SheetLayout:
     """The 集計 sheet as a layout every writer renders (zip patcher, xlwings, workbook API)."""
-    rows = summary_rows(program, budget, kpis, now)
-    return SheetLayout(tuple(tuple(None if v is None else Cell(v) for v in row) for row in rows))
+    u, p = kpis.usage, kpis.productivity
+    settings = program.settings
+    sheet = _Sheet()
+    sheet.add(Cell(TITLE, "title"))
+    sheet.add(Cell("更新日時", "note"), Cell(now, "datetime"))
+    sheet.add(Cell(NOTE, "note"))
+    sheet.blank()
+
+    sheet.add(Cell("KPI の進み具合", "section"))
+    sheet.add(*_cells(KPI_HEADERS, ("header",) * 5))
+    rate = u.total / u.target if u.target else None
+    sheet.add(*_cells(("利用回数（回）", u.total, u.target, rate, _achieved(u.achieved)),
+                      ("text", "int", "int", "pct", "status")))
+    average = None if p.average_change_pct is None else round(p.average_change_pct, 2)
+    sheet.add(*_cells(("労働生産性（%）", average, p.target_pct, None, _achieved(p.achieved)),
+                      ("text", "change", "change", "text", "status")))
+    measured = len(p.by_company)
+    sheet.add(Cell(f"利用回数は利用期間（{settings.usage_start:%Y/%m/%d}〜{settings.usage_end:%Y/%m/%d}）の利用日数"
+                   "（同じ日・同じサービス・同じ利用領域は1回）。労働生産性は基準期から実績期への増加率の平均"
+                   f"（{measured}社で算出、{len(p.missing)}社は決算が揃っていません）。", "note"))
+    sheet.blank()
+
+    sheet.add(Cell("グラフ", "section"))
+    charts_row = sheet.next_row
+    sheet.blank(CHART_ROWS)
+    sheet.blank()
+
+    sheet.add(Cell("企業別の状況（金額は円）", "section"))
+    header_row = sheet.add(*_cells(COMPANY_HEADERS, ("header",) * len(COMPANY_HEADERS)))
+    money: tuple[Style, ...] = ("text", "text", "yen", "yen", "yen", "pct", "pct", "yen", "yen", "yen", "status",
+                                "int", "change", "text")
+    for cid, c in budget.companies.items():
+        prod = p.by_company.get(cid)
+        notes = [reason for reason in (p.missing_reasons.get(cid),) if reason]
+        if c.cap_overridden:
+            notes.insert(0, "上限は個別設定")
+        sheet.add(*_cells((cid, c.name, c.cloud_service, c.planned_cloud_service, c.cap, c.execution_rate,
+                           c.planned_cloud_service / c.cap if c.cap else None, c.setup_support,
+                           c.consulting_support, c.total, c.status_label, u.by_company.get(cid, 0),
+                           None if prod is None else round(prod.change_pct, 2), "・".join(notes) or None), money))
+    last_company = sheet.next_row - 1
+    sheet.add(*_cells(("共通経費", None, None, None, None, None, None, None, None, budget.common), ("text",) * 9 +
+                      ("yen",)))
+    sheet.add(*_cells(("総合計", None, None, None, None, None, None, None, None, budget.grand_total,
+                       None, u.total), ("header",) * 9 + ("yen", "text", "int")))
+    sheet.blank()
+
+    sheet.add(Cell("月別の利用回数", "section"))
+    sheet.add(*_cells(MONTH_HEADERS, ("header",) * 4))
+    first_month = sheet.next_row
+    running = 0
+    for label, count in usage_by_month(program, kpis):
+        running += count
+        sheet.add(*_cells((label, count, running, running / u.target if u.target else None),
+                          ("text", "int", "int", "pct")))
+    last_month = sheet.next_row - 1
+
+    charts = []
+    if last_month >= first_month:
+        charts.append(Chart("column", "月別の利用回数", Range(first_month, 1, last_month, 1),
+                            (Series("利用回数", Range(first_month, 2, last_month, 2)),),
+                            anchor=(charts_row, 1), size=(3, CHART_ROWS)))
+    if last_company > header_row:
+        charts.append(Chart("bar", "企業別 上限の使用状況（上限に対する割合）",
+                            Range(header_row + 1, 2, last_company, 2),
+                            (Series("実績", Range(header_row + 1, 6, last_company, 6)),
+                             Series("計画額", Range(header_row + 1, 7, last_company, 7))),
+                            anchor=(charts_row, 4), size=(8, CHART_ROWS)))
+    return SheetLayout(tuple(sheet.rows), fit_widths(sheet.rows), tuple(charts), freeze_rows=2)
 
 
-def write_summary(path: str | Path, *, now: datetime | None = None) -> None:
-    from toolkit.workbook.write import patch_workbook
+def _shown(cell: Cell) -> str:
+    """The text Excel shows for a cell (for widths)."""
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return f"{v:%Y/%m/%d %H:%M}"
+    if isinstance(v, date):
+        return f"{v:%Y/%m/%d}"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        formats: dict[str, Callable[[float], str]] = {"pct": lambda x: f"{x:.1%}", "change": lambda x: f"{x:+.2f}",
+                                                      "yen": lambda x: f"{x:,.0f}", "int": lambda x: f"{x:,.0f}"}
+        return formats.get(cell.style, str)(v)
+    return str(v)
 
-    now = now or datetime.now()
-    program = load_program(path)
-    budget, kpis = compute_budget(program), compute_kpis(program)
-    audit = {"日時": now, "操作": "集計", "シート": schema.SUMMARY_SHEET, "キー": "",
-             "内容": f"集計シートを更新（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）"}
-    patch_workbook(path, append={schema.AUDIT_LOG.sheet: [audit]},
-                   replace_sheets={schema.SUMMARY_SHEET: summary_rows(program, budget, kpis, now)})
+
+def fit_widths(rows: tuple[tuple[Cell | None, ...], ...] | list) -> dict[int, float]:
+    """Column widths that fit what the tables show: names and amounts in full, headers on at most three lines.
+    Titles, notes and section headings are left to run across the empty cells beside them."""
+    widths: dict[int, float] = {}
+    for row in rows:
+        for c, cell in enumerate(row, start=1):
+            if cell is None or cell.style in ("title", "note", "section"):
+                continue
+            shown = max(display_width(line) for line in _shown(cell).split("\n"))
+            if cell.style == "header":
+                shown = min(shown, max(_HEADER_WIDTH, math.ceil(shown / 3)))
+            widths[c] = max(widths.get(c, _MIN_WIDTH), min(shown + 2, _MAX_WIDTH))
+    return widths
+
+
+def write_summary(path: str | Path, *, now: datetime | None = None,
+                  on_wait: Callable[[], None] | None = None) -> None:
+    """Rewrite 集計 from the book as it is now: read, compute and write under the writer lock, so a sync that
+    writes meanwhile is either wholly before this read or waits until this write is done."""
+    from toolkit.workbook.write import transaction
+
+    with transaction(path, on_wait=on_wait) as tx:
+        program = load_program(path)
+        budget, kpis = compute_budget(program), compute_kpis(program)
+        now = now or datetime.now()
+        audit = {"日時": now, "操作": "集計", "シート": schema.SUMMARY_SHEET, "キー": "",
+                 "内容": f"集計シートを更新（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）"}
+        tx.patch(append={schema.AUDIT_LOG.sheet: [audit]},
+                 replace_sheets={schema.SUMMARY_SHEET: summary_layout(program, budget, kpis, now)})

@@ -1,33 +1,48 @@
 """Writing to the master workbook without losing staff work.
 
-Only the parts a write owns are rewritten — the target sheet XML and its table XML (or a sheet the toolkit
-replaces or adds) — and every other zip member is copied byte for byte, with its original compressed bytes.
-No library can do that: re-saving through openpyxl drops shapes, controls, images, some charts and VBA.
-The zip and XML work is in ``xlsx_patch``; this module is the transaction around it: lock detection, a temp
-file beside the master, verification, a bounded backup, and an atomic replace.
+Only the parts a write owns are rewritten — the target sheet XML and its table XML, a sheet the toolkit owns with
+its charts, styles.xml when a new cell format is needed — and every other zip member is copied byte for byte, with
+its original compressed bytes. No library can do that: re-saving through openpyxl drops shapes, controls, images,
+some charts and VBA. The zip and XML work is in ``toolkit.workbook.xlsx``; this module is the transaction around
+it: one writer at a time, lock detection, a temp file beside the master, verification, a bounded backup, and an
+atomic replace.
+
+    with transaction(path) as tx:        # holds the writer lock: other toolkit writers wait
+        program = load_program(path)     # read …
+        tx.patch(replace_sheets=…)       # … and write what was computed from exactly that file
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import stat
 import tempfile
+import threading
 import time
-import zipfile
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 from toolkit.errors import WorkbookLocked, WriteError
-from toolkit.workbook import xlsx_patch
-from toolkit.workbook.xlsx_patch import PatchError
+from toolkit.workbook import xlsx
+from toolkit.workbook.layout import SheetLayout
+from toolkit.workbook.xlsx import PatchError, RowUpdate
+
+__all__ = ["BACKUP_DIR", "LOCK_WAIT", "RowUpdate", "Transaction", "WorkbookLocked", "WriteError", "is_locked",
+           "patch_workbook", "read_table_headers", "transaction"]
 
 BACKUP_DIR = ".toolkit-backups"
 _TEMP_SUFFIX = ".toolkit-tmp"
 _UNCHANGED = "元のファイルは変更していません。"
-_MUTEX_WAIT = 5.0  # seconds a second toolkit process waits for the first one's write to finish
+LOCK_WAIT = 30.0  # seconds a toolkit process waits for another one's read-modify-write of the same book
+
+Rows = Sequence[Mapping[str, object]]
+Sheets = Mapping[str, SheetLayout | Sequence[Sequence[object]]]
+# sheet -> RowUpdates, or sheet -> {worksheet row: {header: value}} (no check of what the row holds)
+Updates = Mapping[str, Sequence[RowUpdate] | Mapping[int, Mapping[str, object]]]
 
 
 def is_locked(path: str | os.PathLike) -> bool:
@@ -55,106 +70,189 @@ def _locked_message(path: Path) -> str:
             "Excel で閉じてから再実行してください。")
 
 
+def _os_message(exc: OSError, where: Path) -> str:
+    """An operating-system failure in words staff can act on."""
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"フォルダ「{where}」に書き込む権限がありません。書き込めるフォルダにブックを置くか、"
+                "IT 担当者に権限を確認してください。")
+    if exc.errno == errno.ENOSPC:
+        return f"ディスクの空き容量が足りません（{where}）。空きを作ってから再実行してください。"
+    if exc.errno == errno.EROFS:
+        return f"フォルダ「{where}」は読み取り専用の場所です。書き込める場所にブックを置いてください。"
+    return f"ファイルを操作できませんでした（{where}: {exc.strerror or exc}）。"
+
+
 def read_table_headers(path: str | os.PathLike, sheet: str) -> list[str]:
     """The column names of the Excel Table on ``sheet``, in order."""
     path = Path(path)
     try:
         with open(path, "rb") as fp:
-            return xlsx_patch.table_headers(xlsx_patch.Package(fp), sheet)
+            return xlsx.table_headers(xlsx.Package(fp), sheet)
     except PatchError as e:
         raise WriteError(f"{path.name}: {e}") from e
     except OSError as e:
-        raise WriteError(f"ブック「{path.name}」を読めません: {e}") from e
+        raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
 
 
-def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Sequence[Mapping[str, object]]] = {},
-                   replace_sheets: Mapping[str, Sequence[Sequence[object]]] = {},
-                   update: Mapping[str, Mapping[int, Mapping[str, object]]] = {},
-                   backups: int = 10) -> None:
-    """Append rows to sheets' tables and/or replace (or add) whole sheets, as one all-or-nothing write.
+def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {},
+                   update: Updates = {}, backups: int = 10) -> None:
+    """Append rows to sheets' tables, overwrite cells of existing table rows, and/or write (or add) sheets the
+    toolkit owns, as one all-or-nothing write.
 
     ``append``: sheet -> rows, each a mapping of table header -> value (str, int, float, bool, date, datetime;
     None leaves the cell empty; a row of only None is skipped). Text is always written as text, never as a
-    formula. ``replace_sheets``: sheet -> matrix of values, row 1 first; a missing sheet is added.
-    ``update``: sheet -> {worksheet row: {table header: value}}: those cells of existing table rows are
-    rewritten in place (their styles kept, the rest of the row untouched).
-    Raises WorkbookLocked when Excel has the file open, WriteError for anything else; the master is then unchanged.
+    formula. ``update``: sheet -> ``RowUpdate``s (row number as the reader reports it, header -> new value, and
+    what the row must still hold), or sheet -> {row number: {header: value}}. ``replace_sheets``: sheet -> a ``SheetLayout`` (styles, widths, charts) or a
+    matrix of values, row 1 first; a missing sheet is added. Raises WorkbookLocked when Excel (or another toolkit
+    process, for longer than ``LOCK_WAIT``) has the file, WriteError for anything else; the master is then
+    unchanged. For a read-modify-write, use ``transaction`` so the read and the write see the same file.
+    """
+    if not any(append.values()) and not any(update.values()) and not replace_sheets:
+        _require_file(Path(path))
+        return
+    with transaction(path) as tx:
+        tx.patch(append=append, replace_sheets=replace_sheets, update=update, backups=backups)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The transaction: one toolkit writer per workbook, from its read to its write.
+
+_held = threading.local()  # path key -> Transaction held by this thread (a nested transaction reuses it)
+
+
+class Transaction:
+    """A workbook held for a read-modify-write: ``patch`` writes, refusing if the file changed since it was read."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._seen = _signature(path)
+
+    def patch(self, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {}, update: Updates = {},
+              backups: int = 10) -> None:
+        """As ``patch_workbook``, inside the transaction (the writer lock is already held)."""
+        append = {sheet: list(rows) for sheet, rows in append.items() if rows}
+        update = {sheet: [RowUpdate(r, values) for r, values in rows.items()] if isinstance(rows, Mapping)
+                  else list(rows) for sheet, rows in update.items() if rows}
+        if not append and not update and not replace_sheets:
+            return
+        path = self.path
+        if is_locked(path):
+            raise WorkbookLocked(_locked_message(path))
+        if _signature(path) != self._seen:
+            raise WriteError(f"読み込んだ後に、ブック「{path.name}」が別のプログラムで保存されました。"
+                             f"もう一度実行してください。{_UNCHANGED}")
+        _replace(path, append, replace_sheets, update, backups)
+        self._seen = _signature(path)
+
+
+@contextmanager
+def transaction(path: str | os.PathLike, *, wait: float = LOCK_WAIT,
+                on_wait: Callable[[], None] | None = None) -> Iterator[Transaction]:
+    """Hold the workbook's writer lock from reading to writing: another toolkit process (the scheduled sync, a
+    button) that wants to write the same book waits until this one has written, and then reads the new file.
+
+    Refuses at once (WorkbookLocked) when Excel has the book open, and (WriteError) when the book cannot be
+    written at all (Strict Open XML, encrypted, not a workbook). ``on_wait`` is called once if another toolkit
+    process holds the lock, so a caller can say why it is waiting. The lock is an OS file lock: a process that is
+    killed never leaves it held. Nested transactions on the same book in one thread share the lock.
     """
     path = Path(path)
-    append = {sheet: list(rows) for sheet, rows in append.items() if rows}
-    if not path.is_file():
-        raise WriteError(f"ブック「{path}」が見つかりません。")
+    key = os.path.normcase(os.path.realpath(path))
+    held = getattr(_held, "books", None)
+    if held is None:
+        held = _held.books = {}
+    if key in held:
+        yield held[key]
+        return
+    _require_file(path)
     if is_locked(path):
         raise WorkbookLocked(_locked_message(path))
-    update = {sheet: dict(rows) for sheet, rows in update.items() if rows}
-    if not append and not replace_sheets and not update:
-        return
-    backup_dir = path.parent / BACKUP_DIR
-    with _writer_mutex(path, backup_dir):
-        _remove_leftovers(path, backup_dir)
-        temp: str | None = None
+    with _writer_mutex(path, wait=wait, on_wait=on_wait):
+        _check_writable(path)
+        tx = Transaction(path)
+        held[key] = tx
         try:
-            before = os.stat(path)
-            with open(path, "rb") as source:
-                pkg = xlsx_patch.Package(source)
-                plan = xlsx_patch.make_plan(pkg, append, replace_sheets, update)
-                fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".~{path.name}.", suffix=_TEMP_SUFFIX)
-                with os.fdopen(fd, "wb") as out:
-                    xlsx_patch.write_package(pkg, out, plan.changed, plan.added)
-                    out.flush()
-                    os.fsync(out.fileno())
-            _verify(Path(temp), plan)
-            os.chmod(temp, stat.S_IMODE(before.st_mode))
-            if backups > 0:
-                _backup(path, backup_dir, backups)
-            now = os.stat(path)
-            if (now.st_mtime_ns, now.st_size) != (before.st_mtime_ns, before.st_size):
-                raise WriteError(f"書き込み中にブック「{path.name}」が別の場所で保存されました。"
-                                 "もう一度実行してください。")
-            if is_locked(path):
-                raise WorkbookLocked(_locked_message(path))
-            try:
-                os.replace(temp, path)
-            except PermissionError as e:  # Windows: Excel opened it in the meantime
-                raise WorkbookLocked(_locked_message(path)) from e
-            temp = None
-            _fsync_dir(path.parent)
-        except (WorkbookLocked, WriteError):
-            raise
-        except PatchError as e:
-            raise WriteError(f"{path.name}: {e}") from e
-        except Exception as e:
-            raise WriteError(f"ブック「{path.name}」に書き込めませんでした"
-                             f"（元のファイルは変更していません）: {e}") from e
+            yield tx
         finally:
-            if temp is not None:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
+            del held[key]
 
 
-def _verify(temp: Path, plan: xlsx_patch.Plan) -> None:
-    """Re-open what was written: every zip member's CRC, then python-calamine reads every sheet and finds a value
-    in every cell the write filled (so the appended rows are all there, at their rows)."""
-    import python_calamine
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise WriteError(f"ブック「{path}」が見つかりません。")
 
-    with zipfile.ZipFile(temp) as z:
-        bad = z.testzip()
-    if bad is not None:
-        raise WriteError(f"書き込んだブックの検証に失敗しました（{bad} が壊れています）。{_UNCHANGED}")
-    with python_calamine.CalamineWorkbook.from_path(str(temp)) as wb:
-        for name in wb.sheet_names:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            expected = plan.expect.get(name, ())
-            # Every value written is read back at its row and column: the rows landed where they should.
-            if any(r >= len(rows) or c >= len(rows[r]) or rows[r][c] == "" for r, c in expected):
-                raise WriteError(f"書き込んだブックの検証に失敗しました"
-                                 f"（シート「{name}」の行が期待どおりに読めません）。{_UNCHANGED}")
-        missing = set(plan.expect) - set(wb.sheet_names)
-        if missing:
-            raise WriteError(f"書き込んだブックの検証に失敗しました"
-                             f"（シート「{'」「'.join(sorted(missing))}」がありません）。{_UNCHANGED}")
+
+def _signature(path: Path) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
+    return st.st_mtime_ns, st.st_size
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before anyone reads it, a book the patcher could not write (Strict Open XML above all: read as
+    transitional it would look empty)."""
+    try:
+        with open(path, "rb") as fp:
+            xlsx.open_book(xlsx.Package(fp))
+    except PatchError as e:
+        raise WriteError(f"{path.name}: {e}") from e
+    except OSError as e:
+        raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
+    except Exception as e:  # a package shaped in a way nobody foresaw: refused, never a traceback
+        raise WriteError(f"ブック「{path.name}」を書き込めるブックとして読めません（{type(e).__name__}: {e}）。") from e
+
+
+def _replace(path: Path, append: Mapping[str, Rows], replace_sheets: Sheets,
+             update: Mapping[str, Sequence[RowUpdate]], backups: int) -> None:
+    """Write the patched book to a temp file beside the master, read it back, keep a backup, replace atomically."""
+    backup_dir = path.parent / BACKUP_DIR
+    temp: str | None = None
+    try:
+        _remove_leftovers(path, backup_dir)
+        before = os.stat(path)
+        with open(path, "rb") as source:
+            pkg = xlsx.Package(source)
+            plan = xlsx.make_plan(pkg, append, replace_sheets, update)
+            changed, added = plan.changes()
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".~{path.name}.", suffix=_TEMP_SUFFIX)
+            with os.fdopen(fd, "w+b") as out:
+                xlsx.write_package(pkg, out, changed, added)
+                out.flush()
+                os.fsync(out.fileno())
+                xlsx.verify(out, pkg, changed, added, plan.checks)
+        os.chmod(temp, stat.S_IMODE(before.st_mode))
+        if backups > 0:
+            _backup(path, backup_dir, backups)
+        now = os.stat(path)
+        if (now.st_mtime_ns, now.st_size) != (before.st_mtime_ns, before.st_size):
+            raise WriteError(f"書き込み中にブック「{path.name}」が別の場所で保存されました。"
+                             f"もう一度実行してください。{_UNCHANGED}")
+        if is_locked(path):
+            raise WorkbookLocked(_locked_message(path))
+        try:
+            os.replace(temp, path)
+        except PermissionError as e:  # Windows: Excel opened it in the meantime
+            raise WorkbookLocked(_locked_message(path)) from e
+        temp = None
+        _fsync_dir(path.parent)
+    except (WorkbookLocked, WriteError):
+        raise
+    except PatchError as e:
+        raise WriteError(f"{path.name}: {e}{_UNCHANGED}") from e
+    except OSError as e:
+        raise WriteError(f"ブック「{path.name}」に書き込めませんでした。{_os_message(e, path.parent)}"
+                         f"{_UNCHANGED}") from e
+    except Exception as e:  # a bug: still no traceback for staff, and the master is as it was
+        raise WriteError(f"ブック「{path.name}」に書き込めませんでした（{type(e).__name__}: {e}）。"
+                         f"{_UNCHANGED}") from e
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
 
 
 _STAMP = "%Y%m%d-%H%M%S-%f"
@@ -198,38 +296,56 @@ def glob_escape(text: str) -> str:
 
 
 @contextmanager
-def _writer_mutex(path: Path, backup_dir: Path) -> Iterator[None]:
-    """One toolkit writer per workbook at a time (CLI and the scheduled sync may overlap); an OS lock so a
-    killed process never leaves it held."""
-    backup_dir.mkdir(exist_ok=True)
-    handle = open(backup_dir / f"{path.name}.lock", "a+b")
+def _writer_mutex(path: Path, backup_dir: Path | None = None, *, wait: float = LOCK_WAIT,
+                  on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """One toolkit writer per workbook at a time (CLI, buttons and the scheduled sync may overlap); an OS lock on a
+    file in the backup folder, so a killed process never leaves it held. (``backup_dir`` is where the lock file
+    goes, the master's backup folder; excel_setup passes it. New callers use ``transaction``.)"""
+    backup_dir = backup_dir or path.parent / BACKUP_DIR
     try:
-        deadline = time.monotonic() + _MUTEX_WAIT
-        while True:
-            try:
-                if os.name == "nt":
-                    import msvcrt
-                    handle.seek(0)
-                    msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-                else:
-                    import fcntl
-                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise WorkbookLocked(f"ブック「{path.name}」には別の toolkit の処理が書き込み中です。"
-                                         "終わってから再実行してください。") from None
-                time.sleep(0.05)
+        backup_dir.mkdir(exist_ok=True)
+        handle = open(backup_dir / f"{path.name}.lock", "a+b")
+    except OSError as e:
+        raise WriteError(f"ブック「{path.name}」に書き込めません。{_os_message(e, path.parent)}") from e
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while not _try_lock(handle):
+            if time.monotonic() > deadline:
+                raise WorkbookLocked(f"ブック「{path.name}」には別の toolkit の処理（同期など）が書き込み中です。"
+                                     "終わってから再実行してください。")
+            if not told and on_wait is not None:
+                on_wait()
+            told = True
+            time.sleep(0.05)
         yield
     finally:
+        _unlock(handle)
+        handle.close()  # on POSIX closing releases the lock
+
+
+def _try_lock(handle) -> bool:
+    try:
         if os.name == "nt":
             import msvcrt
-            try:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-            except OSError:
-                pass
-        handle.close()  # on POSIX closing releases the lock
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _unlock(handle) -> None:
+    if os.name == "nt":
+        import msvcrt
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        except OSError:
+            pass
 
 
 def _fsync_dir(folder: Path) -> None:
