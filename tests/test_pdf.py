@@ -126,3 +126,81 @@ def test_a_pdf_that_was_not_made_is_reported_and_an_old_one_is_not_kept(tmp_path
     with pytest.raises(PdfConversionError, match="a.pdf"):
         convert_to_pdf([docx_file], out)
     assert not (out / "a.pdf").exists()
+
+
+# ------------------------------------------------------------------------------------------------ the booklet
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`toolkit demo` as the command runs it: the workbook, every document as Word and PDF, and the booklet."""
+    from toolkit.demo_job import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), pdf=True)
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page (pdftotext separates pages with a form feed): its lines, spacing removed."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return ["\n".join(line for line in (re.sub(r"[ \t\u3000]", "", x) for x in page.splitlines()) if line)
+            for page in text.split("\f")][:-1]
+
+
+def toc_entries(page: str) -> list[tuple[str, int]]:
+    """(title, page) of each 目次 line: the title, a dot leader, the number."""
+    return [(m[1], int(m[2])) for line in page.splitlines() if (m := re.fullmatch(r"(.+?)[.…]{3,}(\d+)", line))]
+
+
+@needs_soffice
+def test_the_demo_writes_one_booklet_numbered_straight_through(demo_run):
+    booklet = next(p for p in demo_run.documents if p.name == "成果品冊子.pdf")
+    assert "成果品冊子" in demo_run.summary()
+    pages = pdf_pages(booklet)
+    assert "成果品" in pages[0] and "令和8年3月27日" in pages[0] and "委託者岡山市" in pages[0]
+    for number, page in enumerate(pages[1:], start=1):  # the cover has none; then 1, 2, 3 … to the end
+        assert page.endswith(f"－{number}－"), (number, page[-40:])
+    entries = toc_entries(pages[1])
+    titles = [t for t, _ in entries]
+    assert titles[:3] == ["委託業務報告書", "予算執行状況報告書", "KPI実績報告書"]
+    assert sum(t.startswith("改善活動計画書") for t in titles) == 20 and "支援記録簿" in titles
+    assert sum(t.startswith("会議記録") for t in titles) == 9
+    numbers = [n for _, n in entries]
+    assert numbers == sorted(numbers) and numbers[0] == 2
+    for title, number in entries:  # each entry points at the first page of its part
+        page = pages[number]
+        first_words = re.sub(r"（.*", "", title)
+        assert first_words in page.replace("\n", ""), (title, number)
+        if title.startswith("改善活動計画書"):
+            company = re.search(r"（C\d+(.+)）", title)[1]
+            assert company in page and company not in pages[number - 1]
+    # the business report's own 目次 shows booklet pages: each heading is on the page it names
+    report_toc = next(i for i, p in enumerate(pages) if "目次" in p and "1業務概要" in p and i > 1)
+    for title, number in toc_entries(pages[report_toc]):
+        assert title in pages[number].replace("\n", ""), (title, number)
+    labels = subprocess.run(["pdfinfo", "-f", "1", "-l", "3", str(booklet)], capture_output=True, text=True).stdout
+    assert "Pages:" in labels
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(booklet))
+    assert reader.page_labels[:3] == ["表紙", "1", "2"] and reader.page_labels[-1] == str(len(pages) - 1)
+
+
+@needs_soffice
+def test_the_business_report_pdf_shows_its_own_toc_page_numbers(demo_run):
+    report = next(p for p in demo_run.documents if p.name == "委託業務報告書.pdf")
+    pages = pdf_pages(report)
+    toc = next(i for i, p in enumerate(pages) if "目次" in p)
+    entries = toc_entries(pages[toc])
+    assert len(entries) >= 20
+    for title, number in entries:
+        assert title in pages[number - 1].replace("\n", ""), (title, number)
+    assert all(p.endswith(f"－{i}－") for i, p in enumerate(pages[1:], start=2))  # its own numbers, from 2
+
+
+@needs_soffice
+def test_pdfs_of_every_document_are_on_disk_as_printed(demo_run):
+    pdfs = [p for p in demo_run.documents if p.suffix == ".pdf"]
+    docx_files = [p for p in demo_run.documents if p.suffix == ".docx"]
+    assert len(pdfs) == len(docx_files) + 1  # and the booklet
+    on_disk = {p.name for p in demo_run.documents_dir.iterdir()}
+    assert {p.name for p in demo_run.documents} == on_disk

@@ -286,6 +286,14 @@ def summary(workbook: Path) -> None:
 OUT_DIR = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
                        show_default=True, help="出力先フォルダ")
 PDF = click.option("--pdf", is_flag=True, help="Word に加えて PDF も作成します（LibreOffice が必要）。")
+TEMPLATES = click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                         help="自社で編集したテンプレート（.docx）のフォルダ。無いファイルは標準のものを使います。")
+DATE = click.option("--date", "issued_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+                    help="書類の作成日（YYYY-MM-DD）。省略時は設定シートの作成日、それも空なら今日。")
+
+
+def _day(value):
+    return value.date() if value is not None else None
 
 
 def _print_written(paths) -> None:
@@ -313,7 +321,10 @@ def _documents_call(fn: Callable, *args, **kwargs):
 @click.option("--all", "all_companies", is_flag=True, help="全企業の計画書を作成します。")
 @OUT_DIR
 @PDF
-def plan(workbook: Path, company_ids: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool) -> None:
+@TEMPLATES
+@DATE
+def plan(workbook: Path, company_ids: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool,
+         templates_dir: Path | None, issued_on) -> None:
     """改善活動計画書（3年間）を企業ごとに作成します。"""
     if bool(company_ids) == all_companies:
         raise click.UsageError("--company ID（複数可）か --all のどちらか一方を指定してください。")
@@ -321,7 +332,8 @@ def plan(workbook: Path, company_ids: tuple[str, ...], all_companies: bool, out_
 
     program = _load(workbook)
     with _progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2 (_documents_call)
-        paths = _documents_call(build_plans, program, list(company_ids) or None, out_dir, pdf=pdf, progress=step)
+        paths = _documents_call(build_plans, program, list(company_ids) or None, out_dir, pdf=pdf, progress=step,
+                                issued_on=_day(issued_on), templates_dir=templates_dir)
     _print_written(paths)
 
 
@@ -329,14 +341,33 @@ def plan(workbook: Path, company_ids: tuple[str, ...], all_companies: bool, out_
 @EXISTING_WORKBOOK
 @OUT_DIR
 @PDF
-def report(workbook: Path, out_dir: Path, pdf: bool) -> None:
+@TEMPLATES
+@DATE
+def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None, issued_on) -> None:
     """委託業務報告書・予算執行状況報告書・KPI実績報告書・支援記録簿・会議記録を作成します。"""
     from toolkit.documents import build_reports
 
     program = _load(workbook)
     with _progress("報告書を作成中…") as step:
-        paths = _documents_call(build_reports, program, out_dir, pdf=pdf, progress=step)
+        paths = _documents_call(build_reports, program, out_dir, pdf=pdf, progress=step,
+                                issued_on=_day(issued_on), templates_dir=templates_dir)
     _print_written(paths)
+
+
+@main.command()
+@EXISTING_WORKBOOK
+@OUT_DIR
+@TEMPLATES
+@DATE
+def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on) -> None:
+    """成果品冊子（表紙・目次・全成果品を通しページで1冊にした A4 の PDF）を作成します。"""
+    from toolkit.documents import build_booklet
+
+    program = _load(workbook)
+    with _progress("成果品冊子を作成中…") as step:
+        path = _documents_call(build_booklet, program, out_dir, progress=step, issued_on=_day(issued_on),
+                               templates_dir=templates_dir)
+    _print_written([path])
 
 
 # ---------------------------------------------------------------- Microsoft 365

@@ -5,6 +5,7 @@ Pure functions, also registered as Jinja filters so staff editing a template in 
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 
@@ -98,6 +99,37 @@ def clean_text(value: object) -> str:
     return "".join(out).strip()
 
 
+# A 西暦 date staff typed in free text: 2025年10月21日 / 2025年10月 / 2025年度 / 2025/10/21 / 2025-10-21.
+_WESTERN_DATE = re.compile(
+    r"(?<![0-9０-９])((?:19|20)[0-9]{2})(?:"
+    r"年(?P<jm>[0-9]{1,2})月(?:(?P<jd>[0-9]{1,2})日)?"
+    r"|(?P<fy>年度)"
+    r"|(?P<sep>[/.-])(?P<sm>[0-9]{1,2})(?P=sep)(?P<sd>[0-9]{1,2})(?![0-9]))")
+
+
+def _era_date(match: re.Match) -> str:
+    year = int(match.group(1))
+    if match.group("fy"):
+        return fiscal_year_label(year)
+    month = int(match.group("jm") or match.group("sm"))
+    day_text = match.group("jd") or match.group("sd")
+    try:
+        day = date(year, month, int(day_text) if day_text else 1)
+    except ValueError:
+        return match.group(0)  # 2025年13月 is not a date: leave what staff typed
+    return reiwa(day) if day_text else reiwa_month(year, month)
+
+
+def reiwa_text(text: str) -> str:
+    """Free text with the 西暦 dates in it written in 令和 (令和 is the rule in the city's documents)."""
+    return _WESTERN_DATE.sub(_era_date, text)
+
+
+def free_text(value: object) -> str:
+    """Text staff typed, as a document shows it: safe characters, 令和 dates."""
+    return reiwa_text(clean_text(value))
+
+
 def or_dash(value: object) -> str:
-    text = clean_text(value)
+    text = free_text(value)
     return text if text else DASH
