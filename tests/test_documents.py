@@ -92,7 +92,7 @@ def demo(tmp_path_factory):
     program = load_program(out / "master.xlsx")
     plans = build_plans(program, None, out / "docs", issued_on=ISSUED)
     reports = build_reports(program, out / "docs", issued_on=ISSUED)
-    return program, plans, reports
+    return program, plans, reports, out / "master.xlsx"
 
 
 # ------------------------------------------------------------------------------------------------ reading back
@@ -230,7 +230,7 @@ def test_templates_are_a4_with_mincho_body_gothic_headings_header_and_page_numbe
 # ------------------------------------------------------------------------------------------------ figures
 
 def test_plan_shows_the_company_figures_in_their_cells(demo):
-    program, plans, _ = demo
+    program, plans, *_ = demo
     kpi = compute_kpis(program)
     company = program.companies[0]
     path = named(plans, f"改善活動計画書_{company.company_id}_")
@@ -253,7 +253,7 @@ def test_plan_shows_the_company_figures_in_their_cells(demo):
 
 
 def test_budget_report_rows_match_compute_budget(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     budget = compute_budget(program)
     rows = rows_of(table_with(named(reports, "予算執行状況報告書"), "企業名", "(1)クラウドサービス経費"))
     body = {r[0]: r for r in rows[1:-1]}
@@ -272,7 +272,7 @@ def test_budget_report_rows_match_compute_budget(demo):
 
 
 def test_kpi_report_shows_usage_and_productivity(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     kpi = compute_kpis(program)
     path = named(reports, "KPI実績報告書")
     usage = rows_of(table_with(path, "企業ID", "利用回数"))
@@ -302,7 +302,7 @@ def test_kpi_report_shows_usage_and_productivity(demo):
 
 
 def test_business_report_and_support_log_and_minutes(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     kpi = compute_kpis(program)
     business = text_of(named(reports, "委託業務報告書"))
     for heading in ("1　業務概要", "2　実施内容", "3　実績と効果", "4　検証", "5　予算執行状況の概要", "6　課題と今後の展開",
@@ -339,7 +339,7 @@ def test_business_report_and_support_log_and_minutes(demo):
 
 
 def test_reports_embed_the_charts_once_drawn(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     with zipfile.ZipFile(named(reports, "KPI実績報告書")) as z:
         media = [n for n in z.namelist() if n.startswith("word/media/")]
     assert len(media) == 3  # by company, by service, productivity
@@ -489,7 +489,7 @@ def test_ids_that_sanitise_alike_get_distinct_file_names(tmp_path):
 
 
 def test_long_text_is_never_cut(demo):
-    program, plans, _ = demo
+    program, plans, *_ = demo
     longest = max((r for r in program.support if r.company_id == "C01"), key=lambda r: len(r.content or ""))
     text = text_of(named(plans, "改善活動計画書_C01_"))
     assert "…" not in text
@@ -511,3 +511,45 @@ def test_support_log_rows_stay_with_their_totals():
     assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in record.cells)
     widths = {c.text: c.width for c in table.rows[0].cells}
     assert widths["支援内容"] > Mm(60) and widths["時間"] >= Mm(14)
+
+
+def test_no_document_is_made_from_an_absent_sheet(small, tmp_path):
+    """A sheet the job reads is missing: plan, report and booklet refuse (exit 1) and write nothing."""
+    from toolkit.documents import build_booklet
+    from toolkit.errors import MissingInput
+    from toolkit.model import Finding
+
+    program = small[0]
+    gone = Finding("error", "missing-sheet", schema.SUPPORT_LOG.sheet, None, None, None, "支援記録 シートがありません")
+    lacking = Program(program.settings, program.companies, missing={schema.SUPPORT_LOG.sheet: (gone,)})
+    for make in (lambda: build_plans(lacking, None, tmp_path), lambda: build_reports(lacking, tmp_path),
+                 lambda: build_booklet(lacking, tmp_path)):
+        with pytest.raises(MissingInput, match="支援記録 シートがありません") as caught:
+            make()
+        assert caught.value.exit_code == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_templates_and_date_options(demo, tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    firm = tmp_path / "firm"
+    firm.mkdir()
+    copy = firm / f"{catalog.MINUTES}.docx"
+    shutil.copy(catalog.template_path(catalog.MINUTES), copy)
+    edited = docx.Document(str(copy))
+    edited.add_paragraph("以上")
+    edited.save(str(copy))
+    workbook = demo[3]
+    result = CliRunner().invoke(main, ["report", str(workbook), "--out", str(tmp_path / "out"), "--templates",
+                                       str(firm), "--date", "2026-03-30"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    written = sorted((tmp_path / "out").iterdir())
+    assert f"{len(written)} ファイルを作成しました" in result.output
+    assert "令和8年3月30日" in text_of(tmp_path / "out" / "委託業務報告書.docx")
+    minutes = docx.Document(str(next(p for p in written if p.name.startswith("会議記録"))))
+    assert minutes.paragraphs[-1].text == "以上"  # the firm's own copy of the minutes was used
+    help_text = CliRunner().invoke(main, ["booklet", "--help"]).output
+    assert "--templates" in help_text and "--date" in help_text
