@@ -38,6 +38,14 @@ TRICKY = "A&B <テスト>"
 
 # ------------------------------------------------------------------------------------------------ fixtures
 
+@pytest.fixture(scope="module", autouse=True)
+def chart_cache(tmp_path_factory):
+    """Charts drawn by these tests are kept in a folder of their own, not the user's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TOOLKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 def small_program() -> Program:
     """Three companies: C01 with everything (and a name with & and <), C02 with nothing, C03 with a hostile name."""
     settings = Settings(**{s.key: s.default for s in schema.SETTING_ITEMS})
@@ -553,3 +561,17 @@ def test_cli_templates_and_date_options(demo, tmp_path):
     assert minutes.paragraphs[-1].text == "以上"  # the firm's own copy of the minutes was used
     help_text = CliRunner().invoke(main, ["booklet", "--help"]).output
     assert "--templates" in help_text and "--date" in help_text
+
+
+def test_a_chart_is_drawn_once_for_the_same_data(tmp_path, monkeypatch):
+    from toolkit.documents import charts
+
+    monkeypatch.setenv("TOOLKIT_CACHE", str(tmp_path))
+    jobs = {"x": ("horizontal_bars", (["A社"], [3]), {"xlabel": "利用回数（回）"})}
+    first = draw(jobs)
+    assert len(list((tmp_path / "charts").glob("*.png"))) == 1
+    with monkeypatch.context() as patch:
+        patch.setattr(charts, "horizontal_bars", lambda *a, **k: pytest.fail("drawn again for the same data"))
+        assert draw(jobs) == first
+    draw({"x": ("horizontal_bars", (["A社"], [4]), {"xlabel": "利用回数（回）"})})  # new data: drawn and kept
+    assert len(list((tmp_path / "charts").glob("*.png"))) == 2

@@ -24,6 +24,14 @@ ISSUED = date(2026, 3, 31)
 POPPLER = all(shutil.which(t) for t in ("pdfinfo", "pdftotext", "pdffonts"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def chart_cache(tmp_path_factory):
+    """Charts drawn by these tests are kept in a folder of their own, not the user's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TOOLKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 def _soffice_available() -> bool:
     try:
         pdf_module.find_soffice()
@@ -204,3 +212,29 @@ def test_pdfs_of_every_document_are_on_disk_as_printed(demo_run):
     assert len(pdfs) == len(docx_files) + 1  # and the booklet
     on_disk = {p.name for p in demo_run.documents_dir.iterdir()}
     assert {p.name for p in demo_run.documents} == on_disk
+
+
+@needs_soffice
+def test_a_long_support_log_is_converted_in_two_halves_numbered_straight_through(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from toolkit.documents import build
+    from toolkit.model import Company, SupportRecord
+
+    monkeypatch.setattr(build, "SPLIT_SUPPORT_RECORDS", 4)
+    base = small_program()
+    companies = tuple(Company(i + 2, f"C{i + 1:02d}", f"株式会社テスト{i + 1}", *([None] * 16)) for i in range(3))
+    support = tuple(SupportRecord(n + 2, f"R{n}", f"C{n % 3 + 1:02d}", date(2025, 9, 1 + n), "対面", "山本", 1.5,
+                                  f"支援内容{n}", None, None) for n in range(9))
+    program = replace(base, companies=companies, support=support, subscriptions=(), expenses=(), usage=(),
+                      financials=(), plan_items=())
+    written = build_reports(program, tmp_path, pdf=True, issued_on=ISSUED)
+    log = tmp_path / "支援記録簿.pdf"
+    assert log in written and sorted(p.name for p in tmp_path.glob("*.pdf")) == sorted(
+        p.name for p in written if p.suffix == ".pdf")
+    pages = [re.sub(r"\s", "", p) for p in run("pdftotext", log).split("\f")][:-1]
+    assert len(pages) == 4  # the three companies on a page each, then the totals; no blank page at the seam
+    for number, page in enumerate(pages, start=1):
+        assert re.findall(r"－(\d+)－", page) == [str(number)], page[-30:]  # one number per page, in order
+    for i in range(3):
+        assert f"株式会社テスト{i + 1}" in pages[i]

@@ -9,8 +9,6 @@ numbers run straight through; the PDF's page labels match the printed numbers (t
 """
 from __future__ import annotations
 
-import io
-import re
 import tempfile
 from collections.abc import Sequence
 from datetime import date
@@ -22,47 +20,11 @@ from toolkit.model import Program
 from . import catalog, contexts
 from .build import Figures, Progress, charts, fill_report_toc, plan_jobs, prepare, render, report_jobs, say
 from .names import UniqueNames, file_name, inside
+from .paging import bind, number_sheet, page_count
 from .pdf import Converter
 from .render import render_docx
 
-FOOTER_BAND_PT = 48  # the bottom 17 mm of a page (the body ends at 20 mm): where a part's own page number is
-# A text object as LibreOffice writes it: BT, its absolute position (Td), the text, ET.
-_TEXT_OBJECT = re.compile(rb"BT\s+(-?[\d.]+)\s+(-?[\d.]+)\s+Td\b.*?\bET", re.DOTALL)
 BOOKLET_NAME = catalog.BOOKLET
-
-
-def _pages(pdf: Path) -> int:
-    from pypdf import PdfReader
-
-    return len(PdfReader(str(pdf)).pages)
-
-
-def _number_sheet(template: Path, count: int, context: dict, target: Path) -> Path:
-    """``count`` blank pages whose footer is the template's own (the page number), header and body emptied."""
-    import docx
-    from docx.enum.text import WD_BREAK
-
-    document = docx.Document(str(template))
-    body = document.element.body
-    for child in list(body):
-        if not child.tag.endswith("}sectPr"):
-            body.remove(child)
-    for section in document.sections:
-        section.different_first_page_header_footer = False
-        for paragraph in section.header.paragraphs:
-            for run in paragraph.runs:
-                run.text = ""
-    for i in range(count):
-        paragraph = document.add_paragraph()
-        if i < count - 1:
-            paragraph.add_run().add_break(WD_BREAK.PAGE)
-    staged = target.with_suffix(".template.docx")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    staged.write_bytes(buffer.getvalue())
-    render_docx(staged, context, target)  # a footer written with {{ }} by the firm still renders
-    staged.unlink()
-    return target
 
 
 def _parts(f: Figures, report_pdfs: list[Path], plan_pdfs: list[Path]) -> list[tuple[str, str, Path]]:
@@ -80,47 +42,12 @@ def _parts(f: Figures, report_pdfs: list[Path], plan_pdfs: list[Path]) -> list[t
     return parts
 
 
-def _drop_footer_text(page) -> None:
-    """Remove a part's own footer text (its page number), so the booklet's number is the only one, on paper and
-    in the text a reader searches or copies."""
-    contents = page.get_contents()
-    if contents is None:
-        return
-    data = contents.get_data()
-    kept = _TEXT_OBJECT.sub(lambda m: b"" if float(m[2]) < FOOTER_BAND_PT else m[0], data)
-    if kept != data:
-        contents.set_data(kept)
-        page.replace_contents(contents)
-
-
-def _bind(front: Path, parts: Sequence[tuple[str, str, Path]], numbers: Path, target: Path) -> None:
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    writer.append(str(front))
-    front_pages = len(writer.pages)
-    for title, _, pdf in parts:
-        writer.append(str(pdf), outline_item=title)  # the part's own bookmarks nest under its title
-    sheet = PdfReader(str(numbers)).pages
-    for index in range(1, len(writer.pages)):
-        page = writer.pages[index]
-        overlay = sheet[index - 1]
-        if index >= front_pages:
-            _drop_footer_text(page)
-        page.merge_page(overlay)
-    writer.set_page_label(0, 0, prefix="表紙")
-    writer.set_page_label(1, len(writer.pages) - 1, style="/D", start=1)
-    writer.add_metadata({"/Title": BOOKLET_NAME})
-    with open(target, "wb") as out:
-        writer.write(out)
-
-
 def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: list[Path], report_pdfs: list[Path],
                   plan_pdfs: list[Path], work: Path, templates_dir: Path | None, target: Path,
                   progress: Progress, also: Sequence[Path] = ()) -> list[Path]:
     """Second pass and binding; ``also`` are .docx converted in the same LibreOffice call (their PDFs returned)."""
     parts = _parts(f, report_pdfs, plan_pdfs)
-    counts = [_pages(pdf) for _, _, pdf in parts]
+    counts = [page_count(pdf) for _, _, pdf in parts]
     business_docx = work / f"{report_docx[0].stem}_冊子用.docx"  # its 目次 in booklet pages
     front_pages = 2  # the cover and a one-page 目次; checked below and redone if the 目次 ran longer
     also_pdfs: list[Path] | None = None
@@ -135,21 +62,38 @@ def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: 
         front_docx = render_docx(catalog.template_path(BOOKLET_NAME, templates_dir),
                                  contexts.booklet_context(f.program, f.issued_on, entries), work / "表紙・目次.docx")
         fill_report_toc(f, figures, business_docx, report_pdfs[0], templates_dir, offset=starts[0] - 1)
-        numbers = _number_sheet(catalog.template_path(catalog.PLAN, templates_dir), total - 1,
-                                contexts.base.common(f.program, f.issued_on), work / "ページ番号.docx")
-        front, business, sheet, *others = converter.convert([front_docx, business_docx, numbers, *also],
-                                                             work / "pass2", again=2)
+        numbers = number_sheet(catalog.template_path(catalog.PLAN, templates_dir), total - 1,
+                               contexts.base.common(f.program, f.issued_on), work / "ページ番号.docx")
+        front, business, sheet, *others = converter.start([front_docx, business_docx, numbers, *also],
+                                                           work / "pass2", instances=1, again=1).wait()
         if also_pdfs is None:
             also_pdfs, also = others, ()
-        if _pages(front) == front_pages:
+        if page_count(front) == front_pages:
             break
-        front_pages = _pages(front)
-    if _pages(sheet) < total - 1:
+        front_pages = page_count(front)
+    if page_count(sheet) < total - 1:
         raise DocumentError("成果品冊子のページ番号を作成できませんでした（ページ数が合いません）。")
     say(progress, "冊子にまとめています…")
-    _bind(front, [(parts[0][0], parts[0][1], business), *parts[1:]], sheet, target)
+    bound = [(parts[0][0], business), *((title, pdf) for title, _, pdf in parts[1:])]
+    bind([front], bound, sheet, target, numbered_from=1, labels=True)
     say(progress, f"{target.name} を作成しました")
     return also_pdfs or []
+
+
+def _parts_pdfs(f: Figures, converter: Converter, plan_dir: Path, report_dir: Path, templates_dir: Path | None,
+                progress: Progress) -> tuple[dict, list[Path], list[Path], list[Path], list[Path]]:
+    """Render the plans and hand them to one LibreOffice while the charts are drawn and the reports rendered for the
+    other; returns the charts and the .docx and PDFs of both."""
+    names = UniqueNames()
+    plan_docx = render(plan_jobs(f, [c.company_id for c in f.program.companies]), plan_dir, templates_dir,
+                       progress, names)
+    plans = converter.start(plan_docx, plan_dir, instances=1)
+    say(progress, "グラフを作成しています…")
+    figures = charts(f)
+    report_docx = render(report_jobs(f, figures), report_dir, templates_dir, progress, names)
+    say(progress, f"PDF に変換しています（{len(plan_docx) + len(report_docx)}件）…")
+    reports = converter.start(report_docx, report_dir, instances=1, again=1)
+    return figures, plan_docx, plans.wait(), report_docx, reports.wait()
 
 
 def build_booklet(program: Program, out_dir: Path, *, progress: Progress = None, issued_on: date | None = None,
@@ -161,38 +105,26 @@ def build_booklet(program: Program, out_dir: Path, *, progress: Progress = None,
     target = inside(out_dir, file_name(BOOKLET_NAME, suffix=".pdf"))
     with tempfile.TemporaryDirectory(prefix="toolkit-booklet-") as tmp, Converter() as converter:
         work = Path(tmp)
-        say(progress, "グラフを作成しています…")
-        figures = charts(f)
-        names = UniqueNames()
-        report_docx = render(report_jobs(f, figures), work, templates_dir, progress, names)
-        plan_docx = render(plan_jobs(f, [c.company_id for c in f.program.companies]), work, templates_dir,
-                           progress, names)
-        say(progress, "PDF に変換しています…")
-        pdfs = converter.convert(report_docx + plan_docx, work / "pdf", again=2)
-        _bind_booklet(f, figures, converter, report_docx, pdfs[:len(report_docx)], pdfs[len(report_docx):], work,
-                      templates_dir, target, progress)
+        figures, _, plan_pdfs, report_docx, report_pdfs = _parts_pdfs(f, converter, work / "plans",
+                                                                      work / "reports", templates_dir, progress)
+        _bind_booklet(f, figures, converter, report_docx, report_pdfs, plan_pdfs, work, templates_dir, target,
+                      progress)
     return target
 
 
 def build_all(program: Program, out_dir: Path, *, progress: Progress = None, issued_on: date | None = None,
               templates_dir: Path | None = None) -> list[Path]:
-    """Every deliverable as .docx and .pdf, and the booklet, with one LibreOffice pass over them all (the demo)."""
+    """Every deliverable as .docx and .pdf, and the booklet, from one pass of LibreOffice over them (the demo)."""
     f = prepare(program, "booklet", issued_on)
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     target = inside(out_dir, file_name(BOOKLET_NAME, suffix=".pdf"))
     with tempfile.TemporaryDirectory(prefix="toolkit-booklet-") as tmp, Converter() as converter:
         work = Path(tmp)
-        names = UniqueNames()
-        plan_docx = render(plan_jobs(f, [c.company_id for c in f.program.companies]), out_dir, templates_dir,
-                           progress, names)
-        say(progress, "グラフを作成しています…")
-        figures = charts(f)
-        report_docx = render(report_jobs(f, figures), out_dir, templates_dir, progress, names)
-        say(progress, f"PDF に変換しています（{len(plan_docx) + len(report_docx)}件）…")
-        pdfs = converter.convert(plan_docx + report_docx, out_dir, again=2)
-        plan_pdfs, report_pdfs = pdfs[:len(plan_docx)], pdfs[len(plan_docx):]
+        figures, plan_docx, plan_pdfs, report_docx, report_pdfs = _parts_pdfs(f, converter, out_dir, out_dir,
+                                                                              templates_dir, progress)
         fill_report_toc(f, figures, report_docx[0], report_pdfs[0], templates_dir)
         (business,) = _bind_booklet(f, figures, converter, report_docx, report_pdfs, plan_pdfs, work, templates_dir,
                                     target, progress, also=[report_docx[0]])
         business.replace(report_pdfs[0])
-    return plan_docx + report_docx + pdfs + [target]
+    return plan_docx + report_docx + plan_pdfs + report_pdfs + [target]

@@ -1,6 +1,7 @@
 """The deliverables, end to end: Program → figures → contexts → .docx (→ .pdf). Called by the CLI and Excel."""
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from toolkit.validity import usable
 from . import catalog, contexts
 from .chart_data import CHART_NAMES, chart_jobs, draw
 from .names import UniqueNames, inside
+from .paging import bind, number_sheet, page_count, split_docx
 from .pdf import Converter
 from .render import Chart, render_docx
 from .toc import heading_pages
@@ -127,28 +129,82 @@ def build_plans(program: Program, company_ids: Sequence[str] | None, out_dir: Pa
                 templates_dir: Path | None = None) -> list[Path]:
     """One 改善活動計画書 per company (all when ``company_ids`` is None); every file written, .docx then .pdf."""
     f = prepare(program, "plan", issued_on)
-    ids = select_companies(f.program, company_ids)
+    jobs = plan_jobs(f, select_companies(f.program, company_ids))
     with Converter(enabled=pdf) as converter:
-        docx = render(plan_jobs(f, ids), out_dir, templates_dir, progress)
+        names = UniqueNames()
         if not pdf:
-            return docx
+            return render(jobs, out_dir, templates_dir, progress, names)
+        # The first half converts on one LibreOffice while the second half is rendered for the other.
+        half = (len(jobs) + 1) // 2
+        docx = render(jobs[:half], out_dir, templates_dir, progress, names)
+        first = converter.start(docx, out_dir, instances=1)
+        docx += render(jobs[half:], out_dir, templates_dir, progress, names)
         say(progress, f"PDF に変換しています（{len(docx)}件）…")
-        return docx + converter.convert(docx, Path(out_dir))
+        second = converter.start(docx[half:], out_dir, instances=1)
+        return docx + first.wait() + second.wait()
 
 
 def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progress: Progress = None,
                   issued_on: date | None = None, templates_dir: Path | None = None) -> list[Path]:
     """委託業務報告書, 予算執行状況報告書, KPI実績報告書, 支援記録簿 and one 会議記録 per meeting."""
     f = prepare(program, "report", issued_on)
+    out_dir = Path(out_dir)
     with Converter(enabled=pdf) as converter:
         say(progress, "グラフを作成しています…")
         figures = charts(f)
-        docx = render(report_jobs(f, figures), out_dir, templates_dir, progress)
+        jobs, names = report_jobs(f, figures), UniqueNames()
         if not pdf:
-            return docx
-        say(progress, f"PDF に変換しています（{len(docx)}件）…")
-        pdfs = converter.convert(docx, Path(out_dir), again=1)
-        say(progress, "目次のページ番号を入れています…")
-        fill_report_toc(f, figures, docx[0], pdfs[0], templates_dir)
-        converter.convert(docx[:1], Path(out_dir))
-        return docx + pdfs
+            return render(jobs, out_dir, templates_dir, progress, names)
+        # The business report converts first, on its own LibreOffice, so its 目次 pass can follow while the other
+        # instance still converts the rest.
+        business = render(jobs[:1], out_dir, templates_dir, progress, names)
+        first = converter.start(business, out_dir, instances=1, again=1)
+        rest = render(jobs[1:], out_dir, templates_dir, progress, names)
+        say(progress, f"PDF に変換しています（{len(rest) + 1}件）…")
+        with tempfile.TemporaryDirectory(prefix="toolkit-log-") as tmp:
+            log = rest.index(next(p for p in rest if p.stem.startswith(catalog.SUPPORT_LOG)))
+            halves = _split_support_log(f, rest[log], Path(tmp))
+            others = converter.start([p for p in rest if not halves or p != rest[log]] + halves, Path(tmp) / "pdf"
+                                     if halves else out_dir, instances=1)
+            say(progress, "目次のページ番号を入れています…")
+            fill_report_toc(f, figures, business[0], first.wait()[0], templates_dir)
+            toc = converter.start(business, out_dir, instances=1)
+            converted = others.wait()
+            if halves:
+                converted = _join_support_log(f, converter, converted, rest[log], out_dir, templates_dir)
+            toc.wait()
+        return business + rest + [out_dir / (p.stem + ".pdf") for p in business + rest]
+
+
+# A 支援記録簿 longer than this is converted as two halves, one per LibreOffice (the 5,000-row program).
+SPLIT_SUPPORT_RECORDS = 600
+
+
+def _split_support_log(f: Figures, docx: Path, work: Path) -> list[Path]:
+    """The two halves of a long 支援記録簿 (split before a company's heading, about half the records each), or []."""
+    counts = [sum(1 for r in f.program.support if r.company_id == c.company_id) for c in f.program.companies]
+    if sum(counts) <= SPLIT_SUPPORT_RECORDS or len(counts) < 2:
+        return []
+    running, at = 0, 1
+    for i, n in enumerate(counts):
+        running += n
+        if running >= sum(counts) / 2:
+            at = max(1, i + 1)
+            break
+    halves = [work / f"{docx.stem}_1.docx", work / f"{docx.stem}_2.docx"]
+    return halves if split_docx(docx, at, *halves) else []
+
+
+def _join_support_log(f: Figures, converter: Converter, converted: list[Path], docx: Path, out_dir: Path,
+                      templates_dir: Path | None) -> list[Path]:
+    """Bind the halves' PDFs into the 支援記録簿's PDF, numbered straight through; move the others to out_dir."""
+    *others, first, second = converted
+    for pdf in others:
+        pdf.replace(out_dir / pdf.name)
+    total = page_count(first) + page_count(second)
+    sheet = number_sheet(catalog.template_path(catalog.SUPPORT_LOG, templates_dir), total,
+                         contexts.base.common(f.program, f.issued_on), first.parent / "ページ番号.docx")
+    (sheet_pdf,) = converter.start([sheet], first.parent, instances=1).wait()
+    target = out_dir / (docx.stem + ".pdf")
+    bind([], [(None, first), (None, second)], sheet_pdf, target, numbered_from=0)
+    return [*others, target]

@@ -1,6 +1,12 @@
 """What each chart of the reports shows, as plain data (no matplotlib here: it is imported only to draw)."""
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
 from toolkit import schema
 from toolkit.budget import BudgetReport
 from toolkit.kpi import KpiReport
@@ -53,7 +59,59 @@ def chart_jobs(program: Program, budget: BudgetReport, kpi: KpiReport) -> Jobs:
     return jobs
 
 
-def draw(jobs: Jobs) -> dict[str, bytes]:
-    from . import charts  # matplotlib is imported only when a report needs it
+CACHE_FILES = 200  # charts kept; the oldest go first
 
-    return {name: getattr(charts, fn)(*args, **kwargs) for name, (fn, args, kwargs) in jobs.items()}
+
+def cache_dir() -> Path:
+    """Where drawn charts are kept between runs ($TOOLKIT_CACHE, else the user's cache folder)."""
+    configured = os.environ.get("TOOLKIT_CACHE")
+    if configured:
+        return Path(configured) / "charts"
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "toolkit" / "charts"
+
+
+def _key(job: tuple[str, tuple, dict]) -> str:
+    """The chart's data and the code that draws it: a chart is redrawn when either changes."""
+    code = (Path(__file__).with_name("charts.py").read_bytes() + metadata.version("matplotlib").encode())
+    return hashlib.sha256(code + repr(job).encode()).hexdigest()
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _keep(folder: Path, name: str, png: bytes) -> None:
+    """Best effort: a cache that cannot be written (read-only profile, full disk) only costs a redraw next time."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f"{name}.{os.getpid()}.tmp"
+        staged.write_bytes(png)
+        staged.replace(folder / f"{name}.png")
+        kept = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-CACHE_FILES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def draw(jobs: Jobs) -> dict[str, bytes]:
+    """Every chart as PNG bytes: from the cache when the same data was drawn before (matplotlib is then not even
+    imported), else drawn and kept."""
+    folder = cache_dir()
+    keys = {name: _key(job) for name, job in jobs.items()}
+    pngs = {name: png for name in jobs if (png := _read(folder / f"{keys[name]}.png")) is not None}
+    if len(pngs) < len(jobs):
+        from . import charts  # matplotlib is imported only when a chart has to be drawn
+
+        for name, (fn, args, kwargs) in jobs.items():
+            if name not in pngs:
+                pngs[name] = getattr(charts, fn)(*args, **kwargs)
+                _keep(folder, keys[name], pngs[name])
+    return pngs

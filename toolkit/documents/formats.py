@@ -6,7 +6,6 @@ Pure functions, also registered as Jinja filters so staff editing a template in 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 
 from toolkit.japanese import era_of_day, era_of_fiscal_year, era_year_text
@@ -77,26 +76,18 @@ def ratio_pct(value: float | None, digits: int = 1) -> str:
     return DASH if value is None else pct(value * 100, digits)
 
 
-def clean_text(value: object) -> str:
-    """Text from a workbook cell made safe for a document: no control characters except line breaks.
+# Characters no document may hold: C0/C1 controls but \n (docxtpl turns \t, \a, \f into tabs, paragraphs and page
+# breaks, and XML forbids most other C0 characters), lone surrogates and the non-characters U+FFFE/U+FFFF.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
-    docxtpl turns \\t, \\a and \\f in rendered text into tabs, paragraphs and page breaks, and XML forbids most
-    other C0 characters, so only \\n survives (docxtpl renders it as a line break).
-    """
+
+def clean_text(value: object) -> str:
+    """Text from a workbook cell made safe for a document: no control characters except line breaks (\n, which
+    docxtpl renders as a line break); a tab becomes a space."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append(ch)
-        elif ch == "\t":
-            out.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out).strip()
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNSAFE.sub("", text).strip()
 
 
 # A 西暦 date staff typed in free text: 2025年10月21日 / 2025年10月 / 2025年度 / 2025/10/21 / 2025-10-21.
