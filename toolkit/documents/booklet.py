@@ -18,7 +18,7 @@ from toolkit.errors import DocumentError
 from toolkit.model import Program
 
 from . import catalog, contexts
-from .build import Figures, Progress, charts, fill_report_toc, plan_jobs, prepare, render, report_jobs, say
+from .build import Figures, Progress, TocPass, charts, plan_jobs, prepare, render, report_jobs, say
 from .names import UniqueNames, file_name, inside
 from .paging import bind, number_sheet, page_count
 from .pdf import Converter
@@ -44,13 +44,12 @@ def _parts(f: Figures, report_pdfs: list[Path], plan_pdfs: list[Path]) -> list[t
 
 def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: list[Path], report_pdfs: list[Path],
                   plan_pdfs: list[Path], work: Path, templates_dir: Path | None, target: Path,
-                  progress: Progress, also: Sequence[Path] = ()) -> list[Path]:
-    """Second pass and binding; ``also`` are .docx converted in the same LibreOffice call (their PDFs returned)."""
+                  progress: Progress, also: Sequence[TocPass] = ()) -> None:
+    """Second pass and binding; ``also``: 目次 passes of other copies converted in the same LibreOffice call."""
     parts = _parts(f, report_pdfs, plan_pdfs)
     counts = [page_count(pdf) for _, _, pdf in parts]
     business_docx = work / f"{report_docx[0].stem}_冊子用.docx"  # its 目次 in booklet pages
     front_pages = 2  # the cover and a one-page 目次; checked below and redone if the 目次 ran longer
-    also_pdfs: list[Path] | None = None
     for _ in range(3):
         starts, page = [], front_pages  # printed numbers start at 1 on the 目次 (the cover is unnumbered)
         for n in counts:
@@ -61,23 +60,24 @@ def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: 
         say(progress, "表紙・目次とページ番号を作成しています…")
         front_docx = render_docx(catalog.template_path(BOOKLET_NAME, templates_dir),
                                  contexts.booklet_context(f.program, f.issued_on, entries), work / "表紙・目次.docx")
-        fill_report_toc(f, figures, business_docx, report_pdfs[0], templates_dir, offset=starts[0] - 1)
+        toc = TocPass(f, figures, business_docx, report_pdfs[0], work, templates_dir, offset=starts[0] - 1)
         numbers = number_sheet(catalog.template_path(catalog.PLAN, templates_dir), total - 1,
                                contexts.base.common(f.program, f.issued_on), work / "ページ番号.docx")
-        front, business, sheet, *others = converter.start([front_docx, business_docx, numbers, *also],
-                                                           work / "pass2", instances=1, again=1).wait()
-        if also_pdfs is None:
-            also_pdfs, also = others, ()
+        front, toc_pdf, sheet, *others = converter.start([front_docx, toc.input, numbers, *(t.input for t in also)],
+                                                         work / "pass2", instances=1, again=1).wait()
+        for other, pdf in zip(also, others):
+            other.finish(pdf, other.pdf, converter)
+        also = ()
         if page_count(front) == front_pages:
             break
         front_pages = page_count(front)
     if page_count(sheet) < total - 1:
         raise DocumentError("成果品冊子のページ番号を作成できませんでした（ページ数が合いません）。")
     say(progress, "冊子にまとめています…")
+    business = toc.finish(toc_pdf, work / f"{report_docx[0].stem}_冊子用.pdf", converter)
     bound = [(parts[0][0], business), *((title, pdf) for title, _, pdf in parts[1:])]
     bind([front], bound, sheet, target, numbered_from=1, labels=True)
     say(progress, f"{target.name} を作成しました")
-    return also_pdfs or []
 
 
 def _parts_pdfs(f: Figures, converter: Converter, plan_dir: Path, report_dir: Path, templates_dir: Path | None,
@@ -123,8 +123,7 @@ def build_all(program: Program, out_dir: Path, *, progress: Progress = None, iss
         work = Path(tmp)
         figures, plan_docx, plan_pdfs, report_docx, report_pdfs = _parts_pdfs(f, converter, out_dir, out_dir,
                                                                               templates_dir, progress)
-        fill_report_toc(f, figures, report_docx[0], report_pdfs[0], templates_dir)
-        (business,) = _bind_booklet(f, figures, converter, report_docx, report_pdfs, plan_pdfs, work, templates_dir,
-                                    target, progress, also=[report_docx[0]])
-        business.replace(report_pdfs[0])
+        standalone = TocPass(f, figures, report_docx[0], report_pdfs[0], work, templates_dir)
+        _bind_booklet(f, figures, converter, report_docx, report_pdfs, plan_pdfs, work, templates_dir, target,
+                      progress, also=[standalone])
     return plan_docx + report_docx + plan_pdfs + report_pdfs + [target]

@@ -1,6 +1,7 @@
 """The deliverables, end to end: Program → figures → contexts → .docx (→ .pdf). Called by the CLI and Excel."""
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from toolkit.validity import usable
 from . import catalog, contexts
 from .chart_data import CHART_NAMES, chart_jobs, draw
 from .names import UniqueNames, inside
-from .paging import bind, number_sheet, page_count, split_docx
+from .paging import bind, number_sheet, page_count, replace_pages, split_docx, toc_only
 from .pdf import Converter
 from .render import Chart, render_docx
 from .toc import heading_pages
@@ -115,13 +116,36 @@ def render(jobs: Sequence[Job], out_dir: Path, templates_dir: Path | None, progr
     return written
 
 
-def fill_report_toc(f: Figures, figures: dict, business_docx: Path, business_pdf: Path,
-                    templates_dir: Path | None, offset: int = 0) -> None:
-    """Re-render the business report with its 目次 page numbers, read from where the headings fell in its PDF."""
-    pages = heading_pages(business_pdf, [title for _, title in contexts.business_report.TOC])
-    toc = contexts.toc_entries(pages, offset)
-    job = report_jobs(f, figures, toc)[0]
-    render_docx(catalog.template_path(job.document, templates_dir), job.context, business_docx)
+class TocPass:
+    """The business report's 目次 filled with page numbers after its first conversion.
+
+    The headings' pages come from the PDF's bookmarks; the report is rendered again with them (the .docx keeps
+    them), and only its 目次 page is converted again and put in place of the blank one (paging.toc_only), not
+    the whole report. ``offset`` shifts the numbers to booklet pages.
+    """
+
+    def __init__(self, f: Figures, figures: dict, docx: Path, pdf: Path, work: Path, templates_dir: Path | None,
+                 offset: int = 0) -> None:
+        self.docx, self.pdf = docx, pdf
+        pages = heading_pages(pdf, [title for _, title in contexts.business_report.TOC])
+        job = report_jobs(f, figures, contexts.toc_entries(pages, offset))[0]
+        render_docx(catalog.template_path(job.document, templates_dir), job.context, docx)
+        self.first_heading = pages.get(contexts.business_report.TOC[0][1], 0)
+        toc = work / f"{docx.stem}_目次.docx"
+        self.input = toc if self.first_heading > 1 and toc_only(docx, toc, self.first_heading - 1) else docx
+
+    def finish(self, converted: Path, target: Path, converter: Converter) -> Path:
+        """``target``: the report's PDF with the filled 目次 (the first PDF, or a copy of it at another path)."""
+        if self.input == self.docx:
+            converted.replace(target)
+        elif page_count(converted) == 1:  # the 目次 kept its one page: the layout of the rest is unchanged
+            if target != self.pdf:
+                shutil.copyfile(self.pdf, target)
+            replace_pages(target, self.first_heading - 2, converted)
+        else:  # the filled 目次 runs longer than the blank one: convert the whole report
+            whole = converter.start([self.docx], converted.parent / "whole", instances=1).wait()[0]
+            whole.replace(target)
+        return target
 
 
 def build_plans(program: Program, company_ids: Sequence[str] | None, out_dir: Path, *, pdf: bool = False,
@@ -167,12 +191,12 @@ def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progres
             others = converter.start([p for p in rest if not halves or p != rest[log]] + halves, Path(tmp) / "pdf"
                                      if halves else out_dir, instances=1)
             say(progress, "目次のページ番号を入れています…")
-            fill_report_toc(f, figures, business[0], first.wait()[0], templates_dir)
-            toc = converter.start(business, out_dir, instances=1)
+            toc = TocPass(f, figures, business[0], first.wait()[0], Path(tmp), templates_dir)
+            toc_pdf = converter.start([toc.input], Path(tmp) / "toc", instances=1)
             converted = others.wait()
             if halves:
                 converted = _join_support_log(f, converter, converted, rest[log], out_dir, templates_dir)
-            toc.wait()
+            toc.finish(toc_pdf.wait()[0], toc.pdf, converter)
         return business + rest + [out_dir / (p.stem + ".pdf") for p in business + rest]
 
 

@@ -29,7 +29,6 @@ def number_sheet(template: Path, count: int, context: dict, target: Path, first:
     """``count`` blank pages numbered from ``first`` by the template's own footer (header and body emptied)."""
     import docx
     from docx.enum.text import WD_BREAK
-    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     document = docx.Document(str(template))
@@ -42,15 +41,7 @@ def number_sheet(template: Path, count: int, context: dict, target: Path, first:
         for paragraph in section.header.paragraphs:
             for run in paragraph.runs:
                 run.text = ""
-        sect = section._sectPr
-        numbering = sect.find(qn("w:pgNumType"))
-        if numbering is None:
-            numbering = OxmlElement("w:pgNumType")
-            later = ("w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi",
-                     "w:rtlGutter", "w:docGrid")
-            anchor = next((el for tag in later if (el := sect.find(qn(tag))) is not None), None)
-            anchor.addprevious(numbering) if anchor is not None else sect.append(numbering)  # schema order
-        numbering.set(qn("w:start"), str(first))
+        number_from(section._sectPr, first)
     for i in range(count):
         paragraph = document.add_paragraph()
         if i < count - 1:
@@ -62,6 +53,21 @@ def number_sheet(template: Path, count: int, context: dict, target: Path, first:
     render_docx(staged, context, target)  # a footer the firm wrote with {{ }} still renders
     staged.unlink()
     return target
+
+
+def number_from(sect_pr, first: int) -> None:
+    """Number a section's pages from ``first`` (w:pgNumType, placed where the schema wants it)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    numbering = sect_pr.find(qn("w:pgNumType"))
+    if numbering is None:
+        numbering = OxmlElement("w:pgNumType")
+        later = ("w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi",
+                 "w:rtlGutter", "w:docGrid")
+        anchor = next((el for tag in later if (el := sect_pr.find(qn(tag))) is not None), None)
+        anchor.addprevious(numbering) if anchor is not None else sect_pr.append(numbering)
+    numbering.set(qn("w:start"), str(first))
 
 
 def drop_footer_text(page) -> None:
@@ -134,3 +140,49 @@ def split_docx(source: Path, at: int, first: Path, second: Path) -> bool:
 def _style(paragraph) -> str | None:
     style = paragraph.find(f"{_W}pPr/{_W}pStyle")
     return style.get(f"{_W}val") if style is not None else None
+
+
+def _has_page_break(element) -> bool:
+    return any(br.get(f"{_W}type") == "page" for br in element.iter(f"{_W}br"))
+
+
+def toc_only(source: Path, target: Path, first_page: int) -> bool:
+    """The 目次 pages of a rendered report as a document of their own (same page set-up, numbered from
+    ``first_page``), so a 目次 whose page numbers were just filled in is converted alone instead of the whole
+    report again. False when the report has no TOC field between page breaks (the caller converts it whole)."""
+    import docx
+
+    document = docx.Document(str(source))
+    body = document.element.body
+    children = [c for c in body if c.tag != f"{_W}sectPr"]
+    field = next((i for i, c in enumerate(children)
+                  if any(" TOC " in (t.text or "") for t in c.iter(f"{_W}instrText"))), None)
+    if field is None:
+        return False
+    start = next((i + 1 for i in range(field - 1, -1, -1) if _has_page_break(children[i])), None)
+    end = next((i for i in range(field + 1, len(children))
+                if _has_page_break(children[i]) or _style(children[i]) == "Heading1"), None)
+    if start is None or end is None:
+        return False
+    for element in children[:start] + children[end:]:
+        body.remove(element)
+    for section in document.sections:
+        section.different_first_page_header_footer = False  # the 目次 is no cover: header and footer shown
+        number_from(section._sectPr, first_page)
+    document.save(str(target))
+    return True
+
+
+def replace_pages(pdf: Path, first_index: int, pages: Path) -> None:
+    """Put the pages of ``pages`` in place of as many pages of ``pdf`` from ``first_index`` on."""
+    from pypdf import PdfReader, PdfWriter
+
+    new = PdfReader(str(pages)).pages
+    writer = PdfWriter(clone_from=str(pdf))
+    for i, page in enumerate(new):
+        writer.insert_page(page, first_index + i)
+        writer.remove_page(first_index + i + 1)
+    staged = pdf.with_name(pdf.stem + "_toc.pdf")
+    with open(staged, "wb") as out:
+        writer.write(out)
+    staged.replace(pdf)
