@@ -224,8 +224,9 @@ def test_a_long_support_log_is_converted_in_two_halves_numbered_straight_through
     monkeypatch.setattr(build, "SPLIT_SUPPORT_RECORDS", 4)
     base = small_program()
     companies = tuple(Company(i + 2, f"C{i + 1:02d}", f"株式会社テスト{i + 1}", *([None] * 16)) for i in range(3))
-    support = tuple(SupportRecord(n + 2, f"R{n}", f"C{n % 3 + 1:02d}", date(2025, 9, 1 + n), "対面", "山本", 1.5,
-                                  f"支援内容{n}", None, None) for n in range(9))
+    forms = ("対面", "電話・メール", "オンライン")
+    support = tuple(SupportRecord(n + 2, f"R{n}", f"C{n % 3 + 1:02d}", date(2025, 10, 10 + n), forms[n // 3], "山本 健一",
+                                  6.5 if n % 3 == 0 else 1.5, f"支援内容{n}", None, None) for n in range(9))
     program = replace(base, companies=companies, support=support, subscriptions=(), expenses=(), usage=(),
                       financials=(), plan_items=())
     written = build_reports(program, tmp_path, pdf=True, issued_on=ISSUED)
@@ -238,3 +239,6 @@ def test_a_long_support_log_is_converted_in_two_halves_numbered_straight_through
         assert re.findall(r"－(\d+)－", page) == [str(number)], page[-30:]  # one number per page, in order
     for i in range(3):
         assert f"株式会社テスト{i + 1}" in pages[i]
+    lines = run("pdftotext", log).replace(" ", "")  # line breaks kept: what wrapped in a cell shows here
+    for unbroken in ("19.5時間", "電話・メール", "令和7年10月17日", "オンライン"):
+        assert unbroken in lines, unbroken  # 19.5時間 is C01's total (6.5 × 3)

@@ -28,6 +28,7 @@ def page_count(pdf: Path) -> int:
 def number_sheet(template: Path, count: int, context: dict, target: Path, first: int = 1) -> Path:
     """``count`` blank pages numbered from ``first`` by the template's own footer (header and body emptied)."""
     import docx
+    import docx.oxml
     from docx.enum.text import WD_BREAK
     from docx.oxml.ns import qn
 
@@ -38,9 +39,10 @@ def number_sheet(template: Path, count: int, context: dict, target: Path, first:
             body.remove(child)
     for section in document.sections:
         section.different_first_page_header_footer = False
-        for paragraph in section.header.paragraphs:
-            for run in paragraph.runs:
-                run.text = ""
+        header = section.header._element
+        for child in list(header):  # no header text and no header rule: only the footer's number is laid on
+            header.remove(child)
+        header.append(docx.oxml.OxmlElement("w:p"))
         number_from(section._sectPr, first)
     for i in range(count):
         paragraph = document.add_paragraph()
