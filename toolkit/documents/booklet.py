@@ -10,7 +10,8 @@ numbers run straight through; the PDF's page labels match the printed numbers (t
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -96,15 +97,21 @@ def _parts_pdfs(f: Figures, converter: Converter, plan_dir: Path, report_dir: Pa
     return figures, plan_docx, plans.wait(), report_docx, reports.wait()
 
 
-def build_booklet(program: Program, out_dir: Path, *, progress: Progress = None, issued_on: date | None = None,
-                  templates_dir: Path | None = None) -> Path:
-    """The booklet PDF in ``out_dir`` (成果品冊子.pdf); nothing else is left there."""
+@contextmanager
+def _run(program: Program, out_dir: Path, issued_on: date | None) -> Iterator[tuple[Figures, Path, Path, Converter]]:
+    """The figures (refused when a sheet is missing), the booklet's path, a work folder and warm LibreOffice."""
     f = prepare(program, "booklet", issued_on)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = inside(out_dir, file_name(BOOKLET_NAME, suffix=".pdf"))
     with tempfile.TemporaryDirectory(prefix="toolkit-booklet-") as tmp, Converter() as converter:
-        work = Path(tmp)
+        yield f, target, Path(tmp), converter
+
+
+def build_booklet(program: Program, out_dir: Path, *, progress: Progress = None, issued_on: date | None = None,
+                  templates_dir: Path | None = None) -> Path:
+    """The booklet PDF in ``out_dir`` (成果品冊子.pdf); nothing else is left there."""
+    with _run(program, out_dir, issued_on) as (f, target, work, converter):
         figures, _, plan_pdfs, report_docx, report_pdfs = _parts_pdfs(f, converter, work / "plans",
                                                                       work / "reports", templates_dir, progress)
         _bind_booklet(f, figures, converter, report_docx, report_pdfs, plan_pdfs, work, templates_dir, target,
@@ -115,14 +122,9 @@ def build_booklet(program: Program, out_dir: Path, *, progress: Progress = None,
 def build_all(program: Program, out_dir: Path, *, progress: Progress = None, issued_on: date | None = None,
               templates_dir: Path | None = None) -> list[Path]:
     """Every deliverable as .docx and .pdf, and the booklet, from one pass of LibreOffice over them (the demo)."""
-    f = prepare(program, "booklet", issued_on)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = inside(out_dir, file_name(BOOKLET_NAME, suffix=".pdf"))
-    with tempfile.TemporaryDirectory(prefix="toolkit-booklet-") as tmp, Converter() as converter:
-        work = Path(tmp)
-        figures, plan_docx, plan_pdfs, report_docx, report_pdfs = _parts_pdfs(f, converter, out_dir, out_dir,
-                                                                              templates_dir, progress)
+    with _run(program, out_dir, issued_on) as (f, target, work, converter):
+        figures, plan_docx, plan_pdfs, report_docx, report_pdfs = _parts_pdfs(f, converter, Path(out_dir),
+                                                                              Path(out_dir), templates_dir, progress)
         standalone = TocPass(f, figures, report_docx[0], report_pdfs[0], work, templates_dir)
         _bind_booklet(f, figures, converter, report_docx, report_pdfs, plan_pdfs, work, templates_dir, target,
                       progress, also=[standalone])

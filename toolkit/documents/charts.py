@@ -172,7 +172,8 @@ def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: floa
         # Room outside the bars for their labels, on both sides.
         ax.set_xlim(low * 1.3 - (span * 0.2 if low < 0 else span * 0.05), max([*changes, target]) * 1.2 + span * 0.1)
         ax.set_xlabel("労働生産性の変化率")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _signed_pct(v, None).replace(".0%", "%")))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "0%" if round(v, 1) == 0 else
+                                                   _signed_pct(v).replace(".0%", "%")))
         handles = [Line2D([], [], color=RED, linestyle="--", label=f"目標 {_signed_pct(target)}")]
         ax.axvline(target, color=RED, linestyle="--", linewidth=1)
         if average is not None:

@@ -13,7 +13,7 @@ from toolkit import schema
 from toolkit.kpi import CompanyProductivity
 from toolkit.model import Company, Program, SupportRecord
 
-from ..formats import DASH, fiscal_year_label, free_text, pct, reiwa, yen
+from ..formats import fiscal_year_label, free_text, pct, reiwa, yen
 
 # The seed's definition of the digitalisation stages (中小企業白書 2024).
 STAGES = {
@@ -139,8 +139,3 @@ def company_name(program: Program, company_id: str) -> str:
 def staff_words(company: Company) -> dict:
     """導入の効果 and 今後の課題 in staff's words ("" when not filled: the template says so in a sentence)."""
     return {"effects": free_text(company.effects), "future_issues": free_text(company.future_issues)}
-
-
-def or_dash(value: object) -> str:
-    text = free_text(value)
-    return text if text else DASH

@@ -10,8 +10,8 @@ from toolkit.kpi import KpiReport
 from toolkit.model import Program
 
 from .. import catalog
-from ..formats import DASH, fiscal_year_label, free_text, pct, ratio_pct, reiwa, yen
-from .base import (IN_PERSON, common, companies_count, form_counts, label, or_dash, plan_years, productivity,
+from ..formats import DASH, fiscal_year_label, free_text, or_dash, ratio_pct, reiwa, yen
+from .base import (IN_PERSON, common, companies_count, form_counts, label, plan_years, productivity,
                    records_of, staff_words, stage, times, usage_period)
 from .budget_report import execution, lines
 from .kpi_report import productivity_summary, usage_summary

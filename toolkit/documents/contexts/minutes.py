@@ -5,8 +5,8 @@ from datetime import date
 
 from toolkit.model import Meeting, Program
 
-from ..formats import free_text, reiwa
-from .base import WEEKDAYS, common, or_dash
+from ..formats import free_text, or_dash, reiwa
+from .base import WEEKDAYS, common
 
 
 def ordered(program: Program) -> list[Meeting]:

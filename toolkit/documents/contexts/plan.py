@@ -9,8 +9,8 @@ from toolkit.budget import BudgetReport
 from toolkit.kpi import KpiReport
 from toolkit.model import Program, SupportRecord
 
-from ..formats import DASH, fiscal_year_label, free_text, reiwa
-from .base import (FORMS, IN_PERSON, common, hours, or_dash, plan_years, productivity, records_of, stage,
+from ..formats import DASH, fiscal_year_label, free_text, or_dash, reiwa
+from .base import (FORMS, IN_PERSON, common, hours, plan_years, productivity, records_of, stage,
                    staff_words, times, usage_period)
 
 HIGHLIGHTS = 5  # support acts listed in a plan's summary

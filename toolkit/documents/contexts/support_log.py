@@ -5,8 +5,8 @@ from datetime import date
 
 from toolkit.model import Program
 
-from ..formats import DASH, free_text, reiwa
-from .base import common, form_counts, hours, or_dash, records_of
+from ..formats import DASH, free_text, or_dash, reiwa
+from .base import common, form_counts, hours, records_of
 
 
 def support_log_context(program: Program, issued_on: date) -> dict:
