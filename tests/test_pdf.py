@@ -242,3 +242,16 @@ def test_a_long_support_log_is_converted_in_two_halves_numbered_straight_through
     lines = run("pdftotext", log).replace(" ", "")  # line breaks kept: what wrapped in a cell shows here
     for unbroken in ("19.5時間", "電話・メール", "令和7年10月17日", "オンライン"):
         assert unbroken in lines, unbroken  # 19.5時間 is C01's total (6.5 × 3)
+
+
+def test_the_booklet_without_libreoffice_says_so_before_rendering(tmp_path, monkeypatch):
+    from toolkit.documents import build_booklet
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("TOOLKIT_SOFFICE", raising=False)
+    monkeypatch.setattr(pdf_module, "_WINDOWS_PATHS", ())
+    monkeypatch.setattr(pdf_module, "_MAC_PATH", str(tmp_path / "none"))
+    with pytest.raises(LibreOfficeMissing) as caught:
+        build_booklet(small_program(), tmp_path / "out", issued_on=ISSUED)
+    assert "作成済み" not in str(caught.value)  # the booklet leaves no .docx behind to point at
+    assert not list((tmp_path / "out").iterdir())

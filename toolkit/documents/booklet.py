@@ -104,7 +104,7 @@ def _run(program: Program, out_dir: Path, issued_on: date | None) -> Iterator[tu
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = inside(out_dir, file_name(BOOKLET_NAME, suffix=".pdf"))
-    with tempfile.TemporaryDirectory(prefix="toolkit-booklet-") as tmp, Converter() as converter:
+    with tempfile.TemporaryDirectory(prefix="toolkit-booklet-") as tmp, Converter(required=True) as converter:
         yield f, target, Path(tmp), converter
 
 

@@ -213,7 +213,7 @@ def cap_bars(labels: Sequence[str], actual: Sequence[int], planned: Sequence[int
 def stacked_months(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]) -> bytes:
     """Amounts per month, one stacked colour per cost line."""
     with matplotlib.rc_context(_rc()):
-        fig = _figure(3.0, bottom_in=0.4, top_in=0.15)
+        fig = _figure(3.2, bottom_in=0.4, top_in=0.45)  # the legend sits above the bars, clear of their totals
         fig.subplots_adjust(left=0.7 / WIDTH_IN)
         ax = fig.add_subplot()
         positions = list(range(len(labels)))
@@ -231,5 +231,5 @@ def stacked_months(labels: Sequence[str], series: Sequence[tuple[str, Sequence[i
         for x, total in zip(positions, bottom):
             ax.text(x, total, f"{total:,.1f}", ha="center", va="bottom", fontsize=7)
         ax.set_ylim(0, max([*bottom, 1]) * 1.15)
-        ax.legend(loc="upper left", ncol=2, frameon=False)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=4, frameon=False)
         return _png(fig)

@@ -40,7 +40,7 @@ _MAC_PATH = "/Applications/LibreOffice.app/Contents/MacOS/soffice"
 class LibreOfficeMissing(DocumentError):
     """LibreOffice is not installed, so no PDF can be made."""
 
-    def __init__(self) -> None:
+    def __init__(self, docx_written: bool = True) -> None:
         if sys.platform == "win32":
             hint = ("LibreOffice をインストールするか、Word で .docx を開いて「名前を付けて保存」から PDF を保存して"
                     "ください。")
@@ -48,7 +48,7 @@ class LibreOfficeMissing(DocumentError):
             hint = ("Debian / Ubuntu では `sudo apt-get install libreoffice-writer-nogui` でインストールできます"
                     "（日本語フォントは fonts-ipaexfont）。")
         super().__init__("PDF を作成するには LibreOffice（soffice）が必要ですが、見つかりません。" + hint
-                         + "Word 形式（.docx）の書類はすでに作成済みです。")
+                         + ("Word 形式（.docx）の書類はすでに作成済みです。" if docx_written else ""))
 
 
 class PdfConversionError(DocumentError):
@@ -158,8 +158,11 @@ class Converter:
     an instance is simply started cold.
     """
 
-    def __init__(self, *, enabled: bool = True, instances: int = INSTANCES, timeout: float = 120) -> None:
+    def __init__(self, *, enabled: bool = True, instances: int = INSTANCES, timeout: float = 120,
+                 required: bool = False) -> None:
+        """``required``: no LibreOffice is an error at once (the booklet writes no .docx of its own)."""
         self.enabled = enabled
+        self.required = required
         self.instances = instances
         self.timeout = timeout
         self._tmp: tempfile.TemporaryDirectory | None = None
@@ -175,6 +178,8 @@ class Converter:
         try:
             self._soffice = find_soffice()
         except LibreOfficeMissing:
+            if self.required:
+                raise LibreOfficeMissing(docx_written=False) from None
             return self  # raised by start(), after the .docx are written
         self._tmp = tempfile.TemporaryDirectory(prefix="toolkit-lo-", ignore_cleanup_errors=True)
         self._env = dict(os.environ)
