@@ -286,9 +286,10 @@ def summary(workbook: Path) -> None:
 OUT_DIR = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
                        show_default=True, help="出力先フォルダ")
 PDF = click.option("--pdf", is_flag=True, help="Word に加えて PDF も作成します（LibreOffice が必要）。")
-TEMPLATES = click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+TEMPLATES = click.option("--templates", "templates_dir", metavar="DIR",
+                         type=click.Path(exists=True, file_okay=False, path_type=Path),
                          help="自社で編集したテンプレート（.docx）のフォルダ。無いファイルは標準のものを使います。")
-DATE = click.option("--date", "issued_on", type=click.DateTime(formats=["%Y-%m-%d"]),
+DATE = click.option("--date", "issued_on", metavar="YYYY-MM-DD", type=click.DateTime(formats=["%Y-%m-%d"]),
                     help="書類の作成日（YYYY-MM-DD）。省略時は設定シートの作成日、それも空なら今日。")
 
 
