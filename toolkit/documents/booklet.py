@@ -65,7 +65,7 @@ def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: 
         numbers = number_sheet(catalog.template_path(catalog.PLAN, templates_dir), total - 1,
                                contexts.base.common(f.program, f.issued_on), work / "ページ番号.docx")
         front, toc_pdf, sheet, *others = converter.start([front_docx, toc.input, numbers, *(t.input for t in also)],
-                                                         work / "pass2", instances=1, again=1).wait()
+                                                         work / "pass2", instances=1).wait()
         for other, pdf in zip(also, others):
             other.finish(pdf, other.pdf, converter)
         also = ()
