@@ -191,6 +191,9 @@ def test_the_demo_writes_one_booklet_numbered_straight_through(demo_run):
 
     reader = PdfReader(str(booklet))
     assert reader.page_labels[:3] == ["表紙", "1", "2"] and reader.page_labels[-1] == str(len(pages) - 1)
+    assert reader.metadata.title == "クラウドサービス導入支援業務 成果品冊子"
+    assert [item.title for item in reader.outline if not isinstance(item, list)][:3] == [
+        "委託業務報告書", "予算執行状況報告書", "KPI実績報告書"]  # each part bookmarked, its headings nested
 
 
 @needs_soffice

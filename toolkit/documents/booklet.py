@@ -77,7 +77,8 @@ def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: 
     say(progress, "冊子にまとめています…")
     business = toc.finish(toc_pdf, work / f"{report_docx[0].stem}_冊子用.pdf", converter)
     bound = [(parts[0][0], business), *((title, pdf) for title, _, pdf in parts[1:])]
-    bind([front], bound, sheet, target, numbered_from=1, labels=True)
+    bind([front], bound, sheet, target, numbered_from=1, labels=True,
+         title=f"{contexts.base.common(f.program, f.issued_on)['program_name']} {BOOKLET_NAME}")
     say(progress, f"{target.name} を作成しました")
 
 

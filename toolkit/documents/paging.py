@@ -86,7 +86,7 @@ def drop_footer_text(page) -> None:
 
 
 def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], numbers: Path, target: Path, *,
-         numbered_from: int = 1, labels: bool = False) -> None:
+         numbered_from: int = 1, labels: bool = False, title: str | None = None) -> None:
     """``front`` pages as they are, then each part (bookmarked under its title when one is given); every page from
     index ``numbered_from`` on gets the sheet's next page laid on, parts' own footers removed first."""
     from pypdf import PdfReader, PdfWriter
@@ -107,6 +107,8 @@ def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], number
         if numbered_from:
             writer.set_page_label(0, numbered_from - 1, prefix="表紙")
         writer.set_page_label(numbered_from, len(writer.pages) - 1, style="/D", start=1)
+    if title:
+        writer.add_metadata({"/Title": title})
     with open(target, "wb") as out:
         writer.write(out)
 
