@@ -95,8 +95,8 @@ def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], number
     for pdf in front:
         writer.append(str(pdf), import_outline=False)
     first_part = len(writer.pages)
-    for title, pdf in parts:
-        writer.append(str(pdf), outline_item=title) if title else writer.append(str(pdf))
+    for part_title, pdf in parts:
+        writer.append(str(pdf), outline_item=part_title) if part_title else writer.append(str(pdf))
     sheet = PdfReader(str(numbers)).pages
     for index in range(numbered_from, len(writer.pages)):
         page = writer.pages[index]
