@@ -156,3 +156,20 @@ def test_program_is_clean_except_for_what_it_shows_on_purpose(demo_path):
     changes = [p.change_pct for p in kpis.productivity.by_company.values()]
     assert min(changes) < 0 < max(changes)
     assert {p.basis for p in kpis.productivity.by_company.values()} == {"hours", "workers"}
+
+
+def test_staff_words_events_minutes_and_settings_are_filled(sheets, demo_path):
+    companies = sheets[schema.COMPANIES.sheet]
+    for header in ("導入の効果", "今後の課題"):
+        texts = [c[header] for c in companies]
+        assert all(len(t) >= 40 for t in texts), header
+        assert len(set(texts)) == 20 and len({t[:12] for t in texts}) == 20  # each its own, not one pattern
+    for event in sheets[schema.EVENTS.sheet]:
+        assert len(event["実施内容"]) >= 40 and len(event["成果・意見"]) >= 40
+    for meeting in sheets[schema.MEETINGS.sheet]:
+        written = _day(meeting["作成日"]) - _day(meeting["開催日"])
+        assert 1 <= written.days <= 4  # minutes written promptly after each meeting
+    from toolkit.workbook.read import load_program
+
+    settings = load_program(demo_path).settings
+    assert settings.issued_on == date(2026, 3, 27) and settings.contract_sum == 12_100_000

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
+import shutil
 import warnings
 import zipfile
 from datetime import date
@@ -17,16 +16,16 @@ from pathlib import Path
 
 import docx
 import pytest
-
-from toolkit.errors import ToolkitError
 from docx.shared import Mm
 
 from toolkit import schema
 from toolkit.budget import compute_budget
 from toolkit.demo import build_demo_workbook
-from toolkit.documents import UnknownCompany, build_plans, build_reports, catalog, context, formats, names
-from toolkit.documents.build import CHART_NAMES, chart_jobs, draw, report_contexts
+from toolkit.documents import UnknownCompany, build_plans, build_reports, catalog, contexts, formats, names
+from toolkit.documents.build import Job, plan_jobs, prepare, report_jobs
+from toolkit.documents.chart_data import CHART_NAMES, chart_jobs, draw
 from toolkit.documents.render import Chart, make_environment, render_docx, template_variables
+from toolkit.errors import ToolkitError
 from toolkit.kpi import compute_kpis
 from toolkit.model import (AttendanceRecord, Company, Event, Expense, Financial, Meeting, PlanItem, Program, Service,
                            Settings, Subscription, SupportRecord, UsageDay)
@@ -38,6 +37,14 @@ TRICKY = "A&B <テスト>"
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope="module", autouse=True)
+def chart_cache(tmp_path_factory):
+    """Charts drawn by these tests are kept in a folder of their own, not the user's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TOOLKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
 
 def small_program() -> Program:
     """Three companies: C01 with everything (and a name with & and <), C02 with nothing, C03 with a hostile name."""
@@ -93,7 +100,7 @@ def demo(tmp_path_factory):
     program = load_program(out / "master.xlsx")
     plans = build_plans(program, None, out / "docs", issued_on=ISSUED)
     reports = build_reports(program, out / "docs", issued_on=ISSUED)
-    return program, plans, reports
+    return program, plans, reports, out / "master.xlsx"
 
 
 # ------------------------------------------------------------------------------------------------ reading back
@@ -145,32 +152,75 @@ def test_reiwa_yen_and_percent_formats():
     assert formats.clean_text("a\tb\x07c\r\nd\x00") == "a bc\nd"
 
 
+def test_western_dates_typed_in_free_text_are_shown_in_reiwa():
+    assert formats.free_text("次回 2025年10月21日（火）14:00") == "次回 令和7年10月21日（火）14:00"
+    assert formats.free_text("2026年3月までに") == "令和8年3月までに"
+    assert formats.free_text("2027年度の計画、2025/9/1 開始") == "令和9年度の計画、令和7年9月1日 開始"
+    assert formats.free_text("単価2,025円、型番12025年、2025年13月") == "単価2,025円、型番12025年、2025年13月"
+
 # ------------------------------------------------------------------------------------------------ templates
+
+def every_job(program: Program) -> list[Job]:
+    """One job per template: every report, a plan and the booklet's cover and 目次."""
+    f = prepare(program, "report", ISSUED)
+    jobs = report_jobs(f, {name: "" for name in CHART_NAMES}) + plan_jobs(f, [program.companies[0].company_id])
+    parts = [{"title": "委託業務報告書", "group": "本編", "page": "2"}, {"title": "支援記録簿", "group": "資料", "page": "9"}]
+    return jobs + [Job(catalog.BOOKLET, (), contexts.booklet_context(f.program, ISSUED, parts))]
+
 
 def test_every_template_variable_is_supplied_by_its_context(demo, small):
     """Top-level names from docxtpl, then a strict render proves every nested name (company.name, y.entries…)."""
     strict = make_environment(strict=True)
     for program in (demo[0], small[0]):
-        budget, kpi = compute_budget(program), compute_kpis(program)
-        figures = {name: "" for name in CHART_NAMES}
-        jobs = report_contexts(program, budget, kpi, ISSUED, figures)
-        jobs.append((catalog.PLAN, (), context.plan_context(program, budget, kpi, "C01", ISSUED)))
         seen = set()
-        for document, _, ctx in jobs:
-            path = catalog.template_path(document)
-            missing = template_variables(path) - set(ctx)
-            assert not missing, (document, missing)
-            render_docx(path, ctx, Path(small[1]) / "strict.docx", env=strict)
-            seen.add(document)
+        for job in every_job(program):
+            path = catalog.template_path(job.document)
+            missing = template_variables(path) - set(job.context)
+            assert not missing, (job.document, missing)
+            render_docx(path, job.context, Path(small[1]) / "strict.docx", env=strict)
+            seen.add(job.document)
         assert seen == set(catalog.DOCUMENTS)
 
 
-def test_templates_are_regenerated_byte_for_byte(tmp_path):
-    """The committed templates are exactly what scripts/make_doc_templates.py builds."""
-    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'scripts'); import make_doc_templates as m;"
-                    f" m.main(__import__('pathlib').Path({str(tmp_path)!r}))"], cwd=ROOT, check=True)
-    for name in catalog.DOCUMENTS:
-        assert (tmp_path / f"{name}.docx").read_bytes() == catalog.template_path(name).read_bytes(), name
+def test_templates_resaved_by_word_still_render(small, tmp_path):
+    """Word rewrites a template's XML when staff save it (python-docx's open and save stands in for that):
+    every template still renders, strictly, with no tag left in the output."""
+    strict = make_environment(strict=True)
+    for job in every_job(small[0]):
+        resaved = tmp_path / f"{job.document}.docx"
+        docx.Document(str(catalog.template_path(job.document))).save(str(resaved))
+        out = render_docx(resaved, job.context, tmp_path / f"out_{job.document}.docx", env=strict)
+        assert not re.search(r"\{\{|\{%|\}\}|%\}", text_of(out)), job.document
+
+
+def firm_copy(folder: Path, document: str, edit) -> Path:
+    """A firm's folder holding its own copy of one template, edited with python-docx as staff would in Word."""
+    folder.mkdir()
+    copy = folder / f"{document}.docx"
+    shutil.copy(catalog.template_path(document), copy)
+    edited = docx.Document(str(copy))
+    edit(edited)
+    edited.save(str(copy))
+    return folder
+
+
+def test_a_sentence_added_in_word_appears_via_templates(small, tmp_path):
+    """The firm's copy of one template is used; the others fall back to the built-in ones."""
+    firm = firm_copy(tmp_path / "firm", catalog.PLAN, lambda d: next(
+        p for p in d.paragraphs if p.text == "2　現状と課題").insert_paragraph_before(
+        "当社独自の一文：{{ company.name }}様の計画です。"))
+    copy = firm / f"{catalog.PLAN}.docx"
+    assert catalog.template_path(catalog.PLAN, firm) == copy
+    assert catalog.template_path(catalog.MINUTES, firm) == catalog.template_path(catalog.MINUTES)
+    plans = build_plans(small[0], ["C02"], tmp_path / "out", issued_on=ISSUED, templates_dir=firm)
+    assert "当社独自の一文：株式会社サンプル様の計画です。" in text_of(plans[0])
+    reports = build_reports(small[0], tmp_path / "out", issued_on=ISSUED, templates_dir=firm)
+    assert "当社独自の一文" not in text_of(named(reports, "会議記録"))
+
+
+def test_no_generator_is_the_source_of_the_templates():
+    assert not (ROOT / "scripts" / "make_doc_templates.py").exists()
+    assert {p.stem for p in catalog.TEMPLATE_DIR.glob("*.docx")} == set(catalog.DOCUMENTS)
 
 
 def test_templates_are_a4_with_mincho_body_gothic_headings_header_and_page_number():
@@ -183,35 +233,43 @@ def test_templates_are_a4_with_mincho_body_gothic_headings_header_and_page_numbe
             "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") for s in document.styles
             if s.name in ("Normal", "Heading 1", "Heading 2")}
         assert fonts == {"Normal": catalog.MINCHO, "Heading 1": catalog.GOTHIC, "Heading 2": catalog.GOTHIC}
+        if name == catalog.BOOKLET:
+            continue  # the binder lays the booklet's page numbers on
         assert "{{ program_name }}" in section.header.paragraphs[0].text
         assert " PAGE " in section.footer._element.xml
+    business = docx.Document(str(catalog.template_path(catalog.BUSINESS_REPORT)))
+    assert " TOC " in business.element.xml  # the 目次 is a Word TOC field
+    assert "updateFields" in business.settings.element.xml
 
 
 # ------------------------------------------------------------------------------------------------ figures
 
 def test_plan_shows_the_company_figures_in_their_cells(demo):
-    program, plans, _ = demo
+    program, plans, *_ = demo
     kpi = compute_kpis(program)
     company = program.companies[0]
     path = named(plans, f"改善活動計画書_{company.company_id}_")
     text = text_of(path)
     assert "クラウドサービス活用" in text and "（令和7年度〜令和9年度）" in text and company.name in text
-    services = rows_of(table_with(path, "サービス名", "利用日数"))
-    assert services[-1][0] == "合計" and services[-1][-1] == f"{kpi.usage.by_company[company.company_id]:,}日"
+    services = rows_of(table_with(path, "サービス名", "利用回数"))
+    assert services[-1][0] == "合計" and services[-1][-1] == f"{kpi.usage.by_company[company.company_id]:,}回"
     by_service = kpi.usage.by_company_service[company.company_id]
     for row in services[1:-1]:
         sid = next(s.service_id for s in program.services if s.name == row[0])
-        assert row[-1] == f"{by_service.get(sid, 0):,}日"
+        assert row[-1] == f"{by_service.get(sid, 0):,}回"
     p = kpi.productivity.by_company[company.company_id]
     productivity = rows_of(table_with(path, "区分", "労働生産性"))
     assert productivity[1][0] == "基準" and productivity[1][2] == formats.yen(p.base_value_added)
     assert productivity[2][4].startswith(f"{round(p.actual):,}円/")
-    for year in ("（1）令和7年度（2025年度）", "（2）令和8年度（2026年度）", "（3）令和9年度（2027年度）"):
+    for year in ("（1）令和7年度", "（2）令和8年度", "（3）令和9年度"):
         assert year in text
+    for words in (company.effects, company.future_issues):  # staff's words, in full
+        assert formats.free_text(words) in text
+    assert "2025年" not in text and "令和7年12月" in text  # plan timings typed as 2025年12月
 
 
 def test_budget_report_rows_match_compute_budget(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     budget = compute_budget(program)
     rows = rows_of(table_with(named(reports, "予算執行状況報告書"), "企業名", "(1)クラウドサービス経費"))
     body = {r[0]: r for r in rows[1:-1]}
@@ -230,17 +288,29 @@ def test_budget_report_rows_match_compute_budget(demo):
 
 
 def test_kpi_report_shows_usage_and_productivity(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     kpi = compute_kpis(program)
     path = named(reports, "KPI実績報告書")
-    usage = rows_of(table_with(path, "企業ID", "利用日数"))
-    assert {r[0]: r[2] for r in usage[1:-1]} == {c: f"{n:,}日" for c, n in kpi.usage.by_company.items()}
-    assert usage[-1][2] == f"{kpi.usage.total:,}日"
-    services = rows_of(table_with(path, "サービスID", "利用日数"))
-    assert {r[0]: r[3] for r in services[1:-1]} == {s: f"{n:,}日" for s, n in kpi.usage.by_service.items()}
+    usage = rows_of(table_with(path, "企業ID", "利用回数"))
+    assert {r[0]: r[2] for r in usage[1:-1]} == {c: f"{n:,}回" for c, n in kpi.usage.by_company.items()}
+    assert usage[-1][2] == f"{kpi.usage.total:,}回"
+    services = rows_of(table_with(path, "サービスID", "利用回数"))
+    assert {r[0]: r[3] for r in services[1:-1]} == {s: f"{n:,}回" for s, n in kpi.usage.by_service.items()}
     text = text_of(path)
     assert formats.pct(kpi.productivity.average_change_pct, signed=True) in text
     assert "同じ日に複数の" in text  # the counting rule is stated
+    assert f"{kpi.usage.total:,}日" not in text and "1,000日" not in text  # KPI 1 is in 回, never 日
+    # 付加価値額 and 労働投入量 for both periods, so a reader can check each figure
+    rows = rows_of(table_with(path, "付加価値額", "労働投入量", "変化率"))
+    for cid, p in kpi.productivity.by_company.items():
+        base = next(i for i, r in enumerate(rows) if r[0].startswith(cid + " "))
+        assert rows[base][1:5] == ["基準", formats.reiwa(p.base_period_end), formats.yen(p.base_value_added),
+                                   rows[base][4]]
+        assert rows[base + 1][3] == formats.yen(p.actual_value_added)
+        assert rows[base + 1][6] == formats.pct(p.change_pct, signed=True)
+    # a fall is explained, company by company
+    drops = [program.company_map[c].name for c, p in kpi.productivity.by_company.items() if p.change_pct < -0.05]
+    assert drops and all(f"{name}（△" in text for name in drops)
     missing = rows_of(table_with(path, "企業名", "理由"))
     names_ = program.company_map
     assert [r[0] for r in missing[1:]] == [names_[c].name for c in kpi.productivity.missing]
@@ -248,13 +318,25 @@ def test_kpi_report_shows_usage_and_productivity(demo):
 
 
 def test_business_report_and_support_log_and_minutes(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     kpi = compute_kpis(program)
     business = text_of(named(reports, "委託業務報告書"))
     for heading in ("1　業務概要", "2　実施内容", "3　実績と効果", "4　検証", "5　予算執行状況の概要", "6　課題と今後の展開",
                     "目　次"):
         assert heading in business
-    assert f"全社合計{kpi.usage.total:,}日" in business
+    assert f"全社合計{kpi.usage.total:,}回" in business and "目標の1,000回" in business
+    for heading in ("7　総括", "付録　成果品一覧", "（1）事業の運営で見えた課題", "（2）支援企業の今後の課題と展開"):
+        assert heading in business
+    for event in program.events:  # what happened and what participants said
+        assert event.content in business and event.outcomes in business
+    for company in program.companies:
+        assert formats.free_text(company.effects) in business and formats.free_text(company.future_issues) in business
+    for meeting in program.meetings:  # 課題・対応 of every meeting feed 今後の展開
+        assert formats.free_text(meeting.issues) in business
+    assert "労働生産性の低下は、" in business  # the drops are explained
+    budget = compute_budget(program)
+    assert formats.yen(program.settings.contract_sum) in business
+    assert formats.yen(program.settings.contract_sum - budget.grand_total) in business
     log = named(reports, "支援記録簿")
     totals = rows_of(table_with(log, "企業名", "対面", "時間"))
     assert totals[-1][4] == f"{len(program.support):,}回"
@@ -267,12 +349,13 @@ def test_business_report_and_support_log_and_minutes(demo):
     meeting = min(program.meetings, key=lambda m: m.date)
     text = text_of(minutes[0])
     assert formats.reiwa(meeting.date) in text and meeting.agenda in text and "第1回" in text
+    assert f"（{formats.reiwa(meeting.written_on)}）" in text  # 作成日 of the minutes, not the document date
     for label in ("開催日時", "形式", "出席者", "議題", "報告事項", "決定事項", "課題・対応", "次回予定"):
         assert label in text
 
 
 def test_reports_embed_the_charts_once_drawn(demo):
-    program, _, reports = demo
+    program, _, reports, _ = demo
     with zipfile.ZipFile(named(reports, "KPI実績報告書")) as z:
         media = [n for n in z.namelist() if n.startswith("word/media/")]
     assert len(media) == 3  # by company, by service, productivity
@@ -366,9 +449,131 @@ def test_an_empty_program_still_renders_every_report(tmp_path):
 
 def test_chart_values_become_inline_images(tmp_path, small):
     png = draw({"x": ("horizontal_bars", (["A社"], [3]), {"xlabel": "日"})})["x"]
-    ctx = {**context.meeting_context(small[0], small[0].meetings[0], ISSUED)}
+    ctx = {**contexts.meeting_context(small[0], small[0].meetings[0], ISSUED, 1)}
     ctx["meeting"] = {**ctx["meeting"], "agenda": Chart(png, 50)}
     out = render_docx(catalog.template_path(catalog.MINUTES), ctx, tmp_path / "m.docx")
     document = docx.Document(str(out))
     assert len(document.inline_shapes) == 1
     assert abs(document.inline_shapes[0].width - Mm(50)) < Mm(0.1)
+
+
+# ------------------------------------------------------------------------------------------------ dates, names
+
+def test_the_document_date_is_the_setting_else_the_option_never_the_clock(small, tmp_path):
+    program = small[0]
+    settled = Program(program.settings._replace(issued_on=date(2026, 3, 27)), *[
+        getattr(program, f) for f in ("companies", "services", "subscriptions", "expenses", "support", "usage",
+                                      "financials", "plan_items", "events", "attendance", "meetings")])
+    written = build_plans(settled, None, tmp_path / "a") + build_reports(settled, tmp_path / "a")
+    today = formats.reiwa(date.today())
+    for path in written:
+        text = text_of(path)
+        assert today not in text, path.name
+        if not path.name.startswith("会議記録"):
+            assert "令和8年3月27日" in text, path.name
+    assert "令和8年3月27日現在の執行総額" in text_of(named(written, "予算執行状況報告書"))
+    # --date wins over the setting; the minutes keep their own 作成日 when staff filled it
+    meeting = settled.meetings[0]._replace(written_on=date(2025, 10, 16))
+    dated = Program(settled.settings, settled.companies, meetings=(meeting,))
+    reports = build_reports(dated, tmp_path / "b", issued_on=date(2026, 3, 30))
+    assert "令和8年3月30日" in text_of(reports[0])
+    assert "（令和7年10月16日）" in text_of(named(reports, "会議記録"))
+    assert contexts.document_date(Program(program.settings._replace(issued_on=None))) == date.today()
+
+
+def test_budget_report_states_contract_sum_executed_total_and_balance(small, tmp_path):
+    program = small[0]
+    with_sum = Program(program.settings._replace(contract_sum=1_000_000), program.companies, program.services,
+                       program.subscriptions, program.expenses)
+    budget = compute_budget(with_sum)
+    text = text_of(named(build_reports(with_sum, tmp_path, issued_on=ISSUED), "予算執行状況報告書"))
+    assert "委託料1,000,000円" in text and f"残額は{formats.yen(1_000_000 - budget.grand_total)}" in text
+    assert formats.ratio_pct(budget.grand_total / 1_000_000) in text
+    without = text_of(named(small[3], "予算執行状況報告書"))
+    assert "委託料が設定シートに入力されていないため、残額は記載していない。" in without
+
+
+def test_ids_that_sanitise_alike_get_distinct_file_names(tmp_path):
+    unique = names.UniqueNames()
+    got = [unique("会議記録", mid, "20251015") for mid in ("C/01", "C_01", "C:01", "c_01")]
+    assert len(set(n.casefold() for n in got)) == 4
+    settings = Settings(**{s.key: s.default for s in schema.SETTING_ITEMS})
+    meetings = tuple(Meeting(i + 2, mid, date(2025, 10, 15), None, None, "議題", None, None, None, None, None, None)
+                     for i, mid in enumerate(("C/01", "C_01", "C:01")))
+    written = build_reports(Program(settings, meetings=meetings), tmp_path, issued_on=ISSUED)
+    assert len(written) == len(set(written)) == len(list(tmp_path.iterdir())) == 7
+
+
+def test_long_text_is_never_cut(demo):
+    program, plans, *_ = demo
+    longest = max((r for r in program.support if r.company_id == "C01"), key=lambda r: len(r.content or ""))
+    text = text_of(named(plans, "改善活動計画書_C01_"))
+    assert "…" not in text
+    from toolkit.documents.charts import wrap
+
+    label = "C07 株式会社瀬戸内プリントワークス・オカヤマ本社工場"
+    assert wrap(label).replace("\n", "") == label.replace(" ", "", 0) or wrap(label).replace("\n", " ") == label
+    assert "\n" in wrap(label) and "…" not in wrap(label)
+    assert longest.content  # the plan's highlights quote support acts whole (first and last are among them)
+    first = min((r for r in program.support if r.company_id == "C01"), key=lambda r: r.date)
+    assert formats.free_text(first.content) in text
+
+
+def test_support_log_rows_stay_with_their_totals():
+    """Every record row's paragraphs keep with the next row, so the 合計 row never starts a page alone."""
+    document = docx.Document(str(catalog.template_path(catalog.SUPPORT_LOG)))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "支援日")
+    record = next(r for r in table.rows if "{{ r.date }}" in r.cells[0].text)
+    assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in record.cells)
+    widths = {c.text: c.width for c in table.rows[0].cells}
+    assert widths["支援内容"] > Mm(60) and widths["時間"] >= Mm(14)
+
+
+def test_no_document_is_made_from_an_absent_sheet(small, tmp_path):
+    """A sheet the job reads is missing: plan, report and booklet refuse (exit 1) and write nothing."""
+    from toolkit.documents import build_booklet
+    from toolkit.errors import MissingInput
+    from toolkit.model import Finding
+
+    program = small[0]
+    gone = Finding("error", "missing-sheet", schema.SUPPORT_LOG.sheet, None, None, None, "支援記録 シートがありません")
+    lacking = Program(program.settings, program.companies, missing={schema.SUPPORT_LOG.sheet: (gone,)})
+    for make in (lambda: build_plans(lacking, None, tmp_path), lambda: build_reports(lacking, tmp_path),
+                 lambda: build_booklet(lacking, tmp_path)):
+        with pytest.raises(MissingInput, match="支援記録 シートがありません") as caught:
+            make()
+        assert caught.value.exit_code == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_templates_and_date_options(demo, tmp_path):
+    from click.testing import CliRunner
+
+    from toolkit.cli import main
+
+    firm = firm_copy(tmp_path / "firm", catalog.MINUTES, lambda d: d.add_paragraph("以上"))
+    workbook = demo[3]
+    result = CliRunner().invoke(main, ["report", str(workbook), "--out", str(tmp_path / "out"), "--templates",
+                                       str(firm), "--date", "2026-03-30"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    written = sorted((tmp_path / "out").iterdir())
+    assert f"{len(written)} ファイルを作成しました" in result.output
+    assert "令和8年3月30日" in text_of(tmp_path / "out" / "委託業務報告書.docx")
+    minutes = docx.Document(str(next(p for p in written if p.name.startswith("会議記録"))))
+    assert minutes.paragraphs[-1].text == "以上"  # the firm's own copy of the minutes was used
+    help_text = CliRunner().invoke(main, ["booklet", "--help"]).output
+    assert "--templates" in help_text and "--date" in help_text
+
+
+def test_a_chart_is_drawn_once_for_the_same_data(tmp_path, monkeypatch):
+    from toolkit.documents import charts
+
+    monkeypatch.setenv("TOOLKIT_CACHE", str(tmp_path))
+    jobs = {"x": ("horizontal_bars", (["A社"], [3]), {"xlabel": "利用回数（回）"})}
+    first = draw(jobs)
+    assert len(list((tmp_path / "charts").glob("*.png"))) == 1
+    with monkeypatch.context() as patch:
+        patch.setattr(charts, "horizontal_bars", lambda *a, **k: pytest.fail("drawn again for the same data"))
+        assert draw(jobs) == first
+    draw({"x": ("horizontal_bars", (["A社"], [4]), {"xlabel": "利用回数（回）"})})  # new data: drawn and kept
+    assert len(list((tmp_path / "charts").glob("*.png"))) == 2

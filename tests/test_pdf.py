@@ -24,6 +24,14 @@ ISSUED = date(2026, 3, 31)
 POPPLER = all(shutil.which(t) for t in ("pdfinfo", "pdftotext", "pdffonts"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def chart_cache(tmp_path_factory):
+    """Charts drawn by these tests are kept in a folder of their own, not the user's cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TOOLKIT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 def _soffice_available() -> bool:
     try:
         pdf_module.find_soffice()
@@ -126,3 +134,127 @@ def test_a_pdf_that_was_not_made_is_reported_and_an_old_one_is_not_kept(tmp_path
     with pytest.raises(PdfConversionError, match="a.pdf"):
         convert_to_pdf([docx_file], out)
     assert not (out / "a.pdf").exists()
+
+
+# ------------------------------------------------------------------------------------------------ the booklet
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`toolkit demo` as the command runs it: the workbook, every document as Word and PDF, and the booklet."""
+    from toolkit.demo_job import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"), pdf=True)
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page (pdftotext separates pages with a form feed): its lines, spacing removed."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return ["\n".join(line for line in (re.sub(r"[ \t\u3000]", "", x) for x in page.splitlines()) if line)
+            for page in text.split("\f")][:-1]
+
+
+def toc_entries(page: str) -> list[tuple[str, int]]:
+    """(title, page) of each 目次 line: the title, a dot leader, the number."""
+    return [(m[1], int(m[2])) for line in page.splitlines() if (m := re.fullmatch(r"(.+?)[.…]{3,}(\d+)", line))]
+
+
+@needs_soffice
+def test_the_demo_writes_one_booklet_numbered_straight_through(demo_run):
+    booklet = next(p for p in demo_run.documents if p.name == "成果品冊子.pdf")
+    assert "成果品冊子" in demo_run.summary()
+    pages = pdf_pages(booklet)
+    assert "成果品" in pages[0] and "令和8年3月27日" in pages[0] and "委託者岡山市" in pages[0]
+    for number, page in enumerate(pages[1:], start=1):  # the cover has none; then 1, 2, 3 … to the end
+        assert page.endswith(f"－{number}－"), (number, page[-40:])
+    entries = toc_entries(pages[1])
+    titles = [t for t, _ in entries]
+    assert titles[:3] == ["委託業務報告書", "予算執行状況報告書", "KPI実績報告書"]
+    assert sum(t.startswith("改善活動計画書") for t in titles) == 20 and "支援記録簿" in titles
+    assert sum(t.startswith("会議記録") for t in titles) == 9
+    numbers = [n for _, n in entries]
+    assert numbers == sorted(numbers) and numbers[0] == 2
+    for title, number in entries:  # each entry points at the first page of its part
+        page = pages[number]
+        first_words = re.sub(r"（.*", "", title)
+        assert first_words in page.replace("\n", ""), (title, number)
+        if title.startswith("改善活動計画書"):
+            company = re.search(r"（C\d+(.+)）", title)[1]
+            assert company in page and company not in pages[number - 1]
+    # the business report's own 目次 shows booklet pages: each heading is on the page it names
+    report_toc = next(i for i, p in enumerate(pages) if "目次" in p and "1業務概要" in p and i > 1)
+    for title, number in toc_entries(pages[report_toc]):
+        assert title in pages[number].replace("\n", ""), (title, number)
+    labels = subprocess.run(["pdfinfo", "-f", "1", "-l", "3", str(booklet)], capture_output=True, text=True).stdout
+    assert "Pages:" in labels
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(booklet))
+    assert reader.page_labels[:3] == ["表紙", "1", "2"] and reader.page_labels[-1] == str(len(pages) - 1)
+    assert reader.metadata.title == "クラウドサービス導入支援業務 成果品冊子"
+    assert [item.title for item in reader.outline if not isinstance(item, list)][:3] == [
+        "委託業務報告書", "予算執行状況報告書", "KPI実績報告書"]  # each part bookmarked, its headings nested
+
+
+@needs_soffice
+def test_the_business_report_pdf_shows_its_own_toc_page_numbers(demo_run):
+    report = next(p for p in demo_run.documents if p.name == "委託業務報告書.pdf")
+    pages = pdf_pages(report)
+    toc = next(i for i, p in enumerate(pages) if "目次" in p)
+    entries = toc_entries(pages[toc])
+    assert len(entries) >= 20
+    for title, number in entries:
+        assert title in pages[number - 1].replace("\n", ""), (title, number)
+    assert all(p.endswith(f"－{i}－") for i, p in enumerate(pages[1:], start=2))  # its own numbers, from 2
+
+
+@needs_soffice
+def test_pdfs_of_every_document_are_on_disk_as_printed(demo_run):
+    pdfs = [p for p in demo_run.documents if p.suffix == ".pdf"]
+    docx_files = [p for p in demo_run.documents if p.suffix == ".docx"]
+    assert len(pdfs) == len(docx_files) + 1  # and the booklet
+    on_disk = {p.name for p in demo_run.documents_dir.iterdir()}
+    assert {p.name for p in demo_run.documents} == on_disk
+
+
+@needs_soffice
+def test_a_long_support_log_is_converted_in_two_halves_numbered_straight_through(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from toolkit.documents import build
+    from toolkit.model import Company, SupportRecord
+
+    monkeypatch.setattr(build, "SPLIT_SUPPORT_RECORDS", 4)
+    base = small_program()
+    companies = tuple(Company(i + 2, f"C{i + 1:02d}", f"株式会社テスト{i + 1}", *([None] * 16)) for i in range(3))
+    forms = ("対面", "電話・メール", "オンライン")
+    support = tuple(SupportRecord(n + 2, f"R{n}", f"C{n % 3 + 1:02d}", date(2025, 10, 10 + n), forms[n // 3], "山本 健一",
+                                  6.5 if n % 3 == 0 else 1.5, f"支援内容{n}", None, None) for n in range(9))
+    program = replace(base, companies=companies, support=support, subscriptions=(), expenses=(), usage=(),
+                      financials=(), plan_items=())
+    written = build_reports(program, tmp_path, pdf=True, issued_on=ISSUED)
+    log = tmp_path / "支援記録簿.pdf"
+    assert log in written and sorted(p.name for p in tmp_path.glob("*.pdf")) == sorted(
+        p.name for p in written if p.suffix == ".pdf")
+    pages = [re.sub(r"\s", "", p) for p in run("pdftotext", log).split("\f")][:-1]
+    assert len(pages) == 4  # the three companies on a page each, then the totals; no blank page at the seam
+    for number, page in enumerate(pages, start=1):
+        assert re.findall(r"－(\d+)－", page) == [str(number)], page[-30:]  # one number per page, in order
+    for i in range(3):
+        assert f"株式会社テスト{i + 1}" in pages[i]
+    lines = run("pdftotext", log).replace(" ", "")  # line breaks kept: what wrapped in a cell shows here
+    for unbroken in ("19.5時間", "電話・メール", "令和7年10月17日", "オンライン"):
+        assert unbroken in lines, unbroken  # 19.5時間 is C01's total (6.5 × 3)
+
+
+def test_the_booklet_without_libreoffice_says_so_before_rendering(tmp_path, monkeypatch):
+    from toolkit.documents import build_booklet
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("TOOLKIT_SOFFICE", raising=False)
+    monkeypatch.setattr(pdf_module, "_WINDOWS_PATHS", ())
+    monkeypatch.setattr(pdf_module, "_MAC_PATH", str(tmp_path / "none"))
+    with pytest.raises(LibreOfficeMissing) as caught:
+        build_booklet(small_program(), tmp_path / "out", issued_on=ISSUED)
+    assert "作成済み" not in str(caught.value)  # the booklet leaves no .docx behind to point at
+    assert not list((tmp_path / "out").iterdir())

@@ -68,7 +68,7 @@ def test_renamed_sheet_refuses_every_command_that_needs_it_and_writes_nothing(bo
     damage.rename_sheet(book, "経費", "経費一覧")
     before = digest(book)
     for command in (["budget"], ["budget", "--json"], ["summary"], ["plan", "--all", "--out", tmp_path / "p"],
-                    ["report", "--out", tmp_path / "r"]):
+                    ["report", "--out", tmp_path / "r"], ["booklet", "--out", tmp_path / "b"]):
         code, output = run(command[0], book, *command[1:])
         assert code == 1, command
         assert "シート「経費」がありません" in output and "経費一覧" in output, command
@@ -76,6 +76,7 @@ def test_renamed_sheet_refuses_every_command_that_needs_it_and_writes_nothing(bo
     assert digest(book) == before  # summary wrote nothing
     assert not (tmp_path / "p").exists() or not list((tmp_path / "p").iterdir())
     assert not (tmp_path / "r").exists() or not list((tmp_path / "r").iterdir())
+    assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())
     # The KPIs do not read 経費: they are still computed.
     code, output = run("kpi", book, "--json")
     assert code == 0 and json.loads(output)["usage"]["total"] == 2
@@ -252,13 +253,13 @@ def _broken_inputs(tmp_path):
 
 COMMANDS = (["check"], ["check", "--json"], ["budget"], ["budget", "--json"], ["kpi"], ["kpi", "--json"],
             ["kpi", "--company", "C01", "--detail"], ["summary"], ["plan", "--company", "c01"],
-            ["report"])
+            ["report"], ["booklet"])
 
 
 def test_no_command_ever_shows_a_traceback_on_a_broken_input(tmp_path):
     for name, path in _broken_inputs(tmp_path).items():
         for command in COMMANDS:
-            extra = ["--out", tmp_path / "out" / name] if command[0] in ("plan", "report") else []
+            extra = ["--out", tmp_path / "out" / name] if command[0] in ("plan", "report", "booklet") else []
             code, output = run(command[0], path, *command[1:], *extra)
             assert code in (0, 1, 2), (name, command, code, output)
             assert "Traceback" not in output and "Error:" not in output, (name, command, output)

@@ -412,6 +412,10 @@ def summary(workbook: Path) -> None:
 OUT_DIR = click.option("--out", "out_dir", type=Folder(), default=Path("output"), show_default=True,
                        help="出力先フォルダ")
 PDF = click.option("--pdf", is_flag=True, help="Word に加えて PDF も作成します（LibreOffice が必要）。")
+TEMPLATES = click.option("--templates", "templates_dir", type=Folder(must_exist=True),
+                         help="自社で Word 編集したテンプレート（.docx）のフォルダ。無いファイルは標準のものを使います。")
+DATE = click.option("--date", "issued_on", type=DocumentDate(),
+                    help="書類の作成日（例: 2026-03-27）。省略時は設定シートの「作成日」、それも空なら今日。")
 
 
 def _print_written(paths) -> None:
@@ -427,14 +431,17 @@ def _print_written(paths) -> None:
 @click.option("--all", "all_companies", is_flag=True, help="全企業の計画書を作成します。")
 @OUT_DIR
 @PDF
-def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool) -> None:
+@TEMPLATES
+@DATE
+def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool,
+         templates_dir: Path | None, issued_on: date | None) -> None:
     """改善活動計画書（3年間）を企業ごとに作成します。
 
     \b
     例:
       toolkit plan マスター.xlsx --company C01
       toolkit plan マスター.xlsx --company C01,C02 --pdf
-      toolkit plan マスター.xlsx --all --out 成果品
+      toolkit plan マスター.xlsx --all --out 成果品 --date 2026-03-27
     """
     wanted = company_ids(company_values)
     if bool(wanted) == all_companies:
@@ -443,7 +450,8 @@ def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, o
 
     program = _load(workbook)
     with progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2
-        paths = build_plans(program, match_company_ids(program, wanted) or None, out_dir, pdf=pdf, progress=step)
+        paths = build_plans(program, match_company_ids(program, wanted) or None, out_dir, pdf=pdf, progress=step,
+                            issued_on=issued_on, templates_dir=templates_dir)
     _print_written(paths)
 
 
@@ -451,20 +459,48 @@ def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, o
 @WORKBOOK
 @OUT_DIR
 @PDF
-def report(workbook: Path, out_dir: Path, pdf: bool) -> None:
+@TEMPLATES
+@DATE
+def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None, issued_on: date | None) -> None:
     """委託業務報告書・予算執行状況報告書・KPI実績報告書・支援記録簿・会議記録を作成します。
 
     \b
     例:
       toolkit report マスター.xlsx
       toolkit report マスター.xlsx --pdf --out 成果品
+      toolkit report マスター.xlsx --templates 自社テンプレート --date 2026-03-27
     """
     from toolkit.documents import build_reports
 
     program = _load(workbook)
     with progress("報告書を作成中…") as step:
-        paths = build_reports(program, out_dir, pdf=pdf, progress=step)
+        paths = build_reports(program, out_dir, pdf=pdf, progress=step, issued_on=issued_on,
+                              templates_dir=templates_dir)
     _print_written(paths)
+
+
+@main.command()
+@WORKBOOK
+@OUT_DIR
+@TEMPLATES
+@DATE
+def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on: date | None) -> None:
+    """成果品冊子（表紙・目次・全成果品を通しページで1冊にした A4 の PDF）を作成します。
+
+    仕様書 8(2)ア の「冊子 1 部（A4・簡易製本）」用です。3 つの報告書のあとに、資料として改善活動計画書・
+    支援記録簿・会議記録を綴じ、目次にページ番号を入れます（LibreOffice が必要）。
+
+    \b
+    例:
+      toolkit booklet マスター.xlsx --out 成果品
+      toolkit booklet マスター.xlsx --date 2026-03-27
+    """
+    from toolkit.documents import build_booklet
+
+    program = _load(workbook)
+    with progress("成果品冊子を作成中…") as step:
+        path = build_booklet(program, out_dir, progress=step, issued_on=issued_on, templates_dir=templates_dir)
+    _print_written([path])
 
 
 # ---------------------------------------------------------------- Microsoft 365

@@ -27,6 +27,7 @@ class DemoResult:
     def summary(self) -> str:
         average = "—" if self.average_change_pct is None else f"{self.average_change_pct:+.2f}%"
         pdfs = sum(1 for p in self.documents if p.suffix == ".pdf")
+        booklet = [p for p in self.documents if p.stem == "成果品冊子"]
         return "\n".join([
             f"デモのマスターブック: {self.workbook}",
             f"  企業 {self.companies} 社、サービス {self.services} 件",
@@ -34,6 +35,7 @@ class DemoResult:
             f"  予算 総合計 {self.grand_total:,} 円",
             f"  検査: エラー {self.errors} 件、警告 {self.warnings} 件（デモには上限超過などの例を含めています）",
             f"成果品 Word {len(self.documents) - pdfs} 件・PDF {pdfs} 件: {self.documents_dir}",
+            *([f"成果品冊子（通しページの PDF）: {booklet[0]}"] if booklet else []),
         ])
 
 
@@ -41,7 +43,8 @@ def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None]
     from toolkit.budget import compute_budget
     from toolkit.checks import counts, run_checks
     from toolkit.demo import build_demo_workbook
-    from toolkit.documents import build_plans, build_reports, convert_to_pdf
+    from toolkit.documents import build_plans, build_reports
+    from toolkit.documents.booklet import build_all
     from toolkit.kpi import compute_kpis
     from toolkit.schema import SUMMARY_SHEET
     from toolkit.summary import summary_layout
@@ -62,11 +65,11 @@ def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None]
     patch_workbook(workbook, replace_sheets={SUMMARY_SHEET: summary_layout(program, budget, kpis, datetime.now())},
                    backups=0)
     documents_dir = out_dir / "成果品"
-    documents = build_plans(program, None, documents_dir, progress=step)
-    documents += build_reports(program, documents_dir, progress=step)
-    if pdf:  # one LibreOffice run for every document: starting it twice costs more than the conversions
-        step("PDF")
-        documents += convert_to_pdf(documents, documents_dir)
+    if pdf:  # every document and the booklet from one LibreOffice pass
+        documents = build_all(program, documents_dir, progress=step)
+    else:
+        documents = build_plans(program, None, documents_dir, progress=step)
+        documents += build_reports(program, documents_dir, progress=step)
     return DemoResult(workbook, out_dir, len(program.companies), len(program.services), kpis.usage.total,
                       kpis.usage.target, kpis.productivity.average_change_pct, budget.grand_total, errors, warnings,
                       documents, documents_dir)

@@ -1,8 +1,9 @@
-"""The deliverables as Word (docxtpl) and PDF (LibreOffice): improvement plans and the reports to the city."""
+"""The deliverables as Word (docxtpl) and PDF (LibreOffice): plans, the reports to the city and the booklet."""
 from __future__ import annotations
 
+from .booklet import build_booklet
 from .build import UnknownCompany, build_plans, build_reports
 from .pdf import LibreOfficeMissing, PdfConversionError, convert_to_pdf
 
-__all__ = ["LibreOfficeMissing", "PdfConversionError", "UnknownCompany", "build_plans", "build_reports",
-           "convert_to_pdf"]
+__all__ = ["LibreOfficeMissing", "PdfConversionError", "UnknownCompany", "build_booklet", "build_plans",
+           "build_reports", "convert_to_pdf"]

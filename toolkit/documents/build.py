@@ -1,7 +1,10 @@
 """The deliverables, end to end: Program → figures → contexts → .docx (→ .pdf). Called by the CLI and Excel."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -11,39 +14,50 @@ from toolkit.errors import UnknownCompany
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
 
-from . import catalog, context
-from .names import file_name, inside
-from .pdf import convert_to_pdf
+from . import catalog, contexts
+from .chart_data import CHART_NAMES, chart_jobs, draw
+from .names import UniqueNames, inside
+from .paging import bind, number_sheet, page_count, replace_pages, split_docx, toc_only
+from .pdf import Converter
 from .render import Chart, render_docx
+from .toc import heading_pages
 
 Progress = Callable[[str], None] | None
 CHART_WIDTH_MM = 160
-CHART_NAMES = ("chart_usage_company", "chart_usage_service", "chart_productivity", "chart_budget_cap",
-               "chart_budget_month")
-COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, schema.COST_COMMON)
-# One colour per 業務分類 (matplotlib's tab10), so a service's bar shows its area at a glance.
-AREA_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
-                "#17BECF")
-CHART_LINE_NAMES = ("(1)クラウドサービス経費", "(2)設定費用", "(3)コンサル・訪問費用等", "共通経費")
+# The job names of schema.NEEDS, and what staff read when a sheet is missing.
+JOBS = {"plan": "計画書の作成", "report": "報告書の作成", "booklet": "成果品冊子の作成"}
 
 
-def _say(progress: Progress, message: str) -> None:
+def say(progress: Progress, message: str) -> None:
     if progress is not None:
         progress(message)
 
 
-def _prepare(program: Program) -> tuple[Program, BudgetReport, KpiReport]:
+@dataclass(frozen=True)
+class Figures:
+    """The program as the documents read it (valid rows only), its budget and its KPIs, and the document date."""
+
+    program: Program
+    budget: BudgetReport
+    kpi: KpiReport
+    issued_on: date
+
+
+def prepare(program: Program, job: str, issued_on: date | None) -> Figures:
+    """Refuse (MissingInput) when a sheet or column the job needs is missing; never a document from an absent sheet."""
+    program.require(schema.NEEDS["report" if job == "booklet" else job], JOBS[job])
     # Documents list what the figures count: valid rows only (a row with an error is out of both).
-    return program, compute_budget(program), compute_kpis(program)
+    return Figures(program, compute_budget(program), compute_kpis(program),
+                   contexts.document_date(program, issued_on))
 
 
-def _with_pdfs(docx: list[Path], out_dir: Path, pdf: bool, progress: Progress) -> list[Path]:
-    if not pdf or not docx:
-        return docx
-    _say(progress, f"PDF に変換しています（{len(docx)}件）…")
-    pdfs = convert_to_pdf(docx, out_dir)
-    _say(progress, f"PDF を {len(pdfs)}件作成しました")
-    return docx + pdfs
+@dataclass(frozen=True)
+class Job:
+    """One document to write: its template, the parts of its file name and its context."""
+
+    document: str
+    parts: tuple[str, ...]
+    context: dict
 
 
 def select_companies(program: Program, company_ids: Sequence[str] | None) -> list[str]:
@@ -59,99 +73,161 @@ def select_companies(program: Program, company_ids: Sequence[str] | None) -> lis
     return wanted
 
 
+def plan_jobs(f: Figures, company_ids: Sequence[str]) -> list[Job]:
+    companies = f.program.company_map
+    return [Job(catalog.PLAN, (cid, companies[cid].name),
+                contexts.plan_context(f.program, f.budget, f.kpi, cid, f.issued_on)) for cid in company_ids]
+
+
+def charts(f: Figures) -> dict[str, Chart | str]:
+    """Every chart the reports show, drawn once and shared ("" for a chart with no data)."""
+    pngs = draw(chart_jobs(f.program, f.budget, f.kpi))
+    return {name: Chart(pngs[name], CHART_WIDTH_MM) if name in pngs else "" for name in CHART_NAMES}
+
+
+def report_jobs(f: Figures, figures: dict[str, Chart | str], toc: list[dict] | None = None) -> list[Job]:
+    """Every report, in the order they are written and bound."""
+    p, b, k, d = f.program, f.budget, f.kpi, f.issued_on
+    jobs = [
+        Job(catalog.BUSINESS_REPORT, (), {**contexts.business_report_context(p, b, k, d, toc), **figures}),
+        Job(catalog.BUDGET_REPORT, (), {**contexts.budget_report_context(p, b, d), **figures}),
+        Job(catalog.KPI_REPORT, (), {**contexts.kpi_report_context(p, k, d), **figures}),
+        Job(catalog.SUPPORT_LOG, (), contexts.support_log_context(p, d)),
+    ]
+    for number, meeting in enumerate(contexts.minutes.ordered(p), 1):
+        jobs.append(Job(catalog.MINUTES, (meeting.meeting_id, f"{meeting.date:%Y%m%d}"),
+                        contexts.meeting_context(p, meeting, d, number)))
+    return jobs
+
+
+def render(jobs: Sequence[Job], out_dir: Path, templates_dir: Path | None, progress: Progress,
+           names: UniqueNames | None = None) -> list[Path]:
+    """Write every job's .docx into ``out_dir`` under a name no other file of this run has."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = names or UniqueNames()
+    written = []
+    for job in jobs:
+        target = inside(out_dir, names(job.document, *job.parts))
+        render_docx(catalog.template_path(job.document, templates_dir), job.context, target)
+        written.append(target)
+        say(progress, f"{target.name} を作成しました")
+    return written
+
+
+class TocPass:
+    """The business report's 目次 filled with page numbers after its first conversion.
+
+    The headings' pages come from the PDF's bookmarks; the report is rendered again with them (the .docx keeps
+    them), and only its 目次 page is converted again and put in place of the blank one (paging.toc_only), not
+    the whole report. ``offset`` shifts the numbers to booklet pages.
+    """
+
+    def __init__(self, f: Figures, figures: dict, docx: Path, pdf: Path, work: Path, templates_dir: Path | None,
+                 offset: int = 0) -> None:
+        self.docx, self.pdf = docx, pdf
+        pages = heading_pages(pdf, [title for _, title in contexts.business_report.TOC])
+        job = report_jobs(f, figures, contexts.toc_entries(pages, offset))[0]
+        render_docx(catalog.template_path(job.document, templates_dir), job.context, docx)
+        self.first_heading = pages.get(contexts.business_report.TOC[0][1], 0)
+        toc = work / f"{docx.stem}_目次.docx"
+        self.input = toc if self.first_heading > 1 and toc_only(docx, toc, self.first_heading - 1) else docx
+
+    def finish(self, converted: Path, target: Path, converter: Converter) -> Path:
+        """``target``: the report's PDF with the filled 目次 (the first PDF, or a copy of it at another path)."""
+        if self.input == self.docx:
+            converted.replace(target)
+        elif page_count(converted) == 1:  # the 目次 kept its one page: the layout of the rest is unchanged
+            if target != self.pdf:
+                shutil.copyfile(self.pdf, target)
+            replace_pages(target, self.first_heading - 2, converted)
+        else:  # the filled 目次 runs longer than the blank one: convert the whole report
+            whole = converter.start([self.docx], converted.parent / "whole", instances=1).wait()[0]
+            whole.replace(target)
+        return target
+
+
 def build_plans(program: Program, company_ids: Sequence[str] | None, out_dir: Path, *, pdf: bool = False,
                 progress: Progress = None, issued_on: date | None = None,
                 templates_dir: Path | None = None) -> list[Path]:
     """One 改善活動計画書 per company (all when ``company_ids`` is None); every file written, .docx then .pdf."""
-    valid, budget, kpi = _prepare(program)
-    ids = select_companies(valid, company_ids)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    issued_on = issued_on or date.today()
-    template = catalog.template_path(catalog.PLAN, templates_dir)
-    written = []
-    companies = valid.company_map
-    for company_id in ids:
-        target = inside(out_dir, file_name(catalog.PLAN, company_id, companies[company_id].name))
-        render_docx(template, context.plan_context(valid, budget, kpi, company_id, issued_on), target)
-        written.append(target)
-        _say(progress, f"{target.name} を作成しました")
-    return _with_pdfs(written, out_dir, pdf, progress)
-
-
-def chart_jobs(program: Program, budget: BudgetReport, kpi: KpiReport) -> dict[str, tuple[str, tuple, dict]]:
-    """Every chart the reports show, as (function of charts.py, args, kwargs): plain data a worker can draw."""
-    labels = {cid: context.chart_label(c) for cid, c in program.company_map.items()}
-    jobs: dict[str, tuple[str, tuple, dict]] = {}
-    u = kpi.usage
-    jobs["chart_usage_company"] = ("horizontal_bars", ([labels.get(c, c) for c in u.by_company],
-                                                       list(u.by_company.values())), {"xlabel": "利用日数（日）"})
-    services = program.service_map
-    service_labels = [f"{context.shorten(services[s].name, 14)}（{services[s].area}）" if s in services else s
-                      for s in u.by_service]
-    colours = [AREA_PALETTE[schema.BUSINESS_AREAS.index(services[s].area) % len(AREA_PALETTE)]
-               if s in services and services[s].area in schema.BUSINESS_AREAS else AREA_PALETTE[-1]
-               for s in u.by_service]
-    jobs["chart_usage_service"] = ("horizontal_bars", (service_labels, list(u.by_service.values())),
-                                   {"xlabel": "利用日数（日）", "colours": colours})
-    p = kpi.productivity
-    if p.by_company:
-        jobs["chart_productivity"] = ("change_bars", ([labels.get(c, c) for c in p.by_company],
-                                                      [x.change_pct for x in p.by_company.values()]),
-                                      {"target": p.target_pct, "average": p.average_change_pct})
-    b = list(budget.companies.values())
-    if b:
-        jobs["chart_budget_cap"] = ("cap_bars", ([labels.get(x.company_id, x.company_id) for x in b],
-                                                 [x.cloud_service for x in b], [x.planned_cloud_service for x in b],
-                                                 [x.cap for x in b], [x.status for x in b]), {})
-    if budget.by_month:
-        months = list(budget.by_month)
-        series = [(name, [budget.by_month[m].get(line, 0) for m in months])
-                  for name, line in zip(CHART_LINE_NAMES, COST_LINES)]
-        jobs["chart_budget_month"] = ("stacked_months", ([f"{int(m[5:])}月" for m in months], series), {})
-    return jobs
-
-
-def draw(jobs: dict[str, tuple[str, tuple, dict]]) -> dict[str, bytes]:
-    from . import charts  # matplotlib is imported only when a report needs it
-
-    return {name: getattr(charts, fn)(*args, **kwargs) for name, (fn, args, kwargs) in jobs.items()}
-
-
-def report_contexts(program: Program, budget: BudgetReport, kpi: KpiReport, issued_on: date,
-                    figures: dict[str, Chart | str]) -> list[tuple[str, tuple[str, ...], dict]]:
-    """(document, file name parts, context) for every report, in the order they are written."""
-    jobs = [
-        (catalog.BUSINESS_REPORT, (), {**context.business_report_context(program, budget, kpi, issued_on),
-                                       **figures}),
-        (catalog.BUDGET_REPORT, (), {**context.budget_report_context(program, budget, issued_on), **figures}),
-        (catalog.KPI_REPORT, (), {**context.kpi_report_context(program, kpi, issued_on), **figures}),
-        (catalog.SUPPORT_LOG, (), context.support_log_context(program, issued_on)),
-    ]
-    for meeting in sorted(program.meetings, key=lambda m: (m.date, m.row)):
-        jobs.append((catalog.MINUTES, (meeting.meeting_id, f"{meeting.date:%Y%m%d}"),
-                     context.meeting_context(program, meeting, issued_on)))
-    return jobs
+    f = prepare(program, "plan", issued_on)
+    jobs = plan_jobs(f, select_companies(f.program, company_ids))
+    with Converter(enabled=pdf) as converter:
+        names = UniqueNames()
+        if not pdf:
+            return render(jobs, out_dir, templates_dir, progress, names)
+        # The first half converts on one LibreOffice while the second half is rendered for the other.
+        half = (len(jobs) + 1) // 2
+        docx = render(jobs[:half], out_dir, templates_dir, progress, names)
+        first = converter.start(docx, out_dir, instances=1)
+        docx += render(jobs[half:], out_dir, templates_dir, progress, names)
+        say(progress, f"PDF に変換しています（{len(docx)}件）…")
+        second = converter.start(docx[half:], out_dir, instances=1)
+        return docx + first.wait() + second.wait()
 
 
 def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progress: Progress = None,
                   issued_on: date | None = None, templates_dir: Path | None = None) -> list[Path]:
     """委託業務報告書, 予算執行状況報告書, KPI実績報告書, 支援記録簿 and one 会議記録 per meeting."""
-    valid, budget, kpi = _prepare(program)
+    f = prepare(program, "report", issued_on)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    issued_on = issued_on or date.today()
+    with Converter(enabled=pdf) as converter:
+        say(progress, "グラフを作成しています…")
+        figures = charts(f)
+        jobs, names = report_jobs(f, figures), UniqueNames()
+        if not pdf:
+            return render(jobs, out_dir, templates_dir, progress, names)
+        # The business report converts first, on its own LibreOffice, so its 目次 pass can follow while the other
+        # instance still converts the rest.
+        business = render(jobs[:1], out_dir, templates_dir, progress, names)
+        first = converter.start(business, out_dir, instances=1, again=1)
+        rest = render(jobs[1:], out_dir, templates_dir, progress, names)
+        say(progress, f"PDF に変換しています（{len(rest) + 1}件）…")
+        with tempfile.TemporaryDirectory(prefix="toolkit-log-") as tmp:
+            log = rest.index(next(p for p in rest if p.stem.startswith(catalog.SUPPORT_LOG)))
+            halves = _split_support_log(f, rest[log], Path(tmp))
+            others = converter.start([p for p in rest if not halves or p != rest[log]] + halves, Path(tmp) / "pdf"
+                                     if halves else out_dir, instances=1)
+            say(progress, "目次のページ番号を入れています…")
+            toc = TocPass(f, figures, business[0], first.wait()[0], Path(tmp), templates_dir)
+            toc_pdf = converter.start([toc.input], Path(tmp) / "toc", instances=1)
+            converted = others.wait()
+            if halves:
+                converted = _join_support_log(f, converter, converted, rest[log], out_dir, templates_dir)
+            toc.finish(toc_pdf.wait()[0], toc.pdf, converter)
+        return business + rest + [out_dir / (p.stem + ".pdf") for p in business + rest]
 
-    _say(progress, "グラフを作成しています…")
-    # Each chart is drawn once and shared by every report that shows it.
-    pngs = draw(chart_jobs(valid, budget, kpi))
-    figures = {name: Chart(pngs[name], CHART_WIDTH_MM) if name in pngs else "" for name in CHART_NAMES}
 
-    jobs = report_contexts(valid, budget, kpi, issued_on, figures)
-    written = []
-    for document, parts, ctx in jobs:
-        target = inside(out_dir, file_name(document, *parts))
-        render_docx(catalog.template_path(document, templates_dir), ctx, target)
-        written.append(target)
-        _say(progress, f"{target.name} を作成しました")
-    return _with_pdfs(written, out_dir, pdf, progress)
+# A 支援記録簿 longer than this is converted as two halves, one per LibreOffice (the 5,000-row program).
+SPLIT_SUPPORT_RECORDS = 600
+
+
+def _split_support_log(f: Figures, docx: Path, work: Path) -> list[Path]:
+    """The two halves of a long 支援記録簿 (split before a company's heading, about half the records each), or []."""
+    counts = [sum(1 for r in f.program.support if r.company_id == c.company_id) for c in f.program.companies]
+    if sum(counts) <= SPLIT_SUPPORT_RECORDS or len(counts) < 2:
+        return []
+    running, at = 0, 1
+    for i, n in enumerate(counts):
+        running += n
+        if running >= sum(counts) / 2:
+            at = max(1, i + 1)
+            break
+    halves = [work / f"{docx.stem}_1.docx", work / f"{docx.stem}_2.docx"]
+    return halves if split_docx(docx, at, *halves) else []
+
+
+def _join_support_log(f: Figures, converter: Converter, converted: list[Path], docx: Path, out_dir: Path,
+                      templates_dir: Path | None) -> list[Path]:
+    """Bind the halves' PDFs into the 支援記録簿's PDF, numbered straight through; move the others to out_dir."""
+    *others, first, second = converted
+    for pdf in others:
+        pdf.replace(out_dir / pdf.name)
+    total = page_count(first) + page_count(second)
+    sheet = number_sheet(catalog.template_path(catalog.SUPPORT_LOG, templates_dir), total,
+                         contexts.base.common(f.program, f.issued_on), first.parent / "ページ番号.docx")
+    (sheet_pdf,) = converter.start([sheet], first.parent, instances=1).wait()
+    target = out_dir / (docx.stem + ".pdf")
+    bind([], [(None, first), (None, second)], sheet_pdf, target, numbered_from=0)
+    return [*others, target]

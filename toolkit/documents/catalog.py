@@ -1,6 +1,7 @@
 """The deliverables: their names, and where their Word templates live.
 
-A template is named after its document (``doc_templates/改善活動計画書.docx``) so staff find the one to edit in Word.
+A template is named after its document (``doc_templates/改善活動計画書.docx``) so staff find the one to edit in Word;
+a firm's own copies live in a folder given by ``--templates`` and win over the built-in ones file by file.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ BUDGET_REPORT = "予算執行状況報告書"
 KPI_REPORT = "KPI実績報告書"
 SUPPORT_LOG = "支援記録簿"
 MINUTES = "会議記録"
+BOOKLET = "成果品冊子"  # the printed booklet's cover and 目次
 
-DOCUMENTS = (PLAN, BUSINESS_REPORT, BUDGET_REPORT, KPI_REPORT, SUPPORT_LOG, MINUTES)
+DOCUMENTS = (PLAN, BUSINESS_REPORT, BUDGET_REPORT, KPI_REPORT, SUPPORT_LOG, MINUTES, BOOKLET)
 
 # Fonts the templates name. Word on Windows has them; on Linux the PDF step maps them to IPA fonts (pdf.py).
 MINCHO = "ＭＳ 明朝"
@@ -23,4 +25,9 @@ GOTHIC = "ＭＳ ゴシック"
 
 
 def template_path(document: str, templates_dir: Path | None = None) -> Path:
-    return Path(templates_dir or TEMPLATE_DIR) / f"{document}.docx"
+    """The firm's own copy in ``templates_dir`` when it has one, else the built-in template."""
+    if templates_dir is not None:
+        own = Path(templates_dir) / f"{document}.docx"
+        if own.is_file():
+            return own
+    return TEMPLATE_DIR / f"{document}.docx"

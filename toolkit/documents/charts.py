@@ -19,8 +19,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from toolkit.japanese import display_width  # noqa: E402
+
+from .formats import pct  # noqa: E402
 
 DPI = 200
 WIDTH_IN = 6.3  # 160 mm, the width the charts take on the page
@@ -47,9 +50,39 @@ def japanese_font() -> str | None:
     return next((name for name in FONT_CANDIDATES if name in known), None)
 
 
+LABEL_CELLS = 36  # a label wider than this (in half-width cells) goes onto two lines rather than being cut
+
+
 def _text_width_in(text: str, size_pt: float = 8) -> float:
     """Rough printed width of a label (no layout engine needed): a half-width cell is a little over half an em."""
-    return display_width(text) * 0.55 * size_pt / 72
+    return max(display_width(line) for line in text.split("\n")) * 0.55 * size_pt / 72
+
+
+def wrap(label: str, cells: int = LABEL_CELLS) -> str:
+    """A long label on two lines, never cut: broken after a space or before a （…） when there is one (the ID and
+    the name, the name and its area), else in the middle; the break that gives the narrower block wins."""
+    if display_width(label) <= cells:
+        return label
+    def widest(i: int) -> int:
+        return max(display_width(label[:i]), display_width(label[i:]))
+
+    natural = [i for i, ch in enumerate(label) if ch == "（" and i > 0] + [i + 1 for i, ch in enumerate(label)
+                                                                         if ch == " " and 0 < i < len(label) - 1]
+    fitting = [i for i in natural if widest(i) <= cells]
+    if fitting:
+        cut = min(fitting, key=widest)
+    else:
+        cut = min(range(1, len(label)), key=widest)
+    return label[:cut].rstrip() + "\n" + label[cut:].lstrip()
+
+
+def _labels(labels: Sequence[str]) -> list[str]:
+    return [wrap(x) for x in labels]
+
+
+def _signed_pct(value: float, _position: object = None) -> str:
+    """+2.0% / △1.0%: the notation of the tables, on the chart too."""
+    return pct(value, signed=True)
 
 
 def _figure(height_in: float, labels: Sequence[str] = (), bottom_in: float = 0.45, top_in: float = 0.12,
@@ -93,15 +126,17 @@ def _rc() -> dict:
     return rc
 
 
-def _height(n: int) -> float:
-    return min(8.0, max(2.0, 0.7 + 0.19 * n))
+def _height(labels: Sequence[str]) -> float:
+    two_lines = any("\n" in x for x in labels)
+    return min(9.0, max(2.0, 0.7 + (0.27 if two_lines else 0.19) * len(labels)))
 
 
 def horizontal_bars(labels: Sequence[str], values: Sequence[float], *, xlabel: str,
                     colours: Sequence[str] | str = BLUE) -> bytes:
     """One bar per label, top to bottom in the given order, each with its value at the end."""
+    labels = _labels(labels)
     with matplotlib.rc_context(_rc()):
-        fig = _figure(_height(len(labels)), labels, bottom_in=0.5)
+        fig = _figure(_height(labels), labels, bottom_in=0.5)
         ax = fig.add_subplot()
         positions = range(len(labels))
         ax.barh(positions, values, color=colours, height=0.65)
@@ -119,8 +154,9 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float], *, xlabel: s
 def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: float,
                 average: float | None) -> bytes:
     """Per-company % change, green up and red down, with the target and the average as vertical lines."""
+    labels = _labels(labels)
     with matplotlib.rc_context(_rc()):
-        fig = _figure(_height(len(labels)) + 0.3, labels, bottom_in=0.85)
+        fig = _figure(_height(labels) + 0.3, labels, bottom_in=0.85)
         ax = fig.add_subplot()
         positions = range(len(labels))
         ax.barh(positions, changes, color=[GREEN if c >= 0 else RED for c in changes], height=0.65)
@@ -130,17 +166,19 @@ def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: floa
         ax.axvline(0, color="black", linewidth=0.8)
         span = max([abs(c) for c in changes] + [abs(target), 1])
         for y, c in zip(positions, changes):
-            ax.text(c + (span * 0.02 if c >= 0 else -span * 0.02), y, f"{c:+.1f}%", va="center",
+            ax.text(c + (span * 0.02 if c >= 0 else -span * 0.02), y, _signed_pct(c), va="center",
                     ha="left" if c >= 0 else "right", fontsize=7)
         low = min([*changes, 0])
         # Room outside the bars for their labels, on both sides.
         ax.set_xlim(low * 1.3 - (span * 0.2 if low < 0 else span * 0.05), max([*changes, target]) * 1.2 + span * 0.1)
-        ax.set_xlabel("労働生産性の変化率（%）")
-        handles = [Line2D([], [], color=RED, linestyle="--", label=f"目標 +{target:g}%")]
+        ax.set_xlabel("労働生産性の変化率")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "0%" if round(v, 1) == 0 else
+                                                   _signed_pct(v).replace(".0%", "%")))
+        handles = [Line2D([], [], color=RED, linestyle="--", label=f"目標 {_signed_pct(target)}")]
         ax.axvline(target, color=RED, linestyle="--", linewidth=1)
         if average is not None:
             ax.axvline(average, color=BLUE, linestyle=":", linewidth=1.4)
-            handles.append(Line2D([], [], color=BLUE, linestyle=":", label=f"平均 {average:+.1f}%"))
+            handles.append(Line2D([], [], color=BLUE, linestyle=":", label=f"平均 {_signed_pct(average)}"))
         ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), ncol=2, frameon=False,
                   bbox_transform=fig.transFigure)
         return _png(fig)
@@ -149,8 +187,9 @@ def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: floa
 def cap_bars(labels: Sequence[str], actual: Sequence[int], planned: Sequence[int], caps: Sequence[int],
              statuses: Sequence[str]) -> bytes:
     """Per-company cloud service cost: the plan as a light bar, the actual inside it, the cap as a marker."""
+    labels = _labels(labels)
     with matplotlib.rc_context(_rc()):
-        fig = _figure(_height(len(labels)) + 0.3, labels, bottom_in=0.9)
+        fig = _figure(_height(labels) + 0.3, labels, bottom_in=0.9)
         ax = fig.add_subplot()
         positions = list(range(len(labels)))
         man = 10_000
@@ -174,7 +213,7 @@ def cap_bars(labels: Sequence[str], actual: Sequence[int], planned: Sequence[int
 def stacked_months(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]) -> bytes:
     """Amounts per month, one stacked colour per cost line."""
     with matplotlib.rc_context(_rc()):
-        fig = _figure(3.0, bottom_in=0.4, top_in=0.15)
+        fig = _figure(3.2, bottom_in=0.4, top_in=0.45)  # the legend sits above the bars, clear of their totals
         fig.subplots_adjust(left=0.7 / WIDTH_IN)
         ax = fig.add_subplot()
         positions = list(range(len(labels)))
@@ -192,5 +231,5 @@ def stacked_months(labels: Sequence[str], series: Sequence[tuple[str, Sequence[i
         for x, total in zip(positions, bottom):
             ax.text(x, total, f"{total:,.1f}", ha="center", va="bottom", fontsize=7)
         ax.set_ylim(0, max([*bottom, 1]) * 1.15)
-        ax.legend(loc="upper left", ncol=2, frameon=False)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=4, frameon=False)
         return _png(fig)

@@ -5,7 +5,7 @@ Pure functions, also registered as Jinja filters so staff editing a template in 
 """
 from __future__ import annotations
 
-import unicodedata
+import re
 from datetime import date, datetime
 
 from toolkit.japanese import era_of_day, era_of_fiscal_year, era_year_text
@@ -76,28 +76,51 @@ def ratio_pct(value: float | None, digits: int = 1) -> str:
     return DASH if value is None else pct(value * 100, digits)
 
 
-def clean_text(value: object) -> str:
-    """Text from a workbook cell made safe for a document: no control characters except line breaks.
+# Characters no document may hold: C0/C1 controls but \n (docxtpl turns \t, \a, \f into tabs, paragraphs and page
+# breaks, and XML forbids most other C0 characters), lone surrogates and the non-characters U+FFFE/U+FFFF.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
-    docxtpl turns \\t, \\a and \\f in rendered text into tabs, paragraphs and page breaks, and XML forbids most
-    other C0 characters, so only \\n survives (docxtpl renders it as a line break).
-    """
+
+def clean_text(value: object) -> str:
+    """Text from a workbook cell made safe for a document: no control characters except line breaks (\n, which
+    docxtpl renders as a line break); a tab becomes a space."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append(ch)
-        elif ch == "\t":
-            out.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in "\ufffe\uffff":
-            continue
-        else:
-            out.append(ch)
-    return "".join(out).strip()
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNSAFE.sub("", text).strip()
+
+
+# A 西暦 date staff typed in free text: 2025年10月21日 / 2025年10月 / 2025年度 / 2025/10/21 / 2025-10-21.
+_WESTERN_DATE = re.compile(
+    r"(?<![0-9０-９])((?:19|20)[0-9]{2})(?:"
+    r"年(?P<jm>[0-9]{1,2})月(?:(?P<jd>[0-9]{1,2})日)?"
+    r"|(?P<fy>年度)"
+    r"|(?P<sep>[/.-])(?P<sm>[0-9]{1,2})(?P=sep)(?P<sd>[0-9]{1,2})(?![0-9]))")
+
+
+def _era_date(match: re.Match) -> str:
+    year = int(match.group(1))
+    if match.group("fy"):
+        return fiscal_year_label(year)
+    month = int(match.group("jm") or match.group("sm"))
+    day_text = match.group("jd") or match.group("sd")
+    try:
+        day = date(year, month, int(day_text) if day_text else 1)
+    except ValueError:
+        return match.group(0)  # 2025年13月 is not a date: leave what staff typed
+    return reiwa(day) if day_text else reiwa_month(year, month)
+
+
+def reiwa_text(text: str) -> str:
+    """Free text with the 西暦 dates in it written in 令和 (令和 is the rule in the city's documents)."""
+    return _WESTERN_DATE.sub(_era_date, text)
+
+
+def free_text(value: object) -> str:
+    """Text staff typed, as a document shows it: safe characters, 令和 dates."""
+    return reiwa_text(clean_text(value))
 
 
 def or_dash(value: object) -> str:
-    text = clean_text(value)
+    text = free_text(value)
     return text if text else DASH

@@ -34,6 +34,24 @@ def file_name(*parts: object, suffix: str = ".docx") -> str:
     return "_".join(kept) + suffix
 
 
+class UniqueNames:
+    """File names for one run, each different from the others: ``C/01`` and ``C_01`` both sanitise to ``C_01``,
+    so the second becomes ``…_C_01_2.docx`` instead of overwriting the first. Compared case-folded, as Windows
+    and macOS folders do."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def __call__(self, *parts: object, suffix: str = ".docx") -> str:
+        base = file_name(*parts, suffix="")
+        name, n = base, 1
+        while (name + suffix).casefold() in self._taken:
+            n += 1
+            name = f"{base}_{n}"
+        self._taken.add((name + suffix).casefold())
+        return name + suffix
+
+
 def inside(out_dir: Path, name: str) -> Path:
     """The path of ``name`` in ``out_dir``; ValueError if it would resolve anywhere else."""
     base = Path(out_dir).resolve()

@@ -42,16 +42,14 @@ class _Environment(SandboxedEnvironment):
     edited template compiles afresh.
     """
 
-    _MAX = 32  # distinct document bodies kept; the six templates need six
-    _SMALL = 4000  # headers, footers and document properties compile in no time: not worth keeping
+    _MAX = 64  # distinct sources kept: each template's body, header and footer
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._compiled: dict[str, Any] = {}
 
     def from_string(self, source, globals=None, template_class=None):  # noqa: A002 (jinja's signature)
-        if (globals is not None or template_class is not None or not isinstance(source, str)
-                or len(source) < self._SMALL):
+        if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         template = self._compiled.get(source)
         if template is None:

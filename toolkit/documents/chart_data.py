@@ -1,0 +1,114 @@
+"""What each chart of the reports shows, as plain data (no matplotlib here: it is imported only to draw)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import metadata
+from pathlib import Path
+
+from toolkit import schema
+from toolkit.budget import BudgetReport
+from toolkit.kpi import KpiReport
+from toolkit.model import Program
+
+from .formats import free_text
+
+CHART_NAMES = ("chart_usage_company", "chart_usage_service", "chart_productivity", "chart_budget_cap",
+               "chart_budget_month")
+COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, schema.COST_COMMON)
+CHART_LINE_NAMES = ("(1)クラウドサービス経費", "(2)設定費用", "(3)コンサル・訪問費用等", "共通経費")
+# One colour per 業務分類 (matplotlib's tab10), so a service's bar shows its area at a glance.
+AREA_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
+                "#17BECF")
+
+Jobs = dict[str, tuple[str, tuple, dict]]
+
+
+def chart_jobs(program: Program, budget: BudgetReport, kpi: KpiReport) -> Jobs:
+    """Every chart the reports show, as (function of charts.py, args, kwargs). Labels are whole: charts.py wraps
+    a long one onto two lines rather than cutting it."""
+    labels = {cid: f"{cid} {free_text(c.name)}" for cid, c in program.company_map.items()}
+    jobs: Jobs = {}
+    u = kpi.usage
+    jobs["chart_usage_company"] = ("horizontal_bars", ([labels.get(c, c) for c in u.by_company],
+                                                       list(u.by_company.values())), {"xlabel": "利用回数（回）"})
+    services = program.service_map
+    service_labels = [f"{free_text(services[s].name)}（{services[s].area}）" if s in services else s
+                      for s in u.by_service]
+    colours = [AREA_PALETTE[schema.BUSINESS_AREAS.index(services[s].area) % len(AREA_PALETTE)]
+               if s in services and services[s].area in schema.BUSINESS_AREAS else AREA_PALETTE[-1]
+               for s in u.by_service]
+    jobs["chart_usage_service"] = ("horizontal_bars", (service_labels, list(u.by_service.values())),
+                                   {"xlabel": "利用回数（回）", "colours": colours})
+    p = kpi.productivity
+    if p.by_company:
+        jobs["chart_productivity"] = ("change_bars", ([labels.get(c, c) for c in p.by_company],
+                                                      [x.change_pct for x in p.by_company.values()]),
+                                      {"target": p.target_pct, "average": p.average_change_pct})
+    b = list(budget.companies.values())
+    if b:
+        jobs["chart_budget_cap"] = ("cap_bars", ([labels.get(x.company_id, x.company_id) for x in b],
+                                                 [x.cloud_service for x in b], [x.planned_cloud_service for x in b],
+                                                 [x.cap for x in b], [x.status for x in b]), {})
+    if budget.by_month:
+        months = list(budget.by_month)
+        series = [(name, [budget.by_month[m].get(line, 0) for m in months])
+                  for name, line in zip(CHART_LINE_NAMES, COST_LINES)]
+        jobs["chart_budget_month"] = ("stacked_months", ([f"{int(m[5:])}月" for m in months], series), {})
+    return jobs
+
+
+CACHE_FILES = 200  # charts kept; the oldest go first
+
+
+def cache_dir() -> Path:
+    """Where drawn charts are kept between runs ($TOOLKIT_CACHE, else the user's cache folder)."""
+    configured = os.environ.get("TOOLKIT_CACHE")
+    if configured:
+        return Path(configured) / "charts"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("toolkit", appauthor=False) / "charts"
+
+
+def _key(job: tuple[str, tuple, dict]) -> str:
+    """The chart's data and the code that draws it: a chart is redrawn when either changes."""
+    code = (Path(__file__).with_name("charts.py").read_bytes() + metadata.version("matplotlib").encode())
+    return hashlib.sha256(code + repr(job).encode()).hexdigest()
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _keep(folder: Path, name: str, png: bytes) -> None:
+    """Best effort: a cache that cannot be written (read-only profile, full disk) only costs a redraw next time."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = folder / f"{name}.{os.getpid()}.tmp"
+        staged.write_bytes(png)
+        staged.replace(folder / f"{name}.png")
+        kept = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-CACHE_FILES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def draw(jobs: Jobs) -> dict[str, bytes]:
+    """Every chart as PNG bytes: from the cache when the same data was drawn before (matplotlib is then not even
+    imported), else drawn and kept."""
+    folder = cache_dir()
+    keys = {name: _key(job) for name, job in jobs.items()}
+    pngs = {name: png for name in jobs if (png := _read(folder / f"{keys[name]}.png")) is not None}
+    if len(pngs) < len(jobs):
+        from . import charts  # matplotlib is imported only when a chart has to be drawn
+
+        for name, (fn, args, kwargs) in jobs.items():
+            if name not in pngs:
+                pngs[name] = getattr(charts, fn)(*args, **kwargs)
+                _keep(folder, keys[name], pngs[name])
+    return pngs

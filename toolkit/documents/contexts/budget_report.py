@@ -1,0 +1,86 @@
+"""予算執行状況報告書: the data of the budget report (the wording is in 予算執行状況報告書.docx)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from toolkit import schema
+from toolkit.budget import STATUS_LABELS, BudgetReport
+from toolkit.model import Program
+
+from ..formats import free_text, ratio_pct, reiwa, reiwa_month, yen
+from .base import common
+
+COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, schema.COST_COMMON)
+
+
+def lines(budget: BudgetReport) -> list[dict]:
+    """Executed amount and share per cost line, then the total."""
+    companies = budget.companies.values()
+    amounts = [
+        (f"（1）{schema.COST_CLOUD}", sum(c.cloud_service for c in companies)),
+        (f"（2）{schema.COST_SETUP}", sum(c.setup_support for c in companies)),
+        (f"（3）{schema.COST_CONSULTING}", sum(c.consulting_support for c in companies)),
+        (schema.COST_COMMON, budget.common),
+    ]
+    total = budget.grand_total
+    rows = [{"label": name, "amount": yen(v), "share": ratio_pct(v / total if total else None)} for name, v in amounts]
+    rows.append({"label": "合計", "amount": yen(total), "share": ratio_pct(1.0 if total else None)})
+    return rows
+
+
+def execution(program: Program, budget: BudgetReport, issued_on: date) -> dict:
+    """委託料, executed total, 残額 and rate as of the document date (委託料 empty: the sum is not stated)."""
+    contract = program.settings.contract_sum
+    return {
+        "as_of": reiwa(issued_on), "executed": yen(budget.grand_total),
+        "has_contract_sum": contract is not None,
+        "contract_sum": yen(contract) if contract is not None else "",
+        "remaining": yen(contract - budget.grand_total) if contract is not None else "",
+        "over_contract": contract is not None and budget.grand_total > contract,
+        "rate": ratio_pct(budget.grand_total / contract) if contract else "",
+    }
+
+
+def budget_report_context(program: Program, budget: BudgetReport, issued_on: date) -> dict:
+    companies = list(budget.companies.values())
+    cloud = sum(b.cloud_service for b in companies)
+    caps = sum(b.cap for b in companies)
+    by_status = defaultdict(list)
+    for b in companies:
+        by_status[b.status].append(free_text(b.name))
+    months, sums = [], dict.fromkeys(COST_LINES, 0)
+    for key, amounts in budget.by_month.items():
+        year, month = (int(x) for x in key.split("-"))
+        values = [amounts.get(line, 0) for line in COST_LINES]
+        for line, v in zip(COST_LINES, values):
+            sums[line] += v
+        months.append({"label": reiwa_month(year, month), "cloud": yen(values[0]), "setup": yen(values[1]),
+                       "consulting": yen(values[2]), "common": yen(values[3]), "total": yen(sum(values))})
+    return {
+        **common(program, issued_on),
+        **execution(program, budget, issued_on),
+        "n_companies": len(companies),
+        "company_sum": yen(sum(b.total for b in companies)),
+        "common_total": yen(budget.common),
+        "cap_default": yen(budget.cap_default),
+        "warn_pct": f"{program.settings.warn_ratio * 100:g}%",
+        "totals": lines(budget),
+        "companies": [{
+            "id": b.company_id, "name": free_text(b.name), "cloud": yen(b.cloud_service),
+            "setup": yen(b.setup_support), "consulting": yen(b.consulting_support), "total": yen(b.total),
+            "cap": yen(b.cap) + ("＊" if b.cap_overridden else ""), "rate": ratio_pct(b.execution_rate),
+            "planned": yen(b.planned_cloud_service), "status": STATUS_LABELS[b.status],
+        } for b in companies],
+        "company_total": {"cloud": yen(cloud), "setup": yen(sum(b.setup_support for b in companies)),
+                          "consulting": yen(sum(b.consulting_support for b in companies)),
+                          "total": yen(sum(b.total for b in companies)), "cap": yen(caps),
+                          "rate": ratio_pct(cloud / caps if caps else None)},
+        "any_cap_overridden": any(b.cap_overridden for b in companies),
+        "over": by_status["over"], "plan_over": by_status["plan_over"], "warning": by_status["warning"],
+        "common_items": [{"description": free_text(d), "amount": yen(a)} for d, a in budget.common_items],
+        "months": months,
+        "months_total": {"cloud": yen(sums[COST_LINES[0]]), "setup": yen(sums[COST_LINES[1]]),
+                         "consulting": yen(sums[COST_LINES[2]]), "common": yen(sums[COST_LINES[3]]),
+                         "total": yen(sum(sums.values()))},
+    }

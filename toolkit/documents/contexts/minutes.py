@@ -1,0 +1,29 @@
+"""会議記録: one meeting with the city (the wording is in 会議記録.docx)."""
+from __future__ import annotations
+
+from datetime import date
+
+from toolkit.model import Meeting, Program
+
+from ..formats import free_text, or_dash, reiwa
+from .base import WEEKDAYS, common
+
+
+def ordered(program: Program) -> list[Meeting]:
+    return sorted(program.meetings, key=lambda m: (m.date, m.row))
+
+
+def meeting_context(program: Program, meeting: Meeting, issued_on: date, number: int) -> dict:
+    """``issued_on`` is the document date; the minutes show their own 作成日 when staff filled it."""
+    return {
+        **common(program, issued_on),
+        "meeting": {
+            "id": meeting.meeting_id, "number": number,
+            "date": reiwa(meeting.date), "weekday": WEEKDAYS[meeting.date.weekday()], "time": free_text(meeting.time),
+            "style": or_dash(meeting.style), "attendees": or_dash(meeting.attendees),
+            "agenda": or_dash(meeting.agenda), "reports": or_dash(meeting.reports),
+            "decisions": or_dash(meeting.decisions), "issues": or_dash(meeting.issues),
+            "next": or_dash(meeting.next_meeting),
+            "written_on": meeting.written_on or issued_on,
+        },
+    }

@@ -1,0 +1,192 @@
+"""Page numbers across PDFs that were made separately: bind them and number the pages straight through.
+
+LibreOffice numbers each document from 1. To bind documents (the booklet) or the two halves of a long 支援記録簿
+converted on two cores, a page-number sheet is made from a template's own footer (blank pages numbered 1…N, one
+more small conversion), each bound page's own footer text is removed, and the sheet's page is laid on top.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from .render import render_docx
+
+FOOTER_BAND_PT = 48  # the bottom 17 mm of a page (the body ends at 20 mm): where a document's page number is
+# A text object as LibreOffice writes it: BT, its absolute position (Td), the text, ET.
+_TEXT_OBJECT = re.compile(rb"BT\s+(-?[\d.]+)\s+(-?[\d.]+)\s+Td\b.*?\bET", re.DOTALL)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def page_count(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(pdf)).pages)
+
+
+def number_sheet(template: Path, count: int, context: dict, target: Path, first: int = 1) -> Path:
+    """``count`` blank pages numbered from ``first`` by the template's own footer (header and body emptied)."""
+    import docx
+    import docx.oxml
+    from docx.enum.text import WD_BREAK
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(template))
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    for section in document.sections:
+        section.different_first_page_header_footer = False
+        header = section.header._element
+        for child in list(header):  # no header text and no header rule: only the footer's number is laid on
+            header.remove(child)
+        header.append(docx.oxml.OxmlElement("w:p"))
+        number_from(section._sectPr, first)
+    for i in range(count):
+        paragraph = document.add_paragraph()
+        if i < count - 1:
+            paragraph.add_run().add_break(WD_BREAK.PAGE)
+    staged = target.with_name(target.stem + "_template.docx")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    staged.write_bytes(buffer.getvalue())
+    render_docx(staged, context, target)  # a footer the firm wrote with {{ }} still renders
+    staged.unlink()
+    return target
+
+
+def number_from(sect_pr, first: int) -> None:
+    """Number a section's pages from ``first`` (w:pgNumType, placed where the schema wants it)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    numbering = sect_pr.find(qn("w:pgNumType"))
+    if numbering is None:
+        numbering = OxmlElement("w:pgNumType")
+        later = ("w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi",
+                 "w:rtlGutter", "w:docGrid")
+        anchor = next((el for tag in later if (el := sect_pr.find(qn(tag))) is not None), None)
+        anchor.addprevious(numbering) if anchor is not None else sect_pr.append(numbering)
+    numbering.set(qn("w:start"), str(first))
+
+
+def drop_footer_text(page) -> None:
+    """Remove a page's own footer text (its page number), so the new number is the only one, on paper and in the
+    text a reader searches or copies."""
+    contents = page.get_contents()
+    if contents is None:
+        return
+    data = contents.get_data()
+    kept = _TEXT_OBJECT.sub(lambda m: b"" if float(m[2]) < FOOTER_BAND_PT else m[0], data)
+    if kept != data:
+        contents.set_data(kept)
+        page.replace_contents(contents)
+
+
+def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], numbers: Path, target: Path, *,
+         numbered_from: int = 1, labels: bool = False, title: str | None = None) -> None:
+    """``front`` pages as they are, then each part (bookmarked under its title when one is given); every page from
+    index ``numbered_from`` on gets the sheet's next page laid on, parts' own footers removed first."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in front:
+        writer.append(str(pdf), import_outline=False)
+    first_part = len(writer.pages)
+    for part_title, pdf in parts:
+        writer.append(str(pdf), outline_item=part_title) if part_title else writer.append(str(pdf))
+    sheet = PdfReader(str(numbers)).pages
+    for index in range(numbered_from, len(writer.pages)):
+        page = writer.pages[index]
+        if index >= first_part:
+            drop_footer_text(page)
+        page.merge_page(sheet[index - numbered_from])
+    if labels:
+        if numbered_from:
+            writer.set_page_label(0, numbered_from - 1, prefix="表紙")
+        writer.set_page_label(numbered_from, len(writer.pages) - 1, style="/D", start=1)
+    if title:
+        writer.add_metadata({"/Title": title})
+    with open(target, "wb") as out:
+        writer.write(out)
+
+
+def split_docx(source: Path, at: int, first: Path, second: Path) -> bool:
+    """Split a rendered .docx before its ``at``-th Heading 1 (0-based) into two documents, each a whole document
+    with the same page set-up; the second loses the page break its heading starts with. False when there is no
+    such heading (nothing written)."""
+    import docx
+
+    document = docx.Document(str(source))
+    body = document.element.body
+    children = [c for c in body if c.tag != f"{_W}sectPr"]
+    headings = [i for i, c in enumerate(children) if c.tag == f"{_W}p" and _style(c) == "Heading1"]
+    if at <= 0 or at >= len(headings):
+        return False
+    cut = headings[at]
+    keep_first, keep_second = children[:cut], children[cut:]
+    for element in keep_second:
+        body.remove(element)
+    document.save(str(first))
+    for element in keep_first:
+        body.remove(element)
+    for element in keep_second:
+        body.insert(len(body) - 1, element)
+    for br in keep_second[0].iter(f"{_W}br"):
+        if br.get(f"{_W}type") == "page":
+            br.getparent().remove(br)
+    document.save(str(second))
+    return True
+
+
+def _style(paragraph) -> str | None:
+    style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+    return style.get(f"{_W}val") if style is not None else None
+
+
+def _has_page_break(element) -> bool:
+    return any(br.get(f"{_W}type") == "page" for br in element.iter(f"{_W}br"))
+
+
+def toc_only(source: Path, target: Path, first_page: int) -> bool:
+    """The 目次 pages of a rendered report as a document of their own (same page set-up, numbered from
+    ``first_page``), so a 目次 whose page numbers were just filled in is converted alone instead of the whole
+    report again. False when the report has no TOC field between page breaks (the caller converts it whole)."""
+    import docx
+
+    document = docx.Document(str(source))
+    body = document.element.body
+    children = [c for c in body if c.tag != f"{_W}sectPr"]
+    field = next((i for i, c in enumerate(children)
+                  if any(" TOC " in (t.text or "") for t in c.iter(f"{_W}instrText"))), None)
+    if field is None:
+        return False
+    start = next((i + 1 for i in range(field - 1, -1, -1) if _has_page_break(children[i])), None)
+    end = next((i for i in range(field + 1, len(children))
+                if _has_page_break(children[i]) or _style(children[i]) == "Heading1"), None)
+    if start is None or end is None:
+        return False
+    for element in children[:start] + children[end:]:
+        body.remove(element)
+    for section in document.sections:
+        section.different_first_page_header_footer = False  # the 目次 is no cover: header and footer shown
+        number_from(section._sectPr, first_page)
+    document.save(str(target))
+    return True
+
+
+def replace_pages(pdf: Path, first_index: int, pages: Path) -> None:
+    """Put the pages of ``pages`` in place of as many pages of ``pdf`` from ``first_index`` on."""
+    from pypdf import PdfReader, PdfWriter
+
+    new = PdfReader(str(pages)).pages
+    writer = PdfWriter(clone_from=str(pdf))
+    for i, page in enumerate(new):
+        writer.insert_page(page, first_index + i)
+        writer.remove_page(first_index + i + 1)
+    staged = pdf.with_name(pdf.stem + "_toc.pdf")
+    with open(staged, "wb") as out:
+        writer.write(out)
+    staged.replace(pdf)
