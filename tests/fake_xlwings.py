@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from toolkit.workbook.xlsx_patch import col_letters, col_number
+from toolkit.workbook.xlsx import col_letters, col_number
 
 _ADDRESS = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 MAX_ROW = 1_048_576

@@ -403,7 +403,8 @@ def summary(workbook: Path) -> None:
     """
     from toolkit.summary import write_summary
 
-    write_summary(workbook)
+    write_summary(workbook, on_wait=lambda: warn("別の toolkit の処理（定期同期など）がこのブックに書き込み中です。"
+                                                "終わるのを待ってから集計します…"))
     say(f"「集計」シートを更新しました: {workbook}")
 
 

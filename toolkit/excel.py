@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from toolkit import schema
-from toolkit.workbook.xlsx_patch import col_letters
+from toolkit.workbook.xlsx import col_letters
 
 # ---------------------------------------------------------------- the toolkit's own sheets and names
 # Sheets only the Excel adapter owns (the workbook contract's sheets come from schema).
@@ -442,7 +442,7 @@ def _refresh_summary(book: Any) -> Outcome:
     from toolkit.budget import compute_budget
     from toolkit.excel_render import render
     from toolkit.kpi import compute_kpis
-    from toolkit.summary import summary_layout
+    from toolkit.summary import summary_audit, summary_layout
 
     _, program = load_open_program(book)
     budget, kpis = compute_budget(program), compute_kpis(program)  # MissingInput: refused, 集計 left as it was
@@ -455,9 +455,7 @@ def _refresh_summary(book: Any) -> Outcome:
     book.app.status_bar = "集計を更新しています…"
     render(sheet, summary_layout(program, budget, kpis, now), text=cell_value)
     if _sheet(book, schema.AUDIT_LOG.sheet) is not None:
-        append_rows(book, schema.AUDIT_LOG.sheet, [dict(zip(schema.AUDIT_LOG.headers, (
-            now, "集計（Excel）", schema.SUMMARY_SHEET, "",
-            f"集計シートを更新（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）")))])
+        append_rows(book, schema.AUDIT_LOG.sheet, [summary_audit(now, "集計（Excel）", budget, kpis)])
     sheet.activate()
     return Outcome(True, f"集計を更新しました（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）。"
                          + check_note(program, "summary") + _queue_note(book))

@@ -14,7 +14,7 @@ from typing import Any
 
 from toolkit.japanese import display_width
 from toolkit.workbook import layout as L
-from toolkit.workbook.xlsx_patch import col_letters
+from toolkit.workbook.xlsx import col_letters
 
 CHART_TYPES = {("bar", False): "bar_clustered", ("bar", True): "bar_stacked",
                ("column", False): "column_clustered", ("column", True): "column_stacked"}

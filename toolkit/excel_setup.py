@@ -3,7 +3,7 @@
 How the .xlsm is made, without Excel and without re-saving the workbook through a library (docs/excel.md says
 why this route was chosen over an add-in ribbon or an XlsxWriter-made workbook):
 
-1. The master is copied part by part with the toolkit's own zip writer (``workbook.xlsx_patch``): every part is
+1. The master is copied part by part with the toolkit's own zip writer (``workbook.xlsx``): every part is
    copied with its original bytes except the few this build owns — workbook.xml (the new sheets, names),
    its relationships, [Content_Types].xml (macro-enabled now) and styles.xml (the 操作 sheet's few styles).
    Added: the 操作 sheet, written here as XML, and its VML drawing holding four Form-control buttons, each with
@@ -30,7 +30,7 @@ from lxml import etree
 
 from toolkit import excel, schema
 from toolkit.errors import SetupError
-from toolkit.workbook.xlsx_patch import col_letters
+from toolkit.workbook.xlsx import col_letters
 
 MODULE_NAME = "ToolkitMacros"
 MACRO_FILE = "toolkit_macros.bas"
@@ -172,7 +172,7 @@ def setup_workbook(master: Path, out: Path | None = None, *, python_exe: str | N
 
 def _build(source: Path, out: Path, module: str, python_exe: str | None) -> tuple[str, ...]:
     """Write ``out`` from ``source``; returns the captions of buttons the source's 操作 sheet lacks."""
-    from toolkit.workbook.xlsx_patch import Package, PatchError, write_package
+    from toolkit.workbook.xlsx import Package, PatchError, write_package
 
     stage1 = out.with_name(out.stem + ".toolkit-stage.xlsm")  # pyOpenVBA decides the format by the suffix
     stage2 = out.with_name(out.stem + ".toolkit-tmp.xlsm")
@@ -194,33 +194,17 @@ def _build(source: Path, out: Path, module: str, python_exe: str | None) -> tupl
 
 
 def _refresh(path: Path, module: str, python_exe: str | None) -> SetupResult:
-    """Refresh the live .xlsm in place, as every toolkit write does: not while Excel has it open, one writer at
-    a time, a backup first, and only if nobody saved it meanwhile."""
-    from toolkit.errors import WorkbookLocked
-    # The writer's own transaction pieces, so excel-setup and a scheduled sync never overwrite each other.
-    from toolkit.workbook.write import BACKUP_DIR, _backup, _writer_mutex, is_locked
+    """Refresh the live .xlsm in place as every toolkit write does (the writer's transaction): not while Excel has
+    it open, one writer at a time, a backup first, and only if nobody saved it meanwhile."""
+    from toolkit.workbook.write import transaction
 
-    locked = (f"{path.name} は Excel で開かれているため更新できません。Excel で閉じてから、もう一度実行してください。")
-    if is_locked(path):
-        raise WorkbookLocked(locked)
-    backup_dir = path.parent / BACKUP_DIR
-    with _writer_mutex(path, backup_dir):
-        before = path.stat()
-        staged = path.with_name(path.stem + ".toolkit-refresh.xlsm")
-        try:
+    staged = path.with_name(path.stem + ".toolkit-refresh.xlsm")
+    try:
+        with transaction(path) as tx:
             missing = _build(path, staged, module, python_exe)
-            backup = _backup(path, backup_dir, 10)
-            now = path.stat()
-            if (now.st_mtime_ns, now.st_size) != (before.st_mtime_ns, before.st_size):
-                raise SetupError(f"更新中に {path.name} が保存されました。何も変更していません。もう一度実行してください。")
-            if is_locked(path):
-                raise WorkbookLocked(locked)
-            try:
-                os.replace(staged, path)
-            except PermissionError:
-                raise WorkbookLocked(locked) from None
-        finally:
-            staged.unlink(missing_ok=True)
+            backup = tx.replace_with(staged)
+    finally:
+        staged.unlink(missing_ok=True)
     return SetupResult(path, True, backup, python_exe or configured_python(path), missing)
 
 
@@ -317,7 +301,7 @@ class _Parts:
     """The parts this build reads and rewrites, by name; everything else is copied untouched."""
 
     def __init__(self, pkg):
-        from toolkit.workbook.xlsx_patch import open_book
+        from toolkit.workbook.xlsx import open_book
 
         self.pkg = pkg
         self.book = open_book(pkg)
@@ -387,7 +371,7 @@ def _q(tag: str) -> str:
 
 def _add_relationship(parts: _Parts, owner: str, rel_type: str, target_part: str) -> str:
     """Append a relationship from ``owner`` to ``target_part``; returns its id."""
-    from toolkit.workbook.xlsx_patch import rels_part
+    from toolkit.workbook.xlsx import rels_part
 
     rels = rels_part(owner)
     target = posixpath.relpath(target_part, posixpath.dirname(owner))
@@ -522,7 +506,7 @@ def _add_styles(parts: _Parts) -> dict[str, int]:
 
 
 def _rels(parts: _Parts, part: str):
-    from toolkit.workbook.xlsx_patch import read_rels
+    from toolkit.workbook.xlsx import read_rels
 
     return read_rels(parts.pkg, part)
 
@@ -651,7 +635,7 @@ def _add_control_sheet(parts: _Parts) -> None:
     parts.added.append((sheet_part, control_sheet_xml(styles)))
     parts.added.append((vml_part, buttons_vml(_free_vml_block(parts))))
     # The sheet's only relationship is its drawing (rId1 in control_sheet_xml).
-    from toolkit.workbook.xlsx_patch import rels_part
+    from toolkit.workbook.xlsx import rels_part
 
     parts.added.append((rels_part(sheet_part), (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'

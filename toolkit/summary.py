@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from toolkit import schema
+from toolkit.audit import audit_row
 from toolkit.budget import BudgetReport, compute_budget
 from toolkit.japanese import display_width
 from toolkit.kpi import KpiReport, compute_kpis
@@ -176,6 +177,12 @@ def fit_widths(rows: tuple[tuple[Cell | None, ...], ...] | list) -> dict[int, fl
     return widths
 
 
+def summary_audit(now: datetime, operation: str, budget: BudgetReport, kpis: KpiReport) -> dict[str, object]:
+    """The 履歴 row of a 集計 rewrite (the command's and the button's)."""
+    return audit_row(now, operation, schema.SUMMARY_SHEET, "",
+                     f"集計シートを更新（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）")
+
+
 def write_summary(path: str | Path, *, now: datetime | None = None,
                   on_wait: Callable[[], None] | None = None) -> None:
     """Rewrite 集計 from the book as it is now: read, compute and write under the writer lock, so a sync that
@@ -186,7 +193,6 @@ def write_summary(path: str | Path, *, now: datetime | None = None,
         program = load_program(path)
         budget, kpis = compute_budget(program), compute_kpis(program)
         now = now or datetime.now()
-        audit = {"日時": now, "操作": "集計", "シート": schema.SUMMARY_SHEET, "キー": "",
-                 "内容": f"集計シートを更新（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）"}
+        audit = summary_audit(now, "集計", budget, kpis)
         tx.patch(append={schema.AUDIT_LOG.sheet: [audit]},
                  replace_sheets={schema.SUMMARY_SHEET: summary_layout(program, budget, kpis, now)})

@@ -40,7 +40,6 @@ class RawBook(dict):
         self.tables = dict(tables) if tables is not None else None
 
 
-_STRICT_NS = b"http://purl.oclc.org/ooxml/"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
@@ -102,17 +101,12 @@ class _Layout:
 
 def _layout(zf: zipfile.ZipFile, path: Path) -> _Layout:
     """Sheet names, their parts and their tables, from the package's small XML parts."""
-    from toolkit.workbook.xlsx_patch import Package, PatchError, open_book, sheet_tables
+    from toolkit.workbook.xlsx import Package, PatchError, open_book, sheet_tables
 
     try:
-        pkg = Package(zf.fp)
-        book = open_book(pkg)
-        root = pkg.read(book.workbook_part)
+        book = open_book(Package(zf.fp))  # refuses a Strict Open XML book, which would read as empty
     except PatchError as exc:
-        raise WorkbookError(f"「{path.name}」を Excel ブックとして読めません（{exc}）") from None
-    if _STRICT_NS in root[:2000]:
-        raise WorkbookError(f"「{path.name}」は「Strict Open XML スプレッドシート」形式で保存されているため読めません。"
-                            "Excel で開き、「名前を付けて保存」で「Excel ブック (*.xlsx)」を選んで保存し直してください。")
+        raise WorkbookError(f"「{path.name}」: {exc}") from None
     tables: dict[str, tuple[str, ...]] = {}
     for ref in book.sheets:
         if ref.part is not None:

@@ -144,6 +144,21 @@ class Transaction:
         _replace(path, append, replace_sheets, update, backups)
         self._seen = _signature(path)
 
+    def replace_with(self, staged: Path, backups: int = 10) -> Path | None:
+        """Put a whole new file, built beside the master by the caller (excel-setup), in the master's place: the
+        same checks and backup as ``patch``. Returns the backup."""
+        path = self.path
+        if _signature(path) != self._seen:
+            raise WriteError(f"読み込んだ後に、ブック「{path.name}」が別のプログラムで保存されました。"
+                             f"もう一度実行してください。{_UNCHANGED}")
+        try:
+            backup = _commit(path, Path(staged), os.stat(path), backups)
+        except OSError as e:
+            raise WriteError(f"ブック「{path.name}」を置き換えられませんでした。{_os_message(e, path.parent)}"
+                             f"{_UNCHANGED}") from e
+        self._seen = _signature(path)
+        return backup
+
 
 @contextmanager
 def transaction(path: str | os.PathLike, *, wait: float = LOCK_WAIT,
@@ -222,21 +237,8 @@ def _replace(path: Path, append: Mapping[str, Rows], replace_sheets: Sheets,
                 out.flush()
                 os.fsync(out.fileno())
                 xlsx.verify(out, pkg, changed, added, plan.checks)
-        os.chmod(temp, stat.S_IMODE(before.st_mode))
-        if backups > 0:
-            _backup(path, backup_dir, backups)
-        now = os.stat(path)
-        if (now.st_mtime_ns, now.st_size) != (before.st_mtime_ns, before.st_size):
-            raise WriteError(f"書き込み中にブック「{path.name}」が別の場所で保存されました。"
-                             f"もう一度実行してください。{_UNCHANGED}")
-        if is_locked(path):
-            raise WorkbookLocked(_locked_message(path))
-        try:
-            os.replace(temp, path)
-        except PermissionError as e:  # Windows: Excel opened it in the meantime
-            raise WorkbookLocked(_locked_message(path)) from e
+        _commit(path, Path(temp), before, backups)
         temp = None
-        _fsync_dir(path.parent)
     except (WorkbookLocked, WriteError):
         raise
     except PatchError as e:
@@ -253,6 +255,25 @@ def _replace(path: Path, append: Mapping[str, Rows], replace_sheets: Sheets,
                 os.unlink(temp)
             except OSError:
                 pass
+
+
+def _commit(path: Path, staged: Path, before: os.stat_result, backups: int) -> Path | None:
+    """The last steps of every write: the master's permissions on the new file, a backup, a check that nobody
+    saved the master meanwhile and that Excel has not opened it, then one atomic replace."""
+    os.chmod(staged, stat.S_IMODE(before.st_mode))
+    backup = _backup(path, path.parent / BACKUP_DIR, backups) if backups > 0 else None
+    now = os.stat(path)
+    if (now.st_mtime_ns, now.st_size) != (before.st_mtime_ns, before.st_size):
+        raise WriteError(f"書き込み中にブック「{path.name}」が別の場所で保存されました。"
+                         f"もう一度実行してください。{_UNCHANGED}")
+    if is_locked(path):
+        raise WorkbookLocked(_locked_message(path))
+    try:
+        os.replace(staged, path)
+    except PermissionError as e:  # Windows: Excel opened it in the meantime
+        raise WorkbookLocked(_locked_message(path)) from e
+    _fsync_dir(path.parent)
+    return backup
 
 
 _STAMP = "%Y%m%d-%H%M%S-%f"
