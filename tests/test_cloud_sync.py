@@ -1,0 +1,229 @@
+"""A master kept in SharePoint: `toolkit sync URL` through the Excel workbook API of the loopback fake.
+
+Real msal (device-code sign-in once, then the cached refresh token), real requests, a real HTTPS server on
+127.0.0.1 whose workbook is a real .xlsx changed with openpyxl as the calls arrive. The module shares one
+fake and one sign-in; every test gets its own master (its own drive item, so its own sync state).
+"""
+from __future__ import annotations
+
+import stat
+from datetime import date, datetime
+
+import pytest
+from cloud_setup import FORMULA, add_master, downloaded, keys, master_bytes, signed_in_env, start_fake, sync
+
+from toolkit.errors import AuthError
+from toolkit.graph.queue import queue_path, read_queue
+from toolkit.workbook.cloud import CloudBook
+
+NOTE = "共同編集者がブラウザーで書いたメモ"
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory):
+    server = start_fake(tmp_path_factory.mktemp("fake"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def env(fake, tmp_path_factory):
+    return signed_in_env(fake, tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def template():
+    return master_bytes()
+
+
+@pytest.fixture
+def master(fake, template):
+    return add_master(fake, template)
+
+
+# ---------------------------------------------------------------- the happy path
+
+def test_sync_adds_every_row_once_closes_its_session_and_keeps_the_co_authors_edit(fake, env, master):
+    url, file = master
+    fake.excel.on_session.append(lambda f: f.book["企業"].cell(row=2, column=14, value=NOTE))
+    created_before = len(fake.excel.created)
+
+    report = sync(url, env)
+    assert report.written == 6 and report.new == 6 and report.failed_sources == [] and report.queued == 0
+
+    attendance = {r["回答ID"]: r for r in downloaded(file, "出欠")}
+    assert len(attendance) == 3
+    first = attendance["01CLOUDEVENT:1"]
+    assert first["企業ID"] == "C01" and first["出欠"] == "出席" and first["出典"] == "Forms"
+    assert isinstance(first["取込日時"], datetime)  # a serial number shown as a date-time by its format
+    assert attendance["01CLOUDEVENT:2"]["氏名"] == "0123"  # text stays text, leading zero and all
+    assert attendance["01CLOUDEVENT:3"]["氏名"] == "'" + FORMULA  # neutralised, and stored as text
+    assert not file.formulas  # nothing the toolkit sent became a formula
+    usage = {r["回答ID"]: r for r in downloaded(file, "利用実績")}
+    assert usage["01CLOUDUSAGE:1"]["利用日"] == date(2025, 9, 10)  # a serial number, shown as a date
+    assert usage["01CLOUDUSAGE:2"]["サービスID"] == "S02" and usage["01CLOUDUSAGE:2"]["利用領域"] == "経理"
+    assert usage["01CLOUDUSAGE:3"]["企業ID"] in ("", None)  # unmatched, still written
+    audit = downloaded(file, "履歴")
+    assert len(audit) == 1 and audit[0]["操作"] == "同期" and isinstance(audit[0]["日時"], datetime)
+
+    # The co-author's edit made between the toolkit's read and its write is still there: nothing replaced the file.
+    assert file.book["企業"].cell(row=2, column=14).value == NOTE
+    assert fake.puts == [] and not [r for r in fake.log if r["method"] == "PUT"]
+    # One session, closed; every workbook call named it; app tokens never reached the workbook API.
+    sessions = fake.excel.created[created_before:]
+    assert len(sessions) == 1 and sessions[0] in fake.excel.closed and not fake.excel.open_sessions()
+    assert fake.excel.sessionless == []
+
+    again = sync(url, env)
+    assert again.new == 0 and again.written == 0 and again.failed_sources == []
+    assert len(keys(file, "出欠")) == 3 and len(keys(file, "利用実績")) == 3
+    assert len(fake.excel.created) == created_before + 1  # nothing to write: no session at all
+
+
+def test_all_of_a_tables_rows_go_in_one_call_and_dates_get_their_format(fake, env, master):
+    url, file = master
+    before = len(fake.requests_to("/rows/add"))
+    sync(url, env)
+    adds = fake.requests_to("/rows/add")[before:]
+    assert len(adds) == 3  # 出欠, 利用実績, 履歴: one rows/add each
+    ws = file.book["利用実績"]
+    dates = [c.number_format for c in ws["D"][1:] if c.value is not None]
+    assert dates and set(dates) == {"yyyy/mm/dd"}
+
+
+def test_the_cached_download_is_reused_until_the_ctag_moves(fake, env, master):
+    url, file = master
+    with CloudBook(url, env=env) as book:
+        first = book.download()
+        assert stat.S_IMODE(first.stat().st_mode) == 0o600 and first.name == "マスター.xlsx"
+        assert first.is_relative_to(env["TOOLKIT_CACHE_DIR"])
+    count = len(fake.requests_to("/download/"))
+    with CloudBook(url, env=env) as book:
+        assert book.download() == first and len(fake.requests_to("/download/")) == count  # same cTag
+    file.book["企業"].cell(row=3, column=14, value="別の変更")
+    file.touch()  # someone saved a change: new cTag
+    with CloudBook(url, env=env) as book:
+        raw = book.read_raw(["企業"])
+    assert len(fake.requests_to("/download/")) == count + 1
+    assert any("別の変更" in [str(v) for v in row] for row in raw["企業"])
+
+
+# ---------------------------------------------------------------- faults
+
+def test_a_book_locked_for_editing_queues_the_rows_and_the_next_run_applies_them(fake, env, master):
+    url, file = master
+    fake.fault("/createSession", "423")
+    report = sync(url, env)
+    assert report.queued == 6 and report.written == 0
+    assert keys(file, "出欠") == [] and keys(file, "利用実績") == []
+    with CloudBook(url, env=env) as book:
+        path = book.sync_path()
+    assert sum(len(v) for v in read_queue(path).values()) == 6
+    assert stat.S_IMODE(queue_path(path).stat().st_mode) == 0o600
+    assert not fake.excel.open_sessions()
+
+    report = sync(url, env)
+    assert report.written == 6 and report.from_queue == 6 and report.new == 0
+    assert not queue_path(path).exists()
+    assert sorted(keys(file, "出欠")) == ["01CLOUDEVENT:1", "01CLOUDEVENT:2", "01CLOUDEVENT:3"]
+    assert len(keys(file, "利用実績")) == 3
+
+
+def test_a_lock_in_the_middle_of_the_write_queues_everything_and_nothing_is_doubled(fake, env, master):
+    url, file = master
+    fake.fault("/tables/UsageDays/rows/add", "423")  # 出欠 went in, then the book was locked
+    report = sync(url, env)
+    assert report.queued == 6 and not fake.excel.open_sessions()
+    assert len(keys(file, "出欠")) == 3 and keys(file, "利用実績") == []
+    report = sync(url, env)
+    assert report.from_queue == 3 and report.duplicates >= 3 and report.queued == 0
+    assert sorted(keys(file, "出欠")) == ["01CLOUDEVENT:1", "01CLOUDEVENT:2", "01CLOUDEVENT:3"]
+    assert len(keys(file, "利用実績")) == 3
+
+
+def test_a_504_after_the_rows_were_added_does_not_add_them_twice(fake, env, master):
+    url, file = master
+    fake.fault("/rows/add", "504-after")  # the first rows/add (出欠) is carried out, then answered 504
+    report = sync(url, env)
+    assert report.written == 6 and report.failed_sources == []
+    assert sorted(keys(file, "出欠")) == ["01CLOUDEVENT:1", "01CLOUDEVENT:2", "01CLOUDEVENT:3"]
+    assert len(keys(file, "利用実績")) == 3
+    # urllib3 did not repeat the POST on its own: one rows/add reached the service for 出欠, and the 回答ID column
+    # was read again (before the add, and after the 504) instead.
+    mine = [r for r in fake.log if file.item_id in r["path"]]
+    assert len([r for r in mine if r["method"] == "POST" and "Attendance/rows/add" in r["path"]]) == 1
+    assert len([r for r in mine if "Attendance/columns/" in r["path"]]) == 2
+
+
+def test_a_504_after_the_audit_row_does_not_log_the_run_twice(fake, env, master):
+    url, file = master
+    fake.fault("/tables/AuditLog/rows/add", "504-after")
+    sync(url, env)
+    assert len(downloaded(file, "履歴")) == 1
+
+
+def test_an_expired_session_is_replaced_by_a_new_one(fake, env, master):
+    url, file = master
+    created = len(fake.excel.created)
+    fake.fault("/tables/UsageDays/rows/add", "expire-session")
+    report = sync(url, env)
+    assert report.written == 6
+    assert len(fake.excel.created) == created + 2  # the first expired half-way; its replacement finished
+    assert len(keys(file, "出欠")) == 3 and len(keys(file, "利用実績")) == 3
+    assert not fake.excel.open_sessions()
+
+
+def test_a_create_session_answered_202_is_polled(fake, env, master):
+    url, file = master
+    fake.excel.async_creates, fake.excel.running_polls = 1, 2
+    waits: list[float] = []
+    report = sync(url, env, waits=waits)
+    assert report.written == 6
+    assert len(fake.requests_to("/workbook/operations/")) >= 3 and 1.0 in waits  # Retry-After honoured
+
+
+def test_throttling_is_waited_out_as_asked(fake, env, master):
+    url, file = master
+    fake.fault("/rows/add", "429", retry_after="7")
+    fake.fault("/headerRowRange", "503", retry_after="3")
+    waits: list[float] = []
+    report = sync(url, env, waits=waits)
+    assert report.written == 6 and 7.0 in waits and 3.0 in waits
+    assert len(keys(file, "出欠")) == 3
+
+
+def test_the_session_is_closed_when_a_write_fails(fake, env, master):
+    url, file = master
+    fake.fault("/rows/add", "403", times=1)
+    with pytest.raises(Exception):
+        sync(url, env)
+    assert not fake.excel.open_sessions()
+
+
+# ---------------------------------------------------------------- sign-in
+
+def test_the_workbook_api_needs_a_signed_in_account(fake, env, master, tmp_path):
+    url, file = master
+    no_login = {**env, "TOOLKIT_CONFIG_DIR": str(tmp_path / "nobody")}
+    with pytest.raises(AuthError, match="toolkit login"):
+        sync(url, no_login)
+    assert keys(file, "出欠") == []
+
+
+@pytest.mark.parametrize("error, expected", [
+    ({"error": "invalid_grant", "error_codes": [700082],
+      "error_description": "AADSTS700082: The refresh token has expired due to inactivity."}, "有効期限が切れました"),
+    ({"error": "invalid_grant", "error_codes": [53003], "suberror": "message_only",
+      "error_description": "AADSTS53003: Access has been blocked by Conditional Access policies."}, "条件付きアクセス"),
+])
+def test_an_expired_or_blocked_sign_in_is_a_clear_message(fake, env, master, error, expected):
+    url, file = master
+    fake.expire_tokens()  # the cached access token is refused: msal must use the refresh token
+    fake.refresh_error = error
+    try:
+        with pytest.raises(AuthError, match=expected) as caught:
+            sync(url, {k: v for k, v in env.items() if k != "TOOLKIT_CLIENT_SECRET"})
+        assert caught.value.exit_code == 2 and "toolkit login" in str(caught.value)
+    finally:
+        fake.refresh_error = None
+    assert keys(file, "出欠") == []
