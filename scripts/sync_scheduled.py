@@ -2,6 +2,10 @@
 """Scheduled Microsoft 365 sync (Windows Task Scheduler, cron): `toolkit sync` with a rotating log.
 
     python scripts/sync_scheduled.py \\\\server\\share\\master.xlsx [--log PATH]
+    python scripts/sync_scheduled.py "https://contoso.sharepoint.com/:x:/s/program/Eab…" [--log PATH]
+
+A master in SharePoint / OneDrive is written through the Excel workbook API as the account signed in once with
+`toolkit login` (the cached refresh token keeps it working; docs/sync.md).
 
 Exit status as the CLI: 0 done (or rows queued because Excel had the workbook open), 2 the sync failed and
 nothing was written. The log keeps counts and messages only: no secret, no token, no e-mail address (masked),
@@ -24,7 +28,6 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from toolkit.graph.auth import config_dir
-from toolkit.errors import SyncError
 
 _EMAIL = re.compile(r"[\w.+'-]+@([\w-]+(?:\.[\w-]+)+)")
 _BEARER = re.compile(r"(Bearer\s+)[\w.~+/=-]+", re.IGNORECASE)
@@ -64,7 +67,7 @@ def setup_logging(log_path: Path, *, max_bytes: int, backups: int, env=os.enviro
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Microsoft 365 から出欠と利用実績を取り込みます（定期実行用）。")
-    parser.add_argument("workbook", type=Path, help="マスターブック（.xlsx）")
+    parser.add_argument("workbook", help="マスターブック（.xlsx）のパス、または SharePoint / OneDrive のアドレス")
     parser.add_argument("--log", type=Path, default=None, help="ログファイル（既定: 設定フォルダー/logs/sync.log）")
     parser.add_argument("--max-bytes", type=int, default=1_000_000, help="ログ1ファイルの上限（バイト）")
     parser.add_argument("--backups", type=int, default=5, help="残す古いログの数")
@@ -72,13 +75,21 @@ def main(argv: list[str] | None = None) -> int:
 
     log = setup_logging(args.log or config_dir() / "logs" / "sync.log", max_bytes=args.max_bytes,
                         backups=args.backups)
-    log.info("同期を開始します: %s", args.workbook.name)
+    from toolkit.errors import ToolkitError
     from toolkit.graph.sync import run_sync
+    from toolkit.workbook.location import display_name, is_cloud, parse_workbook
 
     try:
-        report = run_sync(args.workbook)
-    except SyncError as exc:
-        log.error("同期できませんでした（ブックは変更していません）: %s", exc)
+        workbook = parse_workbook(args.workbook)
+    except ToolkitError as exc:
+        log.error("同期できませんでした: %s", exc)
+        return 2
+    log.info("同期を開始します: %s", display_name(workbook))
+    try:
+        report = run_sync(workbook)
+    except ToolkitError as exc:  # sign-in, connection, a workbook that cannot be read
+        # A local write is all or nothing; a SharePoint one says itself what it had written already.
+        log.error("同期できませんでした%s: %s", "" if is_cloud(workbook) else "（ブックは変更していません）", exc)
         return 2
     except Exception:  # an unexpected failure still ends in the log, not in a lost console window
         log.exception("同期中に予期しないエラーが発生しました（ブックは変更していません）")

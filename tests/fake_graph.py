@@ -142,7 +142,8 @@ class VirtualEvent:
 @dataclass
 class Fault:
     match: str  # a substring of the request path (with query)
-    kind: str  # "429", "503", "401", "truncate", "drop", "malformed", "404", "403"
+    kind: str  # "429", "503", "401", "truncate", "drop", "malformed", "404", "403", "claims"; for the workbook
+    # API also "423", "expire-session", "504-after" (see the module's docstring)
     times: int = 1
     retry_after: str | None = "0"
 
@@ -385,6 +386,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._graph_error(401, "InvalidAuthenticationToken", "Access token has expired.")
         elif fault.kind == "403":
             self._graph_error(403, "Forbidden", "no access")
+        elif fault.kind == "claims":  # conditional access (or continuous access evaluation) wants a new sign-in
+            self._graph_error(401, "InvalidAuthenticationToken", "Continuous access evaluation resulted in "
+                              "challenge.", {"WWW-Authenticate": 'Bearer realm="", error="insufficient_claims", '
+                                             'claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZX19fQ=="'})
         elif fault.kind == "404":
             self._graph_error(404, "itemNotFound", "not found")
         elif fault.kind == "expired":  # a pre-authenticated download URL past its lifetime
@@ -600,6 +605,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
             })
+
+        if parts == ["fake", "stats"]:  # for the benchmark: the fake's own costs, to tell them from the toolkit's
+            return self._json(200, {"serialise_seconds": sum(w.serialise_seconds for w in fake.workbooks.values()),
+                                    "requests": len(fake.log)})
 
         if parts[0] == "download":
             # The pre-authenticated URL: our token must never arrive here.
@@ -823,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--companies", default=",".join(BENCH_COMPANIES))
     serve.add_argument("--services", default=",".join(BENCH_SERVICES))
     serve.add_argument("--workdir", type=Path)
+    serve.add_argument("--master", type=Path, help="a master workbook to hold at MASTER_SHARE_URL (workbook API)")
     args = parser.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fake-graph-"))
@@ -830,6 +840,8 @@ def main(argv: list[str] | None = None) -> int:
     fake = FakeGraph(workdir, page_size=100).start()
     fake.add_form(USAGE_SHARE_URL, USAGE_HEADERS,
                   usage_rows(args.responses, args.companies.split(","), args.services.split(",")))
+    if args.master:
+        fake.add_workbook(MASTER_SHARE_URL, args.master.read_bytes(), name=args.master.name)
     shutil.copyfile(fake.ca_path, args.ca_file)
     env = fake.env(TOOLKIT_CA_BUNDLE=str(args.ca_file.resolve()))
     if args.env_file:

@@ -77,6 +77,17 @@ def test_check_budget_kpi_plan_and_report_read_the_url(fake, env, master, demo, 
     assert len(list((tmp_path / "reports").glob("*.docx"))) >= 4
 
 
+def test_reading_needs_no_sign_in_where_the_app_credential_may_read_the_site(fake, env, master, tmp_path):
+    url, _ = master
+    nobody = {**env, "TOOLKIT_CONFIG_DIR": str(tmp_path / "nobody")}  # no `toolkit login` here
+    before = len(fake.requests_to("/download/"))
+    result = run(nobody, "budget", url, "--json")
+    assert result.exit_code == 0, result.output
+    assert len(fake.requests_to("/download/")) == before + 1  # read with the app's token (no login cache)
+    result = run(nobody, "summary", url)  # a write needs the signed-in account
+    assert result.exit_code == 2 and "toolkit login" in result.output
+
+
 def test_an_address_copied_from_excel_works_as_typed(fake, env, demo):
     """「パスのコピー」 gives the file's address with spaces and Japanese unencoded."""
     typed = "https://contoso.sharepoint.com/sites/program/Shared Documents/マスター.xlsx?web=1"

@@ -12,7 +12,7 @@ from datetime import date, datetime
 import pytest
 from cloud_setup import FORMULA, add_master, downloaded, keys, master_bytes, signed_in_env, start_fake, sync
 
-from toolkit.errors import AuthError
+from toolkit.errors import AuthError, SyncError
 from toolkit.graph.queue import queue_path, read_queue
 from toolkit.workbook.cloud import CloudBook
 
@@ -195,9 +195,22 @@ def test_throttling_is_waited_out_as_asked(fake, env, master):
 def test_the_session_is_closed_when_a_write_fails(fake, env, master):
     url, file = master
     fake.fault("/rows/add", "403", times=1)
-    with pytest.raises(Exception):
+    with pytest.raises(SyncError, match="編集する権限がありません") as caught:
+        sync(url, env)
+    assert "途中まで" not in str(caught.value) and caught.value.exit_code == 2
+    assert not fake.excel.open_sessions() and keys(file, "出欠") == []
+
+
+def test_a_failure_half_way_says_what_went_in_and_the_next_run_writes_the_rest_once(fake, env, master):
+    url, file = master
+    fake.fault("/tables/UsageDays/rows/add", "403")
+    with pytest.raises(SyncError, match=r"途中まで書き込みました（出欠 3件）"):
         sync(url, env)
     assert not fake.excel.open_sessions()
+    report = sync(url, env)
+    assert report.written == 3 and report.duplicates >= 3
+    assert sorted(keys(file, "出欠")) == ["01CLOUDEVENT:1", "01CLOUDEVENT:2", "01CLOUDEVENT:3"]
+    assert len(keys(file, "利用実績")) == 3
 
 
 # ---------------------------------------------------------------- sign-in
@@ -227,3 +240,11 @@ def test_an_expired_or_blocked_sign_in_is_a_clear_message(fake, env, master, err
     finally:
         fake.refresh_error = None
     assert keys(file, "出欠") == []
+
+
+def test_a_conditional_access_challenge_from_graph_is_a_clear_message(fake, env, master):
+    url, file = master
+    fake.fault("/createSession", "claims")
+    with pytest.raises(AuthError, match="条件付きアクセス") as caught:
+        sync(url, env)
+    assert caught.value.exit_code == 2 and keys(file, "出欠") == []

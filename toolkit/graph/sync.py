@@ -440,13 +440,24 @@ class CloudDestination:
 
     def write(self, appends, updates, audit) -> None:
         with self.book.edit() as session:
-            for sheet, rows in appends.items():
-                session.append(sheet, rows)
-            for sheet, by_row in updates.items():
-                # A row deleted since the download is not rewritten: the next run fetches it as a new row.
-                session.update(sheet, {self.keys[sheet][n]: values for n, values in by_row.items()
-                                       if n in self.keys.get(sheet, {})})
-            session.append(AUDIT.sheet, audit, key=None)
+            try:
+                for sheet, rows in appends.items():
+                    session.append(sheet, rows)
+                for sheet, by_row in updates.items():
+                    # A row deleted since the download is not rewritten: the next run fetches it as a new row.
+                    session.update(sheet, {self.keys[sheet][n]: values for n, values in by_row.items()
+                                           if n in self.keys.get(sheet, {})})
+                session.append(AUDIT.sheet, audit, key=None)
+            except WorkbookLocked:
+                raise  # everything is queued; what went in already is recognised by 回答ID next time
+            except SyncError as exc:
+                if not session.written:
+                    raise
+                # Calls to a shared workbook cannot be rolled back: say what went in (it stays, and is not added
+                # again: the next run recognises those rows by 回答ID and writes the rest).
+                done = "、".join(f"{sheet} {n}件" for sheet, n in session.written.items())
+                raise type(exc)(f"{exc} 途中まで書き込みました（{done}）。書き込んだ行はそのまま残り、次回の同期で"
+                                "残りを書き込みます（同じ行が二重になることはありません）。") from None
 
 
 def audit_rows(now: datetime, operation: str, report: SyncReport,
