@@ -1,6 +1,6 @@
 """Shared set-up for the tests of a master kept in SharePoint (``test_cloud_*.py``): one loopback fake per module
-with two forms, a dedicated account signed in once by device code, and a fresh master (its own drive item, so
-its own sync state) per test."""
+with two forms, a dedicated account signed in once by device code (fixtures ``fake`` and ``env``: import them
+into the test module), and a fresh master (its own drive item, so its own sync state) per test."""
 from __future__ import annotations
 
 import secrets
@@ -8,7 +8,8 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
-from fake_graph import FORMS_HEADERS_EN, FORMS_HEADERS_JA, USAGE_SHARE_URL, FakeGraph, write_master
+import pytest
+from fake_graph import FORMS_HEADERS_JA, USAGE_HEADERS, USAGE_SHARE_URL, FakeGraph, write_master
 
 from toolkit.graph.auth import login_device_code
 from toolkit.graph.http import make_session
@@ -17,7 +18,6 @@ from toolkit.workbook.read import read_raw
 
 EVENT_FORM_URL = "https://contoso.sharepoint.com/:x:/s/program/ECloudEventResults?e=c1"
 ATTENDANCE_HEADERS = FORMS_HEADERS_JA + ("企業名", "氏名", "メールアドレス", "出欠")
-USAGE_HEADERS = FORMS_HEADERS_EN + ("企業名", "サービス名", "利用領域", "利用日")
 FORMULA = '=HYPERLINK("http://x","y")'
 T0 = datetime(2025, 10, 1, 10, 0)
 COMPANIES = [
@@ -38,16 +38,19 @@ USAGE_ANSWERS = [
 ]
 
 
-def start_fake(folder: Path) -> FakeGraph:
-    server = FakeGraph(folder, page_size=50).start()
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory):
+    server = FakeGraph(tmp_path_factory.mktemp("fake"), page_size=50).start()
     server.add_form(EVENT_FORM_URL, ATTENDANCE_HEADERS, ATTENDANCE_ANSWERS, item_id="01CLOUDEVENT")
     server.add_form(USAGE_SHARE_URL, USAGE_HEADERS, USAGE_ANSWERS, item_id="01CLOUDUSAGE")
-    return server
+    yield server
+    server.stop()
 
 
-def signed_in_env(fake: FakeGraph, cache: Path) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def env(fake, tmp_path_factory) -> dict[str, str]:
     """App-only for Forms (the secret) and a dedicated account signed in once for the workbook API."""
-    env = fake.env(TOOLKIT_CACHE_DIR=str(cache))
+    env = fake.env(TOOLKIT_CACHE_DIR=str(tmp_path_factory.mktemp("cache")))
     said: list[str] = []
     login_device_code(env, out=said.append)
     assert "ABCD-EFGH" in said[0]

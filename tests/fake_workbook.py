@@ -33,7 +33,7 @@ from datetime import date, datetime
 
 import openpyxl
 from openpyxl.cell.cell import MergedCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel, to_excel
@@ -346,6 +346,11 @@ class WorkbookService:
             if "columnWidth" in body:
                 for col in range(min_col, max_col + 1):
                     ws.column_dimensions[get_column_letter(col)].width = (float(body["columnWidth"]) / 0.75 - 5) / 7
+            if "wrapText" in body:
+                for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
+                    for cell in row:
+                        if not isinstance(cell, MergedCell):
+                            cell.alignment = Alignment(wrap_text=bool(body["wrapText"]))
             file.touch()
             return 200, {}, {}
         if rest == ["format", "font"] and method == "PATCH":

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
-from cloud_setup import add_master, as_file, downloaded, master_bytes, signed_in_env, start_fake
+from cloud_setup import add_master, as_file, downloaded, env, fake, master_bytes  # noqa: F401 (fixtures)
 
 from toolkit import schema
 from toolkit.budget import compute_budget
@@ -20,18 +20,6 @@ from toolkit.workbook.location import CloudUrl, parse_workbook
 from toolkit.workbook.read import load_program
 
 NOTE = "ブラウザーで共同編集中のメモ"
-
-
-@pytest.fixture(scope="module")
-def fake(tmp_path_factory):
-    server = start_fake(tmp_path_factory.mktemp("fake"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def env(fake, tmp_path_factory):
-    return signed_in_env(fake, tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +136,30 @@ def test_summary_refuses_a_locked_book_with_exit_2(fake, env, master):
     assert result.exit_code == 2 and "ロック" in result.output and "Traceback" not in result.output
 
 
+def test_sign_in_once_then_the_scheduled_sync_of_a_url_runs_on_the_cached_token(fake, tmp_path):
+    """The dedicated account signs in once (`toolkit login`, device code); later runs know the tenant and the
+    client from that sign-in: a master in SharePoint cannot be read for its 設定 before it."""
+    env = {**fake.env(TOOLKIT_CONFIG_DIR=str(tmp_path / "config"), TOOLKIT_CACHE_DIR=str(tmp_path / "cache")),
+           "TOOLKIT_TENANT_ID": None, "TOOLKIT_CLIENT_ID": None, "TOOLKIT_CLIENT_SECRET": None}
+    result = run(env, "login", "--tenant", fake.tenant, "--client-id", fake.client_id)
+    assert result.exit_code == 0 and "ABCD-EFGH" in result.output, result.output
+    record = tmp_path / "config" / "login.json"
+    assert json.loads(record.read_text())["tenant_id"] == fake.tenant and oct(record.stat().st_mode)[-3:] == "600"
+    assert "access_token" not in record.read_text() and "rt-" not in record.read_text()
+    url, file = add_master(fake, master_bytes())
+    result = run(env, "sync", url, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["written"] == 6
+    result = run(env, "login", "--workbook", url)
+    assert result.exit_code == 2 and "パソコン上のブック" in result.output
+
+
 def test_a_sync_of_a_url_from_the_command_line(fake, env):
     url, file = add_master(fake, master_bytes())  # the forms of cloud_setup, no Teams events
+    created = len(fake.excel.created)
+    result = run(env, "sync", url, "--dry-run", "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["new"] == 6 and json.loads(result.output)["written"] == 0
+    assert len(fake.excel.created) == created  # a dry run opens no session
     result = run(env, "sync", url, "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["written"] == 6
@@ -180,10 +190,13 @@ def test_a_layout_renders_values_formats_styles_widths_and_charts(fake, env, mas
         session.rewrite_sheet(schema.SUMMARY_SHEET, layout)  # twice: the old chart is replaced, not doubled
     ws = file.book[schema.SUMMARY_SHEET]
     assert ws["A1"].value == "集計" and ws["A1"].font.b and ws["A1"].font.sz == 14
+    assert ws["A1"].font.color.rgb.endswith("1F4E79")  # the look every renderer of 集計 gives a title
     assert ws["C1"].number_format == "yyyy/mm/dd hh:mm"
     assert ws["B4"].value == 352000 and ws["B4"].number_format == "#,##0;[Red]\\-#,##0"
     assert ws["C4"].number_format == "0.0%" and ws["B6"].number_format.startswith("+0.00")
     assert ws["A3"].font.b and ws["A3"].fill.fgColor.rgb.endswith("DDEBF7") and not ws["A4"].font.b
+    assert ws["A3"].alignment.wrap_text and not ws["A4"].alignment.wrap_text
+    assert ws["C6"].fill.fgColor.rgb.endswith("FF7C80") and ws["C6"].font.color.rgb.endswith("7F0000")  # 超過
     assert ws["A6"].value == "=1+1" and ws["A6"].data_type == "s"  # text, never a formula
     assert ws["B2"].value is None and not ws.merged_cells.ranges
     assert round(ws.column_dimensions["B"].width) == 16 and ws.freeze_panes == "A4"

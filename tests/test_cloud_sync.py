@@ -10,25 +10,13 @@ import stat
 from datetime import date, datetime
 
 import pytest
-from cloud_setup import FORMULA, add_master, downloaded, keys, master_bytes, signed_in_env, start_fake, sync
+from cloud_setup import FORMULA, add_master, downloaded, env, fake, keys, master_bytes, sync  # noqa: F401 (fixtures)
 
 from toolkit.errors import AuthError, SyncError
 from toolkit.graph.queue import queue_path, read_queue
 from toolkit.workbook.cloud import CloudBook
 
 NOTE = "共同編集者がブラウザーで書いたメモ"
-
-
-@pytest.fixture(scope="module")
-def fake(tmp_path_factory):
-    server = start_fake(tmp_path_factory.mktemp("fake"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def env(fake, tmp_path_factory):
-    return signed_in_env(fake, tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")

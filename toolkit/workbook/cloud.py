@@ -533,6 +533,7 @@ class WorkbookSession:
             self.call("POST", f"{area}/clear", {"applyTo": "Contents"})
             self.call("PATCH", f"{area}/format/font", {"bold": False, "color": "#000000", "size": 11})
             self.call("POST", f"{area}/format/fill/clear", {})
+            self.call("PATCH", f"{area}/format", {"wrapText": False})
         if rows and width:
             values, formats = [], []
             for row in rows:
@@ -542,12 +543,15 @@ class WorkbookSession:
                                 for c in row])
             self.call("PATCH", f"{path}/range(address='{_address(1, 1, len(rows), width)}')",
                       {"values": values, "numberFormat": formats})
-            for style, font, fill in _STYLES:
-                for address in _style_blocks(rows, style):
-                    if font:
-                        self.call("PATCH", f"{path}/range(address='{address}')/format/font", font)
-                    if fill:
-                        self.call("PATCH", f"{path}/range(address='{address}')/format/fill", {"color": fill})
+            for address, look in _looks(rows):
+                font = {k: look[src] for k, src in (("bold", "bold"), ("size", "size"), ("color", "font"))
+                        if src in look}
+                if font:
+                    self.call("PATCH", f"{path}/range(address='{address}')/format/font", font)
+                if look.get("fill"):
+                    self.call("PATCH", f"{path}/range(address='{address}')/format/fill", {"color": look["fill"]})
+                if look.get("wrap"):
+                    self.call("PATCH", f"{path}/range(address='{address}')/format", {"wrapText": True})
         for column, chars in sorted(layout.widths.items()):
             points = round((chars * _PX_PER_CHAR + _PX_PADDING) * _PT_PER_PX, 2)
             letter = col_letters(column)
@@ -576,22 +580,39 @@ class WorkbookSession:
                 "startCell": f"{col_letters(col)}{row}", "endCell": f"{col_letters(col + cols - 1)}{row + nrows - 1}"})
 
 
-# Styles the workbook API renders (font, fill); the others are number formats or the template's colours.
-_STYLES: tuple[tuple[str, dict | None, str | None], ...] = (
-    ("title", {"bold": True, "size": 14}, None),
-    ("section", {"bold": True}, None),
-    ("header", {"bold": True}, "#DDEBF7"),
-    ("note", {"color": "#808080"}, None),
-)
+# How the styles look, the same wherever 集計 is rendered (bold, size, font colour, fill, wrap). Main has since
+# moved this table to ``toolkit.workbook.layout.LOOKS`` with these very values: at merge this name points there.
+_LOOKS: dict[str, dict[str, object]] = {
+    "title": {"bold": True, "size": 14, "font": "#1F4E79"},
+    "note": {"size": 9, "font": "#595959"},
+    "section": {"bold": True, "size": 12, "font": "#1F4E79"},
+    "header": {"bold": True, "fill": "#DDEBF7", "wrap": True},
+}
 
 
-def _style_blocks(rows: Sequence[Sequence[object]], style: str) -> list[str]:
-    """Addresses of the runs of cells, row by row, that carry ``style``."""
-    blocks = []
+def _status_look(word: object) -> dict[str, object] | None:
+    """A status word's colours (超過, 達成, …), as the template's rules colour them on a local book."""
+    from toolkit.workbook.template import STATUS_COLORS
+
+    colours = STATUS_COLORS.get(word) if isinstance(word, str) else None
+    return None if colours is None else {"fill": "#" + colours[0][-6:], "font": "#" + colours[1][-6:]}
+
+
+def _looks(rows: Sequence[Sequence[object]]) -> list[tuple[str, dict[str, object]]]:
+    """(address, look) for the runs of cells, row by row, that look alike."""
+    found = []
     for r, row in enumerate(rows, start=1):
-        marked = [c for c, cell in enumerate(row) if cell is not None and getattr(cell, "style", None) == style]
-        blocks += [_address(r, start + 1, r, stop) for start, stop in _runs(marked)]
-    return blocks
+        keyed: dict[object, list[int]] = {}
+        for c, cell in enumerate(row):
+            style = getattr(cell, "style", None)
+            if style in _LOOKS:
+                keyed.setdefault(style, []).append(c)
+            elif style == "status" and _status_look(cell.value) is not None:
+                keyed.setdefault(("status", cell.value), []).append(c)
+        for key, columns in keyed.items():
+            look = _LOOKS[key] if isinstance(key, str) else _status_look(key[1])
+            found += [(_address(r, start + 1, r, stop), look) for start, stop in _runs(columns)]
+    return found
 
 
 def _chart_type(chart: Chart) -> str:
