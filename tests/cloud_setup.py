@@ -57,10 +57,10 @@ def env(fake, tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def master_bytes(**kwargs) -> bytes:
+def master_bytes(usage_form: str = USAGE_SHARE_URL) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = write_master(Path(folder) / "master.xlsx", companies=COMPANIES, services=SERVICES, events=EVENTS,
-                            settings={"利用実績フォーム結果URL": USAGE_SHARE_URL}, **kwargs)
+                            settings={"利用実績フォーム結果URL": usage_form})
         return path.read_bytes()
 
 

@@ -192,8 +192,10 @@ class WorkbookService:
         for session in self.sessions.values():
             session.expired = True
 
-    def open_sessions(self) -> list[Session]:
-        return [s for s in self.sessions.values() if not s.closed and not s.expired]
+    def open_sessions(self, item_id: str | None = None) -> list[Session]:
+        """Sessions neither closed nor expired (of one drive item, when given)."""
+        return [s for s in self.sessions.values() if not s.closed and not s.expired
+                and (item_id is None or s.item_id == item_id)]
 
     # ------------------------------------------------------------ dispatch
 

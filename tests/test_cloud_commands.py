@@ -88,7 +88,8 @@ def test_an_address_copied_from_excel_works_as_typed(fake, env, demo):
 
 def test_a_url_that_is_not_there_or_not_https_is_a_clear_error(env):
     result = run(env, "check", "https://contoso.sharepoint.com/:x:/s/program/ENoSuchFile?e=x")
-    assert result.exit_code == 2 and "見つかりません" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "ブックを読めません" in result.output and "見つかりません" in result.output  # not "同期できませんでした"
     result = run(env, "check", "http://contoso.sharepoint.com/master.xlsx")
     assert result.exit_code == 2 and "https://" in result.output
     result = run(env, "excel-setup", "https://contoso.sharepoint.com/:x:/s/program/Eab?e=x")

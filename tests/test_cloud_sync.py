@@ -10,7 +10,8 @@ import stat
 from datetime import date, datetime
 
 import pytest
-from cloud_setup import FORMULA, add_master, downloaded, env, fake, keys, master_bytes, sync  # noqa: F401 (fixtures)
+from fake_graph import FORMS_HEADERS_JA
+from cloud_setup import FORMULA, T0, add_master, downloaded, env, fake, keys, master_bytes, sync  # noqa: F401 (fixtures)
 
 from toolkit.errors import AuthError, SyncError
 from toolkit.graph.queue import queue_path, read_queue
@@ -59,7 +60,7 @@ def test_sync_adds_every_row_once_closes_its_session_and_keeps_the_co_authors_ed
     assert fake.puts == [] and not [r for r in fake.log if r["method"] == "PUT"]
     # One session, closed; every workbook call named it; app tokens never reached the workbook API.
     sessions = fake.excel.created[created_before:]
-    assert len(sessions) == 1 and sessions[0] in fake.excel.closed and not fake.excel.open_sessions()
+    assert len(sessions) == 1 and sessions[0] in fake.excel.closed and not fake.excel.open_sessions(file.item_id)
     assert fake.excel.sessionless == []
 
     again = sync(url, env)
@@ -96,6 +97,35 @@ def test_the_cached_download_is_reused_until_the_ctag_moves(fake, env, master):
     assert any("別の変更" in [str(v) for v in row] for row in raw["企業"])
 
 
+def test_an_edited_response_is_rewritten_in_its_own_row_though_a_co_author_moved_the_rows(fake, env):
+    form = "https://contoso.sharepoint.com/:x:/s/program/EEditedUsageResults?e=u2"
+    headers = FORMS_HEADERS_JA + ("最終変更時刻", "企業名", "サービス名", "利用領域", "利用日")
+    answers = [(1, T0, T0, "anonymous", "", T0, "アルファ商事", "kintone", "グループウェア", date(2025, 9, 10)),
+               (2, T0, T0, "anonymous", "", T0, "ベータ工業", "kintone", "グループウェア", date(2025, 9, 11))]
+    fake.add_form(form, headers, answers, item_id="01EDITED")
+    url, file = add_master(fake, master_bytes(usage_form=form))
+    assert sync(url, env).written == 5  # 3 出欠 + 2 利用実績
+    fake.update_form(form, headers, [answers[0], answers[1][:5] + (datetime(2025, 10, 2, 8, 0), "ベータ工業",
+                                                                   "freee会計", "経理", date(2025, 9, 20))])
+
+    def sort_descending(f):  # a co-author sorts 利用実績 between the toolkit's download and its write
+        ws = f.book["利用実績"]
+        rows = {ws.cell(r, 7).value: r for r in range(2, ws.max_row + 1) if ws.cell(r, 7).value}
+        one, two = rows["01EDITED:1"], rows["01EDITED:2"]
+        for c in range(1, 8):
+            a, b = ws.cell(one, c), ws.cell(two, c)
+            a.value, b.value = b.value, a.value
+    fake.excel.on_session.append(sort_descending)
+
+    report = sync(url, env)
+    assert report.updated == 1 and report.new == 0 and report.written == 1
+    usage = {r["回答ID"]: r for r in downloaded(file, "利用実績")}
+    assert (usage["01EDITED:2"]["サービスID"], usage["01EDITED:2"]["利用日"]) == ("S02", date(2025, 9, 20))
+    assert (usage["01EDITED:1"]["サービスID"], usage["01EDITED:1"]["利用日"]) == ("S01", date(2025, 9, 10))
+    audit = downloaded(file, "履歴")
+    assert audit[-1]["操作"] == "同期（更新）" and audit[-1]["キー"] == "01EDITED:2" and "利用日" in audit[-1]["内容"]
+
+
 # ---------------------------------------------------------------- faults
 
 def test_a_book_locked_for_editing_queues_the_rows_and_the_next_run_applies_them(fake, env, master):
@@ -108,7 +138,7 @@ def test_a_book_locked_for_editing_queues_the_rows_and_the_next_run_applies_them
         path = book.sync_path()
     assert sum(len(v) for v in read_queue(path).values()) == 6
     assert stat.S_IMODE(queue_path(path).stat().st_mode) == 0o600
-    assert not fake.excel.open_sessions()
+    assert not fake.excel.open_sessions(file.item_id)
 
     report = sync(url, env)
     assert report.written == 6 and report.from_queue == 6 and report.new == 0
@@ -121,7 +151,7 @@ def test_a_lock_in_the_middle_of_the_write_queues_everything_and_nothing_is_doub
     url, file = master
     fake.fault("/tables/UsageDays/rows/add", "423")  # 出欠 went in, then the book was locked
     report = sync(url, env)
-    assert report.queued == 6 and not fake.excel.open_sessions()
+    assert report.queued == 6 and not fake.excel.open_sessions(file.item_id)
     assert len(keys(file, "出欠")) == 3 and keys(file, "利用実績") == []
     report = sync(url, env)
     assert report.from_queue == 3 and report.duplicates >= 3 and report.queued == 0
@@ -158,7 +188,16 @@ def test_an_expired_session_is_replaced_by_a_new_one(fake, env, master):
     assert report.written == 6
     assert len(fake.excel.created) == created + 2  # the first expired half-way; its replacement finished
     assert len(keys(file, "出欠")) == 3 and len(keys(file, "利用実績")) == 3
-    assert not fake.excel.open_sessions()
+    assert not fake.excel.open_sessions(file.item_id)
+
+
+def test_a_create_session_answered_504_is_repeated(fake, env, master):
+    url, file = master
+    created, closed = len(fake.excel.created), len(fake.excel.closed)
+    fake.fault("/createSession", "504-after")  # the service made one, the gateway gave up: Microsoft says repeat
+    waits: list[float] = []
+    assert sync(url, env, waits=waits).written == 6 and waits
+    assert len(fake.excel.created) == created + 2 and fake.excel.closed[closed:] == fake.excel.created[-1:]
 
 
 def test_a_create_session_answered_202_is_polled(fake, env, master):
@@ -186,7 +225,7 @@ def test_the_session_is_closed_when_a_write_fails(fake, env, master):
     with pytest.raises(SyncError, match="編集する権限がありません") as caught:
         sync(url, env)
     assert "途中まで" not in str(caught.value) and caught.value.exit_code == 2
-    assert not fake.excel.open_sessions() and keys(file, "出欠") == []
+    assert not fake.excel.open_sessions(file.item_id) and keys(file, "出欠") == []
 
 
 def test_a_failure_half_way_says_what_went_in_and_the_next_run_writes_the_rest_once(fake, env, master):
@@ -194,7 +233,7 @@ def test_a_failure_half_way_says_what_went_in_and_the_next_run_writes_the_rest_o
     fake.fault("/tables/UsageDays/rows/add", "403")
     with pytest.raises(SyncError, match=r"途中まで書き込みました（出欠 3件）"):
         sync(url, env)
-    assert not fake.excel.open_sessions()
+    assert not fake.excel.open_sessions(file.item_id)
     report = sync(url, env)
     assert report.written == 3 and report.duplicates >= 3
     assert sorted(keys(file, "出欠")) == ["01CLOUDEVENT:1", "01CLOUDEVENT:2", "01CLOUDEVENT:3"]

@@ -23,7 +23,7 @@ from typing import Protocol
 import requests
 
 from toolkit import schema
-from toolkit.errors import AuthError, SyncError, WorkbookLocked
+from toolkit.errors import AuthError, SyncError, ToolkitError, WorkbookLocked
 from toolkit.graph import rows as rowmap
 from toolkit.graph import teams
 from toolkit.graph.auth import make_session, resolve_config, token_source
@@ -450,7 +450,7 @@ class CloudDestination:
                 session.append(AUDIT.sheet, audit, key=None)
             except WorkbookLocked:
                 raise  # everything is queued; what went in already is recognised by 回答ID next time
-            except SyncError as exc:
+            except ToolkitError as exc:  # a connection, a permission, a table renamed half-way through
                 if not session.written:
                     raise
                 # Calls to a shared workbook cannot be rolled back: say what went in (it stays, and is not added

@@ -39,7 +39,7 @@ from toolkit.errors import AuthError, SyncError, WorkbookError, WorkbookLocked
 from toolkit.graph.auth import make_session, resolve_config, token_source, user_tokens, write_private_file
 from toolkit.graph.client import GraphClient, NotFound, OutcomeUnknown, error_codes
 from toolkit.graph.forms import DriveItem, download_item, resolve_share
-from toolkit.graph.http import tries_from_env
+from toolkit.graph.http import BACKOFF, tries_from_env
 from toolkit.graph.merge import RESPONSE_ID, key_text
 from toolkit.workbook.layout import NUMBER_FORMATS, Chart, SheetLayout
 from toolkit.workbook.location import CloudUrl, cloud_files
@@ -282,7 +282,9 @@ class WorkbookSession:
     # ------------------------------------------------------------ the session
 
     def open(self) -> None:
-        for _ in range(self.client.tries):
+        for attempt in range(self.client.tries):
+            if attempt:
+                self.client.sleep(BACKOFF * 2 ** (attempt - 1))
             response = self.client.request("POST", f"{self.base}/createSession", what=self.what,
                                            body={"persistChanges": True}, headers={"Prefer": "respond-async"})
             if response.status_code == 504:  # Microsoft: "the appropriate response is to repeat the request"
@@ -291,7 +293,7 @@ class WorkbookSession:
             if response.status_code == 202:
                 self.id = self._poll(response.headers.get("Location") or "")
             else:
-                self.id = _session_id(response.json(), self.what)
+                self.id = _session_id(_body(response, self.what), self.what)
             return
         raise SyncError(f"{self.what}: 編集用のセッションを開始できません（HTTP 504）。しばらくしてから再実行してください。")
 
@@ -302,7 +304,7 @@ class WorkbookSession:
         for _ in range(POLL_LIMIT):
             response = self.client.request("GET", location, what=self.what)
             self.client.raise_for_status(response, self.what)
-            body = response.json()
+            body = _body(response, self.what)
             status = str(body.get("status") or "").casefold()
             if status in ("succeeded", "completed"):
                 resource = body.get("resourceLocation")
@@ -310,7 +312,7 @@ class WorkbookSession:
                     raise SyncError(f"{self.what}: 編集用のセッションの作成結果がありません。")
                 result = self.client.request("GET", resource, what=self.what)
                 self.client.raise_for_status(result, self.what)
-                return _session_id(result.json(), self.what)
+                return _session_id(_body(result, self.what), self.what)
             if status == "failed":
                 codes = {c.casefold() for c in _operation_codes(body)}
                 if codes & _LOCK_CODES:
@@ -366,13 +368,7 @@ class WorkbookSession:
             if response.status_code == 504 and method == "POST":
                 raise OutcomeUnknown(f"{self.what}: 応答がタイムアウトしました（HTTP 504）。")
             self._check(response)
-            if not response.content:
-                return {}
-            try:
-                data = response.json()
-            except ValueError:
-                raise SyncError(f"{self.what}: Excel の応答が壊れています（JSON として読めません）。") from None
-            return data if isinstance(data, dict) else {}
+            return _body(response, self.what) if response.content else {}
 
     # ------------------------------------------------------------ tables
 
@@ -631,6 +627,14 @@ def _column_number_format(contract: schema.Table, header: str) -> str:
     """The template's number format of a contract column (dates as dates, IDs as text), else General."""
     column = next((c for c in contract.columns if schema.fold(c.header) == schema.fold(header)), None)
     return (column_format(contract, column) if column is not None else None) or _TEXT_FORMAT
+
+
+def _body(response: requests.Response, what: str) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        raise SyncError(f"{what}: Excel の応答が壊れています（JSON として読めません）。") from None
+    return data if isinstance(data, dict) else {}
 
 
 def _session_id(body: object, what: str) -> str:

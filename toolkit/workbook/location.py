@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from toolkit.errors import UsageError
+from toolkit.errors import ToolkitError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.model import Program
@@ -83,9 +84,10 @@ def read_raw(location: Location, sheets: Sequence[str] | None = None, *,
 
     if not is_cloud(location):
         return read.read_raw(location, sheets)
+    from toolkit.errors import WorkbookError
     from toolkit.workbook.cloud import CloudBook
 
-    with CloudBook(location, env=env) as book:
+    with _titled(WorkbookError), CloudBook(location, env=env) as book:
         return book.read_raw(sheets)
 
 
@@ -104,10 +106,25 @@ def write_summary(location: Location, *, now: datetime | None = None, env: Mappi
 
         write_local(location, now=now)
         return
+    from toolkit.errors import WriteError
     from toolkit.workbook.cloud import CloudBook, write_summary as write_cloud
 
-    with CloudBook(location, env=env) as book:
+    with _titled(WriteError), CloudBook(location, env=env) as book:
         write_cloud(book, now=now or datetime.now().replace(microsecond=0))
+
+
+@contextmanager
+def _titled(error: type[ToolkitError]) -> Iterator[None]:
+    """Graph failures (not found, no access, no connection) under the title of the job that met them: a command
+    reading the master says the book cannot be read, not that a sync failed. A sign-in failure keeps its own."""
+    from toolkit.errors import AuthError, SyncError
+
+    try:
+        yield
+    except AuthError:
+        raise
+    except SyncError as exc:
+        raise error(str(exc)) from None
 
 
 # ---------------------------------------------------------------- files kept for a workbook in the cloud
