@@ -3,8 +3,12 @@
 
     pythonw scripts/sync_scheduled.py \\\\server\\share\\マスター.xlsm [--log PATH]
 
+    pythonw scripts/sync_scheduled.py "https://contoso.sharepoint.com/:x:/s/program/Eab…" [--log PATH]
+
 The workbook is the master staff work in: the .xlsm once the Excel buttons are set up. Given an .xlsx with an
 .xlsm of the same name beside it, the run stops (exit 2): it would feed a stale copy staff no longer open.
+A master in SharePoint / OneDrive is written through the Excel workbook API as the account signed in once with
+`toolkit login` (the cached refresh token keeps it working; docs/sync.md).
 
 Exit status as the CLI: 0 done (or rows queued because Excel had the workbook open), 2 the sync failed and
 nothing was written. The log keeps counts and messages only: no secret, no token, no e-mail address (masked),
@@ -80,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Microsoft 365 から出欠と利用実績を取り込みます（定期実行用）。",
         epilog="例: pythonw scripts\\sync_scheduled.py \"\\\\fileserver\\share\\マスター.xlsm\"")
-    parser.add_argument("workbook", type=Path,
-                        help="マスターブック（Excel のボタンを設定したブックなら .xlsm。スタッフが使っているファイル）")
+    parser.add_argument("workbook", help="マスターブック（Excel のボタンを設定したブックなら .xlsm。スタッフが使っている"
+                                         "ファイル）のパス、または SharePoint / OneDrive のアドレス")
     parser.add_argument("--log", type=Path, default=None, help="ログファイル（既定: 設定フォルダー/logs/sync.log）")
     parser.add_argument("--max-bytes", type=int, default=1_000_000, help="ログ1ファイルの上限（バイト）")
     parser.add_argument("--backups", type=int, default=5, help="残す古いログの数")
@@ -89,19 +93,26 @@ def main(argv: list[str] | None = None) -> int:
 
     log = setup_logging(args.log or config_dir() / "logs" / "sync.log", max_bytes=args.max_bytes,
                         backups=args.backups)
-    log.info("同期を開始します: %s", args.workbook.name)
-    live = stale_copy(args.workbook)
+    from toolkit.graph.sync import run_sync
+    from toolkit.workbook.location import display_name, is_cloud, parse_workbook
+
+    try:
+        workbook = parse_workbook(args.workbook)
+    except ToolkitError as exc:
+        log.error("同期できませんでした: %s", exc)
+        return exc.exit_code
+    log.info("同期を開始します: %s", display_name(workbook))
+    live = None if is_cloud(workbook) else stale_copy(workbook)
     if live is not None:
         log.error("%s の横にボタン付きの %s があります。スタッフが使っているのは %s なので、同期を中止しました"
                   "（何も書き込んでいません）。定期実行の指定を %s に変えてください。",
-                  args.workbook.name, live.name, live.name, live.name)
+                  workbook.name, live.name, live.name, live.name)
         return 2
-    from toolkit.graph.sync import run_sync
-
     try:
-        report = run_sync(args.workbook)
-    except ToolkitError as exc:  # the sync itself, the workbook (unreadable, missing sheet), the writer
-        log.error("同期できませんでした（ブックは変更していません）: %s", exc)
+        report = run_sync(workbook)
+    except ToolkitError as exc:  # sign-in, connection, a workbook that cannot be read, the writer
+        # A local write is all or nothing; a SharePoint one says itself what it had written already.
+        log.error("同期できませんでした%s: %s", "" if is_cloud(workbook) else "（ブックは変更していません）", exc)
         return exc.exit_code
     except Exception:  # an unexpected failure still ends in the log, not in a lost console window
         log.exception("同期中に予期しないエラーが発生しました（ブックは変更していません）")

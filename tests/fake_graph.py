@@ -25,7 +25,15 @@ benchmark measures the sync against a server that does not share the sync's inte
 
 serves ``--responses`` usage self-report responses at ``USAGE_SHARE_URL``, writes the CA certificate (PEM) to
 ``--ca-file``, the ``TOOLKIT_*`` variables a sync needs to ``--env-file`` (JSON), and the port to ``--port-file``
-last, so a launcher waits for that file to appear. It serves until killed (SIGTERM / SIGINT).
+last, so a launcher waits for that file to appear. It serves until killed (SIGTERM / SIGINT). With
+``--master FILE`` it also holds that workbook in a SharePoint library at ``MASTER_SHARE_URL`` (the Excel
+workbook API of ``fake_workbook.py``: a cloud master to sync into).
+
+A master in SharePoint (``add_workbook``) is served for download like a form's result workbook and answers the
+Excel workbook API (``fake_workbook.WorkbookService``, ``fake.excel``) for delegated tokens only. Faults for it,
+by ``fault(match, kind)``: ``"423"`` (locked for editing: ``EditModeCannotAcquireLock``), ``"expire-session"``
+(every session expires before this call), ``"504-after"`` (the call is carried out, then answered 504), and the
+ones above (429, 503, …: not carried out). A ``PUT`` (a whole-file upload) is refused and recorded (``puts``).
 """
 from __future__ import annotations
 
@@ -45,6 +53,7 @@ from typing import Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import trustme
+from fake_workbook import WorkbookFile, WorkbookService, load_workbook_file
 
 TENANT = "contoso-test-tenant"
 CLIENT_ID = "00000000-1111-2222-3333-444444444444"
@@ -52,6 +61,7 @@ SECRET = "fake-secret-Zq8~do-not-leak"
 ORGANIZER = "organizer@contoso.example"
 ORGANIZER_ID = "6e8a4b1c-0d2f-4a3b-9c5d-7e6f8a9b0c1d"  # the organizer's object ID in the fake directory
 USAGE_SHARE_URL = "https://contoso.sharepoint.com/:x:/g/personal/staff/EUsageFormResults?e=abc123"
+MASTER_SHARE_URL = "https://contoso.sharepoint.com/:x:/s/program/EMasterWorkbook?e=m4st3r"
 FORMS_HEADERS_EN = ("ID", "Start time", "Completion time", "Email", "Name")
 FORMS_HEADERS_JA = ("ID", "開始時刻", "完了時刻", "メール", "名前")
 _JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -132,7 +142,8 @@ class VirtualEvent:
 @dataclass
 class Fault:
     match: str  # a substring of the request path (with query)
-    kind: str  # "429", "503", "401", "truncate", "drop", "malformed", "404", "403"
+    kind: str  # "429", "503", "401", "truncate", "drop", "malformed", "404", "403", "claims"; for the workbook
+    # API also "423", "expire-session", "504-after" (see the module's docstring)
     times: int = 1
     retry_after: str | None = "0"
 
@@ -149,6 +160,7 @@ class FakeGraph:
         self.meetings: dict[str, Meeting] = {}  # join url -> meeting
         self.faults: list[Fault] = []
         self.token_error: dict | None = None  # an error dict the token endpoint answers with
+        self.refresh_error: dict | None = None  # the error a refresh-token request gets (expired sign-in, CA)
         self.certificate_der: bytes | None = None  # the certificate registered for the app (client assertion)
         self.assertions: list[dict] = []  # verified client assertion headers (alg, x5t…)
         self.users: dict[str, str] = {ORGANIZER.casefold(): ORGANIZER_ID}  # UPN -> object ID
@@ -159,7 +171,10 @@ class FakeGraph:
         self.token_requests: list[dict] = []
         self.device_scopes: dict[str, str] = {}
         self.log: list[dict] = []  # every request: method, path, has_auth
-        self._downloads: dict[str, FormFile] = {}
+        self.workbooks: dict[str, WorkbookFile] = {}  # share id -> a master kept in SharePoint
+        self.excel = WorkbookService()  # the Excel workbook API behind them
+        self.puts: list[str] = []  # whole-file uploads attempted (never acceptable for a co-authored book)
+        self._downloads: dict[str, FormFile | WorkbookFile] = {}
         self._lock = threading.Lock()
         self._ca = trustme.CA()
         self.ca_path = self.workdir / "fake-graph-ca.pem"
@@ -231,6 +246,18 @@ class FakeGraph:
             form.content = forms_workbook(headers, rows)
             form.ctag = f'"c:{{{secrets.token_hex(8)}}},2"'
         return form
+
+    def add_workbook(self, share_url: str, content: bytes, *, name: str = "マスター.xlsx",
+                     item_id: str | None = None) -> WorkbookFile:
+        """A workbook in a SharePoint library, reachable by ``share_url`` (download and workbook API)."""
+        file = load_workbook_file(share_url, content, name=name, item_id=item_id)
+        with self._lock:
+            self.workbooks[share_id(share_url)] = file
+        return file
+
+    def _item(self, drive_id: str, item_id: str) -> FormFile | WorkbookFile | None:
+        return next((f for f in (*self.forms.values(), *self.workbooks.values())
+                     if f.drive_id == drive_id and f.item_id == item_id), None)
 
     def remove_form(self, share_url: str) -> None:
         """The result workbook was deleted: its share link no longer resolves (404)."""
@@ -311,8 +338,17 @@ def attendance_record(email: str | None, name: str, seconds: int, role: str = "A
                                      "durationInSeconds": seconds}]}
 
 
+def _is_workbook(parts: list[str]) -> bool:
+    """/v1.0/drives/{d}/items/{i}/workbook/…"""
+    return len(parts) > 6 and parts[0] == "v1.0" and parts[1] == "drives" and parts[3] == "items" \
+        and parts[5] == "workbook"
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Graph; requests reuses the connection
+    # Headers and body go out as two writes: with Nagle's algorithm on, the body waits for the client's delayed
+    # ACK (40 ms on Linux) on every request of a kept-alive connection, a stall Graph does not have.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -350,6 +386,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._graph_error(401, "InvalidAuthenticationToken", "Access token has expired.")
         elif fault.kind == "403":
             self._graph_error(403, "Forbidden", "no access")
+        elif fault.kind == "claims":  # conditional access (or continuous access evaluation) wants a new sign-in
+            self._graph_error(401, "InvalidAuthenticationToken", "Continuous access evaluation resulted in "
+                              "challenge.", {"WWW-Authenticate": 'Bearer realm="", error="insufficient_claims", '
+                                             'claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZX19fQ=="'})
         elif fault.kind == "404":
             self._graph_error(404, "itemNotFound", "not found")
         elif fault.kind == "expired":  # a pre-authenticated download URL past its lifetime
@@ -375,10 +415,68 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ routing
 
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _graph_write(self, method: str) -> None:
+        """POST / PATCH / DELETE to Graph: only the Excel workbook API takes them here."""
+        fake = self.fake
+        raw = self._body()
+        fake.log.append({"method": method, "path": self.path, "has_auth": "Authorization" in self.headers})
+        parts = unquote(urlsplit(self.path).path).strip("/").split("/")
+        auth = self.headers.get("Authorization") or ""
+        if not auth.startswith("Bearer ") or auth[7:] not in fake.tokens:
+            return self._graph_error(401, "InvalidAuthenticationToken", "Access token has expired or is not valid.")
+        if not _is_workbook(parts):
+            return self._graph_error(405, "methodNotAllowed", f"{method} is not supported here")
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return self._graph_error(400, "BadRequest", "the body is not JSON")
+        self._workbook(method, parts, body, delegated=auth[7:] in fake.delegated)
+
+    def _workbook(self, method: str, parts: list[str], body: object, *, delegated: bool) -> None:
+        fake = self.fake
+        file = fake._item(parts[2], parts[4])
+        if not isinstance(file, WorkbookFile):
+            return self._graph_error(404, "itemNotFound", "The resource could not be found.")
+        if not delegated:  # the documented permissions table: Application — not supported
+            return self._graph_error(403, "accessDenied", "The workbook API does not support application permissions.")
+        fault = fake._take_fault(self.path)
+        if fault is not None and fault.kind == "423":
+            return self._graph_error(423, "EditModeCannotAcquireLock", "The file is locked for editing by another "
+                                     "user.")
+        if fault is not None and fault.kind == "expire-session":
+            fake.excel.expire_sessions()
+        elif fault is not None and fault.kind != "504-after":
+            return self._apply_fault(fault)
+        with fake._lock:
+            status, payload, headers = fake.excel.handle(
+                method, file, parts[6:], body, self.headers.get("workbook-session-id"), fake.base_url,
+                "/" + "/".join(parts[:6]))
+        if fault is not None and fault.kind == "504-after":  # carried out, but the gateway gave up waiting
+            return self._graph_error(504, "GatewayTimeout", "The request timed out.")
+        if status == 204:
+            return self._send(204, b"", headers=headers)
+        self._json(status, payload, headers)
+
+    def do_PATCH(self) -> None:
+        self._graph_write("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._graph_write("DELETE")
+
+    def do_PUT(self) -> None:
+        self._body()
+        self.fake.log.append({"method": "PUT", "path": self.path, "has_auth": "Authorization" in self.headers})
+        self.fake.puts.append(self.path)
+        self._graph_error(409, "resourceLocked", "A whole-file upload would overwrite the co-authors' edits.")
+
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode("utf-8")).items()}
         path = urlsplit(self.path).path
+        if path.startswith("/v1.0/"):
+            return self._graph_write("POST")
+        form = {k: v[0] for k, v in parse_qs(self._body().decode("utf-8")).items()}
         self.fake.log.append({"method": "POST", "path": self.path, "has_auth": "Authorization" in self.headers})
         tenant = path.strip("/").split("/")[0]
         fault = self.fake._take_fault(self.path)
@@ -425,6 +523,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._json(400, {"error": "invalid_scope", "error_description":
                                         f"AADSTS70011: The provided value for scope {scope} is not valid."})
             return self._json(200, self._issue())
+        if grant == "refresh_token" and fake.refresh_error is not None:
+            return self._json(400, fake.refresh_error)
         if grant in ("urn:ietf:params:oauth:grant-type:device_code", "refresh_token"):
             payload = self._issue(delegated=True)
             now = int(time.time())
@@ -506,6 +606,10 @@ class _Handler(BaseHTTPRequestHandler):
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
             })
 
+        if parts == ["fake", "stats"]:  # for the benchmark: the fake's own costs, to tell them from the toolkit's
+            return self._json(200, {"serialise_seconds": sum(w.serialise_seconds for w in fake.workbooks.values()),
+                                    "requests": len(fake.log)})
+
         if parts[0] == "download":
             # The pre-authenticated URL: our token must never arrive here.
             if auth is not None:
@@ -524,6 +628,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": "not_found"})
         if not auth or not auth.startswith("Bearer ") or auth[7:] not in fake.tokens:
             return self._graph_error(401, "InvalidAuthenticationToken", "Access token has expired or is not valid.")
+        if _is_workbook(parts):
+            return self._workbook("GET", parts, None, delegated=auth[7:] in fake.delegated)
         payload = self._route(parts[1:], query, delegated=auth[7:] in fake.delegated)
         fault = fake._take_fault(self.path)
         if fault is not None:
@@ -538,14 +644,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, parts: list[str], query: dict[str, str], *, delegated: bool):
         fake = self.fake
         if len(parts) == 3 and parts[0] == "shares" and parts[2] == "driveItem":
-            form = fake.forms.get(parts[1])
+            form = fake.forms.get(parts[1]) or fake.workbooks.get(parts[1])
             if form is None:
                 return None
             return 200, {"id": form.item_id, "name": form.name, "eTag": f'"{{{form.item_id}}},1"', "cTag": form.ctag,
                          "lastModifiedDateTime": "2025-10-01T00:00:00Z",
                          "parentReference": {"driveId": form.drive_id, "driveType": "business"}}, {}
         if len(parts) == 5 and parts[0] == "drives" and parts[2] == "items" and parts[4] == "content":
-            form = next((f for f in fake.forms.values() if f.drive_id == parts[1] and f.item_id == parts[3]), None)
+            form = fake._item(parts[1], parts[3])
             if form is None:
                 return None
             token = secrets.token_hex(8)
@@ -726,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--companies", default=",".join(BENCH_COMPANIES))
     serve.add_argument("--services", default=",".join(BENCH_SERVICES))
     serve.add_argument("--workdir", type=Path)
+    serve.add_argument("--master", type=Path, help="a master workbook to hold at MASTER_SHARE_URL (workbook API)")
     args = parser.parse_args(argv)
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fake-graph-"))
@@ -733,6 +840,8 @@ def main(argv: list[str] | None = None) -> int:
     fake = FakeGraph(workdir, page_size=100).start()
     fake.add_form(USAGE_SHARE_URL, USAGE_HEADERS,
                   usage_rows(args.responses, args.companies.split(","), args.services.split(",")))
+    if args.master:
+        fake.add_workbook(MASTER_SHARE_URL, args.master.read_bytes(), name=args.master.name)
     shutil.copyfile(fake.ca_path, args.ca_file)
     env = fake.env(TOOLKIT_CA_BUNDLE=str(args.ca_file.resolve()))
     if args.env_file:

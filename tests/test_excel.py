@@ -517,7 +517,7 @@ def _styled_layout():
 
 def test_render_draws_values_formats_widths_and_native_charts(tmp_path):
     from toolkit import excel_render
-    from toolkit.workbook.layout import NUMBER_FORMATS, STATUS_COLORS
+    from toolkit.workbook.layout import LOOKS, NUMBER_FORMATS, STATUS_COLORS
 
     book = xw.Book(str(tmp_path / "b.xlsm"))
     sheet = book.add_sheet(schema.SUMMARY_SHEET)
@@ -528,13 +528,14 @@ def test_render_draws_values_formats_widths_and_native_charts(tmp_path):
     excel_render.render(sheet, layout, text=excel.cell_value)
 
     assert sheet.get("A30") is None and not sheet.format("A30").bold  # the last render's leftovers are gone
-    assert sheet.get("A1") == "集計" and sheet.format("A1").bold and sheet.format("A1").size == 14
+    assert sheet.get("A1") == "集計" and sheet.format("A1").bold and sheet.format("A1").size == LOOKS["title"]["size"]
     assert sheet.get("B6") == "株式会社あおば精機製作所" and sheet.get("C6") == 350680.0
     assert sheet.get("B8") == "=さくら食品" and not sheet.formulas  # text, never a formula
     assert all(sheet.format(f"C{r}").number_format == NUMBER_FORMATS["yen"] for r in (6, 7, 8))
     assert sheet.format("E6").number_format == NUMBER_FORMATS["pct"]
     header = sheet.format("C5")
-    assert header.bold and header.fill == (0xDD, 0xEB, 0xF7) and header.wrap
+    fill_hex = LOOKS["header"]["fill"].lstrip("#")
+    assert header.bold and header.fill == tuple(int(fill_hex[i:i + 2], 16) for i in (0, 2, 4)) and header.wrap
     fill, font = STATUS_COLORS["超過"]
     assert sheet.format("F8").fill == tuple(int(fill[i:i + 2], 16) for i in (2, 4, 6))
     assert sheet.format("F8").font_color == tuple(int(font[i:i + 2], 16) for i in (2, 4, 6))

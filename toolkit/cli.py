@@ -127,11 +127,25 @@ def _log_unexpected(exc: BaseException) -> Path | None:
 # ---------------------------------------------------------------- parameter types (Japanese messages)
 
 class WorkbookPath(click.ParamType):
-    """A master workbook that exists (the reader says the rest: not a workbook, encrypted, …)."""
+    """A master workbook that exists (the reader says the rest: not a workbook, encrypted, …), or the address of
+    one in SharePoint / OneDrive (``toolkit.workbook.location``): a share link or Excel's 「リンクのコピー」."""
 
     name = "WORKBOOK"
 
-    def convert(self, value, param, ctx) -> Path:
+    def __init__(self, cloud: bool = True):
+        self.cloud = cloud
+
+    def convert(self, value, param, ctx):
+        from toolkit.workbook.location import is_url, parse_workbook
+
+        if is_url(value):
+            if not self.cloud:
+                self.fail(f"「{value}」は SharePoint / OneDrive のアドレスです。このコマンドにはパソコン上のブックを"
+                          "指定してください。", param, ctx)
+            try:
+                return parse_workbook(value)
+            except UsageError as exc:
+                self.fail(str(exc), param, ctx)
         path = Path(value)
         if not path.exists():
             self.fail(f"ブック「{value}」が見つかりません。パスを確かめてください。", param, ctx)
@@ -204,8 +218,9 @@ WORKBOOK = click.argument("workbook", type=WorkbookPath())
 JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="結果を JSON で標準出力に出します（他の出力なし）。")
 
 
-def _load(workbook: Path):
-    from toolkit.workbook.read import load_program
+def _load(workbook):
+    """The Program of a local file or of a workbook in SharePoint / OneDrive (downloaded, cached by cTag)."""
+    from toolkit.workbook.location import load_program
 
     return load_program(workbook)
 
@@ -395,13 +410,15 @@ def summary(workbook: Path) -> None:
     """ブック内の「集計」シートを最新の予算状況・KPI 進捗で書き換えます（他のシートは変更しません）。
 
     Excel でブックを開いているときは書き込まず、終了コード 2 で知らせます（Excel の「集計を更新」ボタンを
-    使ってください）。
+    使ってください）。SharePoint / OneDrive のブック（URL）は、共同編集中でも Excel のブック API で
+    書き換えます（`toolkit login` でサインインしたアカウントが必要です）。
 
     \b
     例:
       toolkit summary マスター.xlsx
+      toolkit summary "https://contoso.sharepoint.com/:x:/s/program/Eab…"
     """
-    from toolkit.summary import write_summary
+    from toolkit.workbook.location import write_summary
 
     write_summary(workbook, on_wait=lambda: warn("別の toolkit の処理（定期同期など）がこのブックに書き込み中です。"
                                                 "終わるのを待ってから集計します…"))
@@ -516,12 +533,15 @@ def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
     取得元（イベントごとのフォーム・Teams 会議、利用実績フォーム）は1つずつ読み込みます。取得できなかった
     取得元があれば、その名前と理由を示し、ほかの取得元を書き込んだうえで終了コード 2 で終わります。
     Excel でブックを開いているときは、取得した行をブックの横の待ち行列に保存し、次回の同期か Excel の
-    「同期」ボタンで書き込みます。設定は docs/sync.md を参照してください。
+    「同期」ボタンで書き込みます。SharePoint / OneDrive のブック（URL）には、共同編集中でも Excel のブック
+    API で行を追加します（`toolkit login` でサインインしたアカウントが必要です）。設定は docs/sync.md を
+    参照してください。
 
     \b
     例:
       toolkit sync マスター.xlsm --dry-run
       toolkit sync マスター.xlsm --json
+      toolkit sync "https://contoso.sharepoint.com/:x:/s/program/Eab…"
     """
     from toolkit.errors import SyncError
     from toolkit.graph.sync import run_sync
@@ -546,24 +566,35 @@ def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--workbook", type=WorkbookPath(), help="テナントID・クライアントIDを読む設定シートのブック（環境変数でも指定可）")
-def login(workbook: Path | None) -> None:
+@click.option("--workbook", type=WorkbookPath(cloud=False),
+              help="テナントID・クライアントIDを読む設定シートのブック（環境変数でも指定可）")
+@click.option("--tenant", metavar="ID", help="テナントID（SharePoint のブックを使う場合など、ブックを読む前に）")
+@click.option("--client-id", metavar="ID", help="アプリ登録のクライアントID")
+def login(workbook: Path | None, tenant: str | None, client_id: str | None) -> None:
     """デバイスコードで Microsoft 365 にサインインし、トークンを本人だけが読めるファイルに保存します。
+
+    SharePoint / OneDrive のマスターへの書き込み（同期・集計）は、ここでサインインしたアカウントで行います。
+    定期実行には専用のアカウントで一度サインインしておきます（docs/sync.md）。
 
     \b
     例:
       toolkit login --workbook マスター.xlsm
+      toolkit login --tenant contoso.onmicrosoft.com --client-id 00000000-…
     """
+    import os
+
     from toolkit.graph.auth import login_device_code
 
     settings = _load(workbook).settings if workbook else None
-    login_device_code(settings=settings, out=say)
+    env = {**os.environ, **({"TOOLKIT_TENANT_ID": tenant} if tenant else {}),
+           **({"TOOLKIT_CLIENT_ID": client_id} if client_id else {})}
+    login_device_code(env, settings=settings, out=say)
 
 
 # ---------------------------------------------------------------- Excel
 
 @main.command("excel-setup")
-@WORKBOOK
+@click.argument("workbook", type=WorkbookPath(cloud=False))
 @click.option("--out", "out_path", type=NewPath(),
               help="ボタン付きのブック（.xlsm）。省略時はマスターと同じ場所・同じ名前の .xlsm。既にあれば上書きせず、"
                    "マクロと設定だけを更新します")

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from toolkit import schema
+from toolkit.workbook.layout import runs
 from toolkit.workbook.xlsx import col_letters
 
 # ---------------------------------------------------------------- the toolkit's own sheets and names
@@ -225,21 +226,10 @@ def append_rows(book: Any, sheet_name: str, rows: Sequence[Mapping[str, object]]
     last = max(top + nrows - 1, first + len(rows) - 1)
     table.resize(sheet.range((top, left), (last, left + ncols - 1)))
     folded = [{schema.fold(k): v for k, v in row.items()} for row in rows]
-    for start, stop in _runs([i for i, h in enumerate(headers) if h in wanted]):
+    for start, stop in runs(i for i, h in enumerate(headers) if h in wanted):
         block = [[cell_value(row.get(h)) for h in headers[start:stop]] for row in folded]
         sheet.range((first, left + start)).value = block
     return len(rows)
-
-
-def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
-    """[0, 1, 2, 5, 6] -> [(0, 3), (5, 7)]: consecutive columns written in one call each."""
-    runs: list[tuple[int, int]] = []
-    for i in indexes:
-        if runs and runs[-1][1] == i:
-            runs[-1] = (runs[-1][0], i + 1)
-        else:
-            runs.append((i, i + 1))
-    return runs
 
 
 def _table(sheet: Any, name: str) -> Any:
@@ -337,16 +327,29 @@ def write_findings(book: Any, findings: Sequence[Any], raw: Mapping[str, Sequenc
 # ---------------------------------------------------------------- 計画書 / 報告書
 
 def book_path(book: Any) -> Path:
-    """The open book's file; the outputs and the sync's queue live beside it."""
+    """The open book's file on this computer; the outputs and the sync's queue live beside it."""
     full = Path(str(book.fullname))
     if not full.is_absolute():
-        raise ValueError("ブックがまだ保存されていません（または OneDrive 上の URL で開かれています）。"
-                         "パソコン上のフォルダーに保存してから、もう一度押してください。")
+        raise ValueError("ブックがまだ保存されていません。パソコン上のフォルダーか SharePoint / OneDrive に保存してから、"
+                         "もう一度押してください。")
     return full
 
 
 def output_dir(book: Any) -> Path:
-    return book_path(book).parent / OUTPUT_FOLDER
+    """Beside a book on this computer; for one opened from SharePoint / OneDrive (its name is an address, there
+    is no folder beside it) the folder named in 設定.出力フォルダ, else 出力 in the user's Documents."""
+    from toolkit.workbook.location import is_url
+
+    if not is_url(str(book.fullname)):
+        return book_path(book).parent / OUTPUT_FOLDER
+    from platformdirs import user_documents_path
+
+    from toolkit.workbook.read import build_program
+
+    settings = build_program(read_open_book(book, [schema.SETTINGS.sheet])).settings
+    documents = user_documents_path()
+    folder = os.path.expandvars(os.path.expanduser((settings.output_folder or "").strip()))
+    return documents / folder if folder else documents / OUTPUT_FOLDER  # a relative folder: under Documents
 
 
 def selected_company_ids(book: Any, program: Any) -> list[str]:
@@ -482,8 +485,12 @@ def open_folder(folder: Path) -> None:
 
 def _run_sync(book: Any, env: Mapping[str, str]) -> Outcome:
     from toolkit.graph.queue import SyncLock
+    from toolkit.workbook.location import cloud_files, is_url, parse_workbook
 
-    path = book_path(book)
+    # A book opened from SharePoint / OneDrive keeps its queue and state in the user's folder (no folder beside it);
+    # the rows still go in through xlwings, and Excel merges them with the co-authors' edits.
+    address = str(book.fullname)
+    path = cloud_files(address, parse_workbook(address).name, env) if is_url(address) else book_path(book)
     # The scheduled sync takes the same lock: it cannot rewrite the queue between our read and our clear.
     with SyncLock(path):
         return _sync_locked(book, path, env)

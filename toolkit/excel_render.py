@@ -49,10 +49,7 @@ def _apply(rng: Any, style: str, word: str | None) -> None:
     fmt = L.NUMBER_FORMATS.get(style)
     if fmt:
         rng.number_format = fmt
-    look = L.LOOKS.get(style, {})
-    if style == "status" and word in L.STATUS_COLORS:
-        fill, font = L.STATUS_COLORS[word]
-        look = {"bold": True, "fill": "#" + fill[2:], "font": "#" + font[2:]}
+    look = L.look_of(style, word)
     if look.get("bold"):
         rng.font.bold = True
     if "size" in look:

@@ -52,6 +52,7 @@ class Settings(NamedTuple):
     usage_form_url: str
     issued_on: date | None
     contract_sum: int | None
+    output_folder: str
 
     @property
     def fiscal_start(self) -> date:

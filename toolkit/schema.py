@@ -328,6 +328,9 @@ SETTING_ITEMS: tuple[Setting, ...] = (
     Setting("利用実績フォーム結果URL", "usage_form_url", "url", "", "利用実績報告フォームの結果ブックの共有リンク", figure=False),
     Setting("作成日", "issued_on", "date", None, "成果品に記載する日付（表紙・「…現在」・会議記録の作成日）。空欄なら作成した日"),
     Setting("委託料", "contract_sum", "yen", None, "委託契約の金額（円）。予算執行状況報告書に執行総額・残額とともに記載"),
+    Setting("出力フォルダ", "output_folder", "text", "",
+            "SharePoint / OneDrive から開いたブックで、Excel のボタンが書類を保存するパソコン上のフォルダ。"
+            "空欄ならドキュメント フォルダの「出力」", figure=False),
 )
 SETTINGS_BY_ITEM: dict[str, Setting] = {s.item: s for s in SETTING_ITEMS}
 

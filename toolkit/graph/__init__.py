@@ -4,5 +4,7 @@ Entry points: ``toolkit.graph.sync`` (``run_sync`` for the CLI and the scheduler
 Excel button, ``plan_sync``) and ``toolkit.graph.auth`` (``login_device_code``). Modules: ``http`` (the session
 and its retries), ``auth`` (credentials, msal), ``client`` (Graph calls), ``forms`` and ``teams`` (the sources),
 ``rows`` (responses to sheet rows), ``matching``, ``merge`` (回答ID index, Excel-safe text), ``queue`` (files
-beside the workbook).
+beside the workbook). A master kept in SharePoint / OneDrive is read and written through
+``toolkit.workbook.cloud`` (the Excel workbook API, delegated tokens only: ``auth.user_tokens``);
+``sync.CloudDestination`` is its side of ``synchronize``.
 """

@@ -5,7 +5,11 @@ Where things come from (``docs/sync.md``):
 - the app's credential (scheduled sync): a certificate, ``TOOLKIT_CLIENT_CERTIFICATE`` = a PEM file holding
   the RSA private key and its certificate (Microsoft's recommendation for daemon apps); else a secret,
   ``TOOLKIT_CLIENT_SECRET``, else the OS keyring (service ``toolkit``, user = client ID); never the workbook;
-- else a person's tokens cached by ``toolkit login`` (device-code flow, delegated permissions);
+- else a person's tokens cached by ``toolkit login`` (device-code flow, delegated permissions). The Excel
+  workbook API (a master kept in SharePoint / OneDrive) takes delegated tokens only: its writes always go
+  through this cache (``user_tokens``), as a dedicated account signed in once, even where an app credential
+  reads Forms and Teams. The tenant and client of that sign-in are remembered (``login.json``), since a
+  master in SharePoint cannot be read for its 設定 sheet before someone has signed in;
 - endpoints: ``TOOLKIT_AUTHORITY``, ``TOOLKIT_GRAPH_URL``, ``TOOLKIT_CA_BUNDLE`` (tests, national clouds, proxies).
 
 msal and the Graph client share one session (``toolkit.graph.http``). Scopes are built from the configured
@@ -13,6 +17,7 @@ Graph host, so a national cloud's Graph gets tokens for itself.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -29,10 +34,13 @@ from toolkit.graph.http import TimeoutHttp, make_session as _make_session
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
 # Delegated permissions for `toolkit login` (a person signs in; the Teams organizer must be that person).
-DELEGATED_PERMISSIONS = ("Files.Read.All", "OnlineMeetings.Read", "OnlineMeetingArtifact.Read.All",
+# Files.ReadWrite.All: the Forms result workbooks (read) and a master kept in SharePoint / OneDrive, written
+# through the Excel workbook API, which takes no application permission at all.
+DELEGATED_PERMISSIONS = ("Files.ReadWrite.All", "OnlineMeetings.Read", "OnlineMeetingArtifact.Read.All",
                          "VirtualEvent.Read")
 KEYRING_SERVICE = "toolkit"
 CACHE_FILE = "token_cache.json"
+LOGIN_FILE = "login.json"  # tenant and client of the last `toolkit login` (no secret, no token)
 
 
 @dataclass(frozen=True)
@@ -85,15 +93,19 @@ def _env(env: Mapping[str, str], name: str) -> str:
 
 
 def resolve_config(settings: object | None, env: Mapping[str, str] = os.environ) -> AuthConfig:
-    """IDs, endpoints and the credential from the environment, falling back to the 設定 sheet for the IDs."""
-    tenant = _env(env, "TOOLKIT_TENANT_ID") or (getattr(settings, "tenant_id", "") or "").strip()
-    client_id = _env(env, "TOOLKIT_CLIENT_ID") or (getattr(settings, "client_id", "") or "").strip()
+    """IDs, endpoints and the credential from the environment, falling back to the 設定 sheet for the IDs, then
+    to the tenant and client of the last `toolkit login`."""
+    signed_in = read_login(env)
+    tenant = (_env(env, "TOOLKIT_TENANT_ID") or (getattr(settings, "tenant_id", "") or "").strip()
+              or signed_in.get("tenant_id", ""))
+    client_id = (_env(env, "TOOLKIT_CLIENT_ID") or (getattr(settings, "client_id", "") or "").strip()
+                 or signed_in.get("client_id", ""))
     if not tenant:
         raise AuthError("テナントIDがありません。設定シートの「テナントID」か環境変数 TOOLKIT_TENANT_ID に"
-                        "入れてください。")
+                        "入れてください（SharePoint のブックは、先に `toolkit login --tenant … --client-id …`）。")
     if not client_id:
         raise AuthError("クライアントIDがありません。設定シートの「クライアントID」か環境変数 TOOLKIT_CLIENT_ID に"
-                        "入れてください。")
+                        "入れてください（SharePoint のブックは、先に `toolkit login --tenant … --client-id …`）。")
     if not re.fullmatch(r"[A-Za-z0-9.\-]+", tenant):
         raise AuthError(f"テナントID「{tenant}」の形式が正しくありません（GUID か contoso.onmicrosoft.com の形）。")
     authority = (_env(env, "TOOLKIT_AUTHORITY") or DEFAULT_AUTHORITY).replace("{tenant}", tenant).rstrip("/")
@@ -148,6 +160,15 @@ def load_certificate(path: str | os.PathLike) -> Certificate:
 
 # ---------------------------------------------------------------- msal errors → messages
 
+# Entra's codes for a refresh token that can no longer be used (inactivity, expiry, password change, revoked
+# sessions, sign-in frequency) and for conditional access refusing the sign-in (blocked, non-compliant device,
+# MFA or another control required). The Excel workbook API runs on a cached refresh token, so these are the
+# messages the scheduled sync of a SharePoint master shows once a sign-in stops working.
+EXPIRED_SIGN_IN_CODES = frozenset({"AADSTS700082", "AADSTS70043", "AADSTS70008", "AADSTS50173", "AADSTS50133",
+                                   "AADSTS50089", "AADSTS700084", "AADSTS50132"})
+CONDITIONAL_ACCESS_CODES = frozenset({"AADSTS53003", "AADSTS53000", "AADSTS53001", "AADSTS53002",
+                                      "AADSTS530003", "AADSTS50076", "AADSTS50079", "AADSTS50158"})
+
 def describe_msal_error(result: Mapping[str, object], config: AuthConfig | None = None) -> str:
     """msal's error dict as a message staff can act on (no secret is ever in it)."""
     error = str(result.get("error") or "")
@@ -172,6 +193,16 @@ def describe_msal_error(result: Mapping[str, object], config: AuthConfig | None 
     if codes & {"AADSTS700016"} or error == "unauthorized_client":
         return ("クライアントID のアプリがこのテナントに見つかりません。クライアントIDとテナントIDを確認してください。"
                 f"（{error} {' '.join(sorted(codes))}）")
+    if codes & CONDITIONAL_ACCESS_CODES:
+        return ("条件付きアクセスのポリシーにより、サインインがブロックされました（"
+                f"{' '.join(sorted(codes & CONDITIONAL_ACCESS_CODES))}）。同期用アカウントがこのポリシーの条件"
+                "（場所・準拠デバイス・多要素認証など）を満たさないためです。IT 管理者に、同期を実行するサーバーの"
+                "場所から同期用アカウントがサインインできるようにポリシーを確認してもらい、`toolkit login` で"
+                "サインインし直してください。")
+    if codes & EXPIRED_SIGN_IN_CODES:
+        return ("同期用アカウントのサインインの有効期限が切れました（長く使われなかった、パスワードが変更された、"
+                f"または管理者がサインインを取り消した: {' '.join(sorted(codes & EXPIRED_SIGN_IN_CODES))}）。"
+                "同期用アカウントで `toolkit login` を実行し、もう一度サインインしてください。")
     if error in ("invalid_grant", "interaction_required"):
         return "サインインの有効期限が切れました。`toolkit login` でもう一度サインインしてください。" + (
             f"（{first_line[:200]}）" if first_line else "")
@@ -274,6 +305,17 @@ def _keyring_secret(client_id: str) -> str | None:
         return None
 
 
+def user_tokens(config: AuthConfig, session: requests.Session, env: Mapping[str, str] = os.environ,
+                *, why: str = "SharePoint / OneDrive のブックへの書き込み") -> UserTokens:
+    """The `toolkit login` account's tokens, for what only delegated permissions allow (the Excel workbook API)."""
+    if token_cache_exists(env):
+        user = UserTokens(config, session, open_token_cache(env))
+        if user.available:
+            return user
+    raise AuthError(f"{why}には、サインインしたアカウントが必要です（Excel のブック API はアプリの資格情報を"
+                    "受け付けません）。同期用アカウントで一度 `toolkit login` を実行してください（docs/sync.md）。")
+
+
 def token_source(config: AuthConfig, session: requests.Session, env: Mapping[str, str] = os.environ):
     """Certificate, else secret (env, then keyring), else the `toolkit login` cache; else a clear error."""
     if config.certificate_path:
@@ -311,6 +353,15 @@ def token_cache_exists(env: Mapping[str, str] = os.environ) -> bool:
     return token_cache_path(env).is_file()
 
 
+def read_login(env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """{"tenant_id", "client_id", "account"} of the last `toolkit login`; empty when there was none."""
+    try:
+        data = json.loads((config_dir(env) / LOGIN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v) for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+
 def _persistence(path: Path):
     """The OS keychain where there is one (DPAPI on Windows, Keychain on macOS, Secret Service on Linux through
     msal-extensions); otherwise a file only its owner can read (a server without a desktop session)."""
@@ -335,15 +386,16 @@ def open_token_cache(env: Mapping[str, str] = os.environ):
     return PersistedTokenCache(_persistence(token_cache_path(env)))
 
 
-def write_private_file(path: Path, text: str) -> None:
-    """Write ``text`` so that only its owner can read it (0600), atomically (a crash leaves old or new)."""
+def write_private_file(path: Path, content: str | bytes) -> None:
+    """Write ``content`` so that only its owner can read it (0600), atomically (a crash leaves old or new)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)  # O_CREAT's mode is ignored for an existing file; on Windows the folder ACL applies
@@ -380,5 +432,7 @@ def login_device_code(env: Mapping[str, str] = os.environ, out: Callable[[str], 
         raise AuthError(describe_msal_error(result, config))
     claims = result.get("id_token_claims") or {}
     who = claims.get("preferred_username") or ""
+    write_private_file(config_dir(env) / LOGIN_FILE, json.dumps(
+        {"tenant_id": config.tenant_id, "client_id": config.client_id, "account": who}, ensure_ascii=False))
     out(f"サインインしました{('（' + who + '）') if who else ''}。トークンは {token_cache_path(env)} に"
         "（キーチェーンのある OS ではそこに暗号化して）保存しました。")

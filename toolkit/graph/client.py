@@ -8,6 +8,8 @@ on the session's adapter. What urllib3 cannot see is handled here:
 - a download: Graph answers ``/content`` with a 302 to a pre-authenticated URL, fetched *without* our token;
   when that URL has expired (401 there) a new one is asked from ``/content``.
 ``@odata.nextLink`` is followed exactly as given, but only to the Graph origin: the token goes nowhere else.
+``request`` serves the Excel workbook API (POST / PATCH / DELETE with a JSON body); a write whose answer never
+came raises ``OutcomeUnknown`` rather than being repeated (``toolkit.workbook.cloud`` re-reads, then decides).
 """
 from __future__ import annotations
 
@@ -38,6 +40,10 @@ class NotFound(SyncError):
     """404: a share link, meeting or user that does not exist (or is not visible to the app)."""
 
 
+class OutcomeUnknown(SyncError):
+    """A write was sent but its answer never came (a dropped connection, a time-out): it may have been applied."""
+
+
 class Forbidden(SyncError):
     """403: the app lacks a permission, a site grant or the Teams application access policy."""
 
@@ -49,12 +55,41 @@ def _origin(url: str) -> tuple[str, str]:
 
 def _graph_error(response: requests.Response) -> str:
     """Graph's error code (``{"error": {"code": ...}}``), for the message; never the whole body."""
+    codes = error_codes(response)
+    return codes[0] if codes else ""
+
+
+def error_codes(response: requests.Response) -> list[str]:
+    """Graph's error code and the codes of its nested ``innerError``s, outermost first (the Excel API puts the
+    specific one, ``invalidSessionReCreatable`` …, one level down)."""
     try:
         body = response.json()
     except ValueError:
-        return ""
+        return []
     error = body.get("error") if isinstance(body, dict) else None
-    return str(error.get("code") or "") if isinstance(error, dict) else ""
+    codes = []
+    while isinstance(error, dict) and len(codes) < 5:
+        if error.get("code"):
+            codes.append(str(error["code"]))
+        error = error.get("innerError") or error.get("innererror")
+    return codes
+
+
+def _claims_challenge(response: requests.Response) -> bool:
+    """A 401 whose ``WWW-Authenticate`` asks for more claims: conditional access (or continuous access evaluation)
+    wants the person to sign in again; a fresh token from the same refresh token would be refused alike."""
+    return "insufficient_claims" in response.headers.get("WWW-Authenticate", "")
+
+
+def _connection_failure(exc: Exception, what: str, tries: int) -> SyncError:
+    if isinstance(exc, requests.Timeout):
+        return SyncError(f"{what}: Microsoft 365 から時間内に応答がありません（{type(exc).__name__}）。"
+                         "しばらくしてから再実行してください。")
+    if isinstance(exc, _BODY_ERRORS):
+        return SyncError(f"{what}: 接続が途中で切れました（{type(exc).__name__}）。{tries}回試しましたが"
+                         "取得できませんでした。しばらくしてから再実行してください。")
+    # urllib3 has already retried the connection
+    return SyncError(f"{what}: Microsoft 365 に接続できません（{type(exc).__name__}）。ネットワークを確認してください。")
 
 
 def _session_sleep(session: requests.Session) -> Callable[[float], None]:
@@ -71,7 +106,7 @@ class GraphClient:
         self.tokens = tokens
         self.tries = max(1, tries)
         self.timeout = timeout
-        self._sleep = _session_sleep(session)
+        self.sleep = _session_sleep(session)  # every wait goes through the session's retry policy
         self._origin = _origin(self.base_url)
         self.requests_made = 0
 
@@ -92,19 +127,30 @@ class GraphClient:
     def _get(self, url: str, *, what: str, params: Mapping[str, str] | None = None,
              authorized: bool = True) -> requests.Response:
         """One GET whose body has been read completely (a broken body is repeated here)."""
+        return self._send("GET", url, what=what, params=params, authorized=authorized)
+
+    def request(self, method: str, path_or_url: str, *, what: str, body: object = None,
+                headers: Mapping[str, str] | None = None) -> requests.Response:
+        """One call of any method (the Excel workbook API), status not checked. A POST that was sent but got no
+        answer raises ``OutcomeUnknown``: the caller re-reads before it repeats anything."""
+        return self._send(method, self.url(path_or_url), what=what, body=body, headers=headers)
+
+    def _send(self, method: str, url: str, *, what: str, params: Mapping[str, str] | None = None,
+              body: object = None, headers: Mapping[str, str] | None = None,
+              authorized: bool = True) -> requests.Response:
         if authorized:
             self._check_origin(url)
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
-            headers = {"Accept": "application/json"}
+            sent = {"Accept": "application/json", **(headers or {})}
             if authorized:
-                headers["Authorization"] = "Bearer " + self.tokens.token()
+                sent["Authorization"] = "Bearer " + self.tokens.token()
             try:
                 self.requests_made += 1
-                response = self.session.get(url, params=params, headers=headers, timeout=self.timeout,
-                                            allow_redirects=False)
+                response = self.session.request(method, url, params=params, headers=sent, json=body,
+                                                timeout=self.timeout, allow_redirects=False)
                 _ = response.content  # read it all now: a body cut off half-way fails here, not later
             except requests.exceptions.SSLError as exc:
                 raise SyncError(f"{what}: サーバー証明書を検証できません。社内プロキシの証明書を使う場合は "
@@ -112,31 +158,34 @@ class GraphClient:
             except requests.exceptions.RetryError:
                 raise SyncError(f"{what}: サーバーが繰り返しエラーを返しました。しばらくしてから再実行してください。") \
                     from None
-            except requests.Timeout as exc:
-                raise SyncError(f"{what}: Microsoft 365 から時間内に応答がありません（{type(exc).__name__}）。"
-                                "しばらくしてから再実行してください。") from None
-            except requests.ConnectionError as exc:  # urllib3 has already retried the connection
-                raise SyncError(f"{what}: Microsoft 365 に接続できません（{type(exc).__name__}）。"
-                                "ネットワークを確認してください。") from None
-            except _BODY_ERRORS as exc:
-                if attempt < self.tries:
-                    self._sleep(BACKOFF * 2 ** (attempt - 1))
+            except (requests.Timeout, requests.ConnectionError, *_BODY_ERRORS) as exc:
+                if method == "POST" and not isinstance(exc, requests.exceptions.ConnectTimeout):
+                    raise OutcomeUnknown(f"{what}: 応答を受け取る前に接続が切れました（{type(exc).__name__}）。") \
+                        from None
+                if method == "GET" and isinstance(exc, _BODY_ERRORS) and attempt < self.tries:
+                    self.sleep(BACKOFF * 2 ** (attempt - 1))
                     continue
-                raise SyncError(f"{what}: 接続が途中で切れました（{type(exc).__name__}）。{self.tries}回試しましたが"
-                                "取得できませんでした。しばらくしてから再実行してください。") from None
-            if response.status_code == 401 and authorized and not refreshed:
+                raise _connection_failure(exc, what, self.tries) from None
+            if response.status_code == 401 and authorized and not refreshed and not _claims_challenge(response):
                 refreshed = True  # an expired or revoked token: one fresh token, one more try
                 self.tokens.refresh()
                 continue
             return response
 
-    def _raise_for_status(self, response: requests.Response, what: str) -> None:
+    def raise_for_status(self, response: requests.Response, what: str) -> None:
         status = response.status_code
         if status < 400:
             return
         code = _graph_error(response)
         detail = f"HTTP {status}" + (f" {code}" if code else "")
         if status == 401:
+            if _claims_challenge(response):
+                raise AuthError(f"{what}: 条件付きアクセスのポリシーにより、サインインし直すよう求められました"
+                                f"（{detail}）。同期用アカウントで `toolkit login` を実行し直してください。続く場合は "
+                                "IT 管理者にポリシーの条件（場所・デバイス・多要素認証）を確認してください。")
+            if self.delegated:
+                raise AuthError(f"{what}: サインインが受け付けられませんでした（{detail}）。同期用アカウントで "
+                                "`toolkit login` を実行し直してください。")
             raise AuthError(f"{what}: 認証が受け付けられませんでした（{detail}）。アプリ登録と証明書・シークレットを"
                             "確認してください。")
         if status == 403:
@@ -154,7 +203,7 @@ class GraphClient:
 
     def get_json(self, path_or_url: str, *, what: str, params: Mapping[str, str] | None = None) -> dict:
         response = self._get(self.url(path_or_url), what=what, params=params)
-        self._raise_for_status(response, what)
+        self.raise_for_status(response, what)
         try:
             body = json.loads(response.content)
         except ValueError:
@@ -199,6 +248,6 @@ class GraphClient:
                 response = self._get(urljoin(response.url, location), what=what, authorized=False)
             if hops and response.status_code == 401:
                 continue  # the short-lived download URL expired before we used it: a new one from /content
-            self._raise_for_status(response, what)
+            self.raise_for_status(response, what)
             return response.content
         raise SyncError(f"{what}: ダウンロード用の URL が繰り返し期限切れになりました。しばらくしてから再実行してください。")

@@ -4,7 +4,8 @@ Each source — an event's form, an event's Teams meeting or webinar, the usage 
 rows on its own (``plan_sync``): one that fails (deleted workbook, no ID column, meeting not found, a page
 that stays broken) is named with its reason and contributes nothing, the others go on. ``synchronize`` is the
 one orchestration both entry points share: queue → de-duplicate → append / update → one 履歴 record, through
-a ``Destination`` (the file on disk, or the book open in Excel), or into the queue while Excel holds the file.
+a ``Destination`` (the file on disk, the book open in Excel, or a master in SharePoint / OneDrive written through
+the Excel workbook API), or into the queue while Excel holds the file.
 A failed source makes the run exit 2 (``SyncReport.failed_sources``) even though the others were written.
 """
 from __future__ import annotations
@@ -22,13 +23,13 @@ from typing import Protocol
 import requests
 
 from toolkit import schema
-from toolkit.errors import AuthError, SyncError, WorkbookLocked
+from toolkit.errors import AuthError, SyncError, ToolkitError, WorkbookLocked
 from toolkit.graph import rows as rowmap
 from toolkit.graph import teams
 from toolkit.graph.auth import make_session, resolve_config, token_source
 from toolkit.graph.client import GraphClient
 from toolkit.graph.forms import DriveItem, FormTable, download_item, parse_form_workbook, resolve_share
-from toolkit.graph.http import DEFAULT_TRIES
+from toolkit.graph.http import tries_from_env
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher
 from toolkit.graph.merge import RESPONSE_ID, existing_index, key_text, safe_row
 from toolkit.graph.queue import (
@@ -405,7 +406,7 @@ def _jsonable(value: object) -> object:
 # ---------------------------------------------------------------- one orchestration, two destinations
 
 class Destination(Protocol):
-    """Where a sync's rows go: the master file on disk, the book open in Excel — later a SharePoint master."""
+    """Where a sync's rows go: the master file on disk, the book open in Excel, a master in SharePoint."""
 
     def write(self, appends: Mapping[str, Sequence[Mapping[str, object]]],
               updates: Mapping[str, Mapping[int, Mapping[str, object]]],
@@ -426,6 +427,37 @@ class FileDestination:
         append = {sheet: list(rows) for sheet, rows in appends.items() if rows}
         append[AUDIT.sheet] = list(audit)
         patch_workbook(self.path, append=append, update={s: dict(u) for s, u in updates.items() if u})
+
+
+class CloudDestination:
+    """A master in SharePoint / OneDrive: the rows go in through the Excel workbook API in one session, so they
+    merge with what co-authors type meanwhile (``toolkit.workbook.cloud``). Updates find their rows again by
+    回答ID, read in the session: rows inserted or deleted by someone since the download do not shift them."""
+
+    def __init__(self, book, raw: Mapping[str, Sequence[Sequence[object]]]):
+        self.book = book
+        self.keys = {sheet: {row: key for key, row in rows.items()} for sheet, rows in existing_index(raw).items()}
+
+    def write(self, appends, updates, audit) -> None:
+        with self.book.edit() as session:
+            try:
+                for sheet, rows in appends.items():
+                    session.append(sheet, rows)
+                for sheet, by_row in updates.items():
+                    # A row deleted since the download is not rewritten: the next run fetches it as a new row.
+                    session.update(sheet, {self.keys[sheet][n]: values for n, values in by_row.items()
+                                           if n in self.keys.get(sheet, {})})
+                session.append(AUDIT.sheet, audit, key=None)
+            except WorkbookLocked:
+                raise  # everything is queued; what went in already is recognised by 回答ID next time
+            except ToolkitError as exc:  # a connection, a permission, a table renamed half-way through
+                if not session.written:
+                    raise
+                # Calls to a shared workbook cannot be rolled back: say what went in (it stays, and is not added
+                # again: the next run recognises those rows by 回答ID and writes the rest).
+                done = "、".join(f"{sheet} {n}件" for sheet, n in session.written.items())
+                raise type(exc)(f"{exc} 途中まで書き込みました（{done}）。書き込んだ行はそのまま残り、次回の同期で"
+                                "残りを書き込みます（同じ行が二重になることはありません）。") from None
 
 
 def audit_rows(now: datetime, operation: str, report: SyncReport,
@@ -546,21 +578,14 @@ def synchronize(destination: Destination, raw: Mapping[str, Sequence[Sequence[ob
 
 # ---------------------------------------------------------------- the CLI / scheduled entry point
 
-def _tries(env: Mapping[str, str]) -> int:
-    try:
-        return max(1, int(env.get("TOOLKIT_GRAPH_TRIES") or DEFAULT_TRIES))
-    except ValueError:
-        return DEFAULT_TRIES
-
-
 def make_client(program: Program, *, env: Mapping[str, str] = os.environ,
                 session: requests.Session | None = None) -> GraphClient:
     """An authenticated Graph client for the program's tenant. Without ``session`` a new one is made
     (close it with ``client.session.close()``)."""
     config = resolve_config(program.settings, env)
-    http = session if session is not None else make_session(config, tries=_tries(env))
+    http = session if session is not None else make_session(config, tries=tries_from_env(env))
     try:
-        return GraphClient(http, config.graph_url, token_source(config, http, env), tries=_tries(env))
+        return GraphClient(http, config.graph_url, token_source(config, http, env), tries=tries_from_env(env))
     except BaseException:
         if session is None:
             http.close()
@@ -579,21 +604,41 @@ def graph_fetch(env: Mapping[str, str], session: requests.Session | None, now: d
     return fetch
 
 
-def run_sync(path: str | os.PathLike, *, dry_run: bool = False, env: Mapping[str, str] = os.environ,
+def run_sync(workbook: str | os.PathLike, *, dry_run: bool = False, env: Mapping[str, str] = os.environ,
              session: requests.Session | None = None, now: datetime | None = None) -> SyncReport:
-    """`toolkit sync`: read the master file, sync, write it (or queue while Excel has it open).
+    """`toolkit sync`: read the master (a file, or a SharePoint / OneDrive address), sync, write it (or queue
+    while it cannot be written).
 
     ``session``: an explicit ``requests.Session`` for msal and Graph (tests, benchmarks, a proxy set-up).
     """
+    from toolkit.workbook.location import is_cloud, parse_workbook
     from toolkit.workbook.read import read_raw
 
-    path = Path(path)
+    location = parse_workbook(workbook)
     now = now or datetime.now().replace(microsecond=0)
+    if is_cloud(location):
+        return _run_cloud_sync(location, dry_run=dry_run, env=env, session=session, now=now)
+    path = Path(location)
     if not path.is_file():
         raise SyncError(f"ブックが見つかりません: {path}")
     with (nullcontext() if dry_run else SyncLock(path)):
         raw = read_raw(path, sheets=READ_SHEETS)
         report = synchronize(FileDestination(path), raw, path, fetch=graph_fetch(env, session, now), now=now,
                              dry_run=dry_run)
+    log.info("同期%s: %s", "（試行）" if dry_run else "", report.summary())
+    return report
+
+
+def _run_cloud_sync(url: str, *, dry_run: bool, env: Mapping[str, str], session: requests.Session | None,
+                    now: datetime) -> SyncReport:
+    """The sync of a master in SharePoint / OneDrive: its queue, state and lock live in the user's folder."""
+    from toolkit.workbook.cloud import CloudBook
+
+    with CloudBook(url, env=env, session=session) as book:
+        path = book.sync_path()
+        with (nullcontext() if dry_run else SyncLock(path)):
+            raw = book.read_raw(READ_SHEETS)
+            report = synchronize(CloudDestination(book, raw), raw, path,
+                                 fetch=graph_fetch(env, book.session, now), now=now, dry_run=dry_run)
     log.info("同期%s: %s", "（試行）" if dry_run else "", report.summary())
     return report

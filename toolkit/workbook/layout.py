@@ -6,6 +6,7 @@ SharePoint. Styles are named here, not as cell formats, so every writer maps the
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -36,13 +37,20 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 
-# How the styles look (bold, font size, font colour and fill as RGB hex, wrap), the same wherever 集計 is rendered;
-# styles not listed are plain. Status cells take their colours from STATUS_COLORS by their word.
+# How the styles look, the same wherever 集計 is rendered (the zip patcher, xlwings, the workbook API): bold, font
+# size, font colour, fill and thin border colour as #RRGGBB, alignment, wrap. Each renderer applies what its means
+# allow. Status cells also take their colours from STATUS_COLORS by their word (``look_of``).
+_GRID, _NAVY = "#BFBFBF", "#1F3864"
 LOOKS: dict[str, dict[str, object]] = {
-    "title": {"bold": True, "size": 14, "font": "#1F4E79"},
-    "note": {"size": 9, "font": "#595959"},
-    "section": {"bold": True, "size": 12, "font": "#1F4E79"},
-    "header": {"bold": True, "fill": "#DDEBF7", "wrap": True},
+    "title": {"bold": True, "size": 16, "font": _NAVY, "vertical": "center"},
+    "note": {"size": 9, "font": "#595959", "vertical": "center"},
+    "section": {"bold": True, "size": 12, "font": _NAVY, "vertical": "bottom"},
+    "header": {"bold": True, "font": "#FFFFFF", "fill": "#305496", "border": _GRID, "horizontal": "center",
+               "vertical": "center", "wrap": True},
+    "text": {"border": _GRID, "vertical": "center"},
+    "status": {"bold": True, "border": _GRID, "horizontal": "center", "vertical": "center"},
+    "datetime": {"horizontal": "left", "vertical": "center"},
+    **{name: {"border": _GRID, "vertical": "center"} for name in ("int", "yen", "pct", "change")},
 }
 
 # Colours of the status words (fill, font; ARGB), the same wherever 集計 is rendered or a template colours them.
@@ -53,6 +61,26 @@ STATUS_COLORS: dict[str, tuple[str, str]] = {
     "達成": ("FFC6EFCE", "FF006100"),
     "未達": ("FFFCE4EC", "FF9C0006"),
 }
+
+
+def look_of(style: str, value: object = None) -> dict[str, object]:
+    """The look of a cell: its style's, with a status word's fill and font colour."""
+    look = LOOKS.get(style, {})
+    colours = STATUS_COLORS.get(value) if style == "status" and isinstance(value, str) else None
+    if colours is None:
+        return look
+    return {**look, "fill": "#" + colours[0][-6:], "font": "#" + colours[1][-6:]}
+
+
+def runs(indexes: Iterable[int]) -> list[tuple[int, int]]:
+    """[0, 1, 2, 5, 6] -> [(0, 3), (5, 7)]: consecutive indexes, for a writer that writes a block per call."""
+    out: list[tuple[int, int]] = []
+    for i in sorted(indexes):
+        if out and out[-1][1] == i:
+            out[-1] = (out[-1][0], i + 1)
+        else:
+            out.append((i, i + 1))
+    return out
 
 
 @dataclass(frozen=True)

@@ -8,23 +8,24 @@ from datetime import date, datetime
 from typing import Sequence
 
 from toolkit.japanese import display_width
-from toolkit.workbook.layout import NUMBER_FORMATS, Chart, SheetLayout
+from toolkit.workbook.layout import LOOKS, NUMBER_FORMATS, Chart, SheetLayout
 from toolkit.workbook.xlsx._cells import CellWriter, col_letters
 from toolkit.workbook.xlsx._styles import Look, StyleSheet
 
-_GRID = "BFBFBF"  # thin cell borders of the toolkit's tables
-_NAVY = "1F3864"
-LOOKS: dict[str, Look] = {
-    "title": Look(bold=True, size=16, color=_NAVY, vertical="center"),
-    "note": Look(size=9, color="595959", vertical="center"),
-    "section": Look(bold=True, size=12, color=_NAVY, vertical="bottom"),
-    "header": Look(bold=True, color="FFFFFF", fill="305496", border=_GRID, horizontal="center", vertical="center",
-                   wrap=True),
-    "text": Look(border=_GRID, vertical="center"),
-    "status": Look(bold=True, border=_GRID, horizontal="center", vertical="center"),
-    "datetime": Look(NUMBER_FORMATS["datetime"], horizontal="left", vertical="center"),
-    **{name: Look(NUMBER_FORMATS[name], border=_GRID, vertical="center") for name in ("int", "yen", "pct", "change")},
-}
+def _rgb(value: object) -> str | None:
+    return str(value).lstrip("#") if value else None
+
+
+def _look(style: str) -> Look:
+    """The layout's look of a style as the style sheet writes it (status colours come from the template's
+    conditional formats on the sheet)."""
+    look = LOOKS.get(style, {})
+    return Look(NUMBER_FORMATS.get(style, "General"), bool(look.get("bold")), look.get("size"),
+                _rgb(look.get("font")), _rgb(look.get("fill")), _rgb(look.get("border")), look.get("horizontal"),
+                look.get("vertical"), bool(look.get("wrap")))
+
+
+_LOOKS: dict[str, Look] = {style: _look(style) for style in (*LOOKS, *NUMBER_FORMATS)}
 _ROW_POINTS = 18.0  # height of one line of 11 pt text
 
 
@@ -52,7 +53,7 @@ def from_layout(layout: SheetLayout, styles: StyleSheet) -> Content:
             if cell is None:
                 out.append((None, None))
                 continue
-            look = LOOKS[cell.style]
+            look = _LOOKS.get(cell.style) or _look(cell.style)
             out.append((cell.value, styles.look(look)))
             formats[(r, c)] = look.number_format
             if look.size:

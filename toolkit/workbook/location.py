@@ -1,0 +1,141 @@
+"""Where the master workbook lives: a file on this computer, or a file in SharePoint / OneDrive (a URL).
+
+Every command's WORKBOOK goes through ``parse_workbook``; readers call ``read_raw`` / ``load_program`` and the
+writers ask for "rewrite this sheet, append these rows" (``write_summary`` here, ``run_sync`` in
+``toolkit.graph.sync``), never for a path:
+
+- a local file is read by ``toolkit.workbook.read`` and written by the zip patcher (atomic replace, backups,
+  the owner-file lock);
+- a SharePoint / OneDrive file is downloaded (cached by cTag) and read by the same reader, and written through
+  the Excel workbook API in a session (``toolkit.workbook.cloud``), so edits merge with people co-authoring it.
+
+A URL is what staff copy: a share link (``https://contoso.sharepoint.com/:x:/s/site/Eab…?e=…``) or the file's
+address from Excel's 「リンクのコピー」/「パスのコピー」 (``https://contoso.sharepoint.com/sites/site/Shared
+Documents/マスター.xlsx?web=1``, spaces and Japanese unencoded).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from toolkit.errors import ToolkitError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.model import Program
+    from toolkit.workbook.read import RawBook
+
+# Characters people paste around an address (quotes from Explorer's "copy as path", angle brackets from mail).
+_WRAPPERS = "\"'<>「」 \t\r\n"
+
+
+class CloudUrl(str):
+    """The address of a workbook in SharePoint / OneDrive, as given (a ``str``, so it prints as typed)."""
+
+    @property
+    def name(self) -> str:
+        """The file name when the address shows it (``マスター.xlsx``), else the share link's last part."""
+        parts = PurePosixPath(unquote(urlsplit(self).path)).parts
+        return parts[-1] if len(parts) > 1 else str(self)
+
+
+Location = Path | CloudUrl
+
+
+def is_url(text: object) -> bool:
+    return isinstance(text, str) and text.strip(_WRAPPERS).lower().startswith(("https://", "http://"))
+
+
+def parse_workbook(text: str | os.PathLike) -> Location:
+    """A WORKBOOK argument as a local path or a SharePoint / OneDrive address (spaces and non-ASCII encoded the
+    way Graph's share encoding expects; an address already encoded is left as it is)."""
+    if isinstance(text, (Path, CloudUrl)):
+        return text
+    raw = os.fspath(text)
+    if not is_url(raw):
+        return Path(raw)
+    from requests.utils import requote_uri
+
+    url = raw.strip(_WRAPPERS)
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.netloc:
+        raise UsageError(f"「{url}」は https:// で始まる SharePoint / OneDrive のアドレスではありません。")
+    return CloudUrl(requote_uri(url))
+
+
+def is_cloud(location: object) -> bool:
+    return isinstance(location, CloudUrl)
+
+
+def display_name(location: Location) -> str:
+    return location.name if isinstance(location, (Path, CloudUrl)) else str(location)
+
+
+# ---------------------------------------------------------------- reading
+
+def read_raw(location: Location, sheets: Sequence[str] | None = None, *,
+             env: Mapping[str, str] = os.environ) -> RawBook:
+    from toolkit.workbook import read
+
+    if not is_cloud(location):
+        return read.read_raw(location, sheets)
+    from toolkit.errors import WorkbookError
+    from toolkit.workbook.cloud import CloudBook
+
+    with _titled(WorkbookError), CloudBook(location, env=env) as book:
+        return book.read_raw(sheets)
+
+
+def load_program(location: Location, *, env: Mapping[str, str] = os.environ) -> Program:
+    from toolkit.workbook.read import build_program
+
+    return build_program(read_raw(location, env=env))
+
+
+# ---------------------------------------------------------------- writing
+
+def write_summary(location: Location, *, now: datetime | None = None, env: Mapping[str, str] = os.environ,
+                  on_wait: Callable[[], None] | None = None) -> None:
+    """`toolkit summary`: 集計 rewritten with the current budget and KPIs, one 履歴 row. ``on_wait``: called when
+    another toolkit process is writing the local book and this one waits for it."""
+    if not is_cloud(location):
+        from toolkit.summary import write_summary as write_local
+
+        write_local(location, now=now, on_wait=on_wait)
+        return
+    from toolkit.errors import WriteError
+    from toolkit.workbook.cloud import CloudBook, write_summary as write_cloud
+
+    with _titled(WriteError), CloudBook(location, env=env) as book:
+        write_cloud(book, now=now or datetime.now().replace(microsecond=0))
+
+
+@contextmanager
+def _titled(error: type[ToolkitError]) -> Iterator[None]:
+    """Graph failures (not found, no access, no connection) under the title of the job that met them: a command
+    reading the master says the book cannot be read, not that a sync failed. A sign-in failure keeps its own."""
+    from toolkit.errors import AuthError, SyncError
+
+    try:
+        yield
+    except AuthError:
+        raise
+    except SyncError as exc:
+        raise error(str(exc)) from None
+
+
+# ---------------------------------------------------------------- files kept for a workbook in the cloud
+
+def cloud_files(key: str, name: str, env: Mapping[str, str] = os.environ) -> Path:
+    """A stand-in path for a SharePoint workbook's sync files (queue, state, lock: ``toolkit.graph.queue`` puts
+    them beside it), in the user's own configuration folder: they hold personal data, like the workbook."""
+    from toolkit.graph.auth import config_dir
+
+    folder = config_dir(env) / "cloud" / hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / (name or "workbook.xlsx")
