@@ -316,6 +316,30 @@ def test_an_edited_response_updates_its_row_in_place_and_is_logged(fake, book):
     assert sync(book, fake).updated == 0  # the same edit is not applied twice
 
 
+def test_an_update_never_lands_on_another_response_when_staff_sorted_the_sheet_meanwhile(fake, book):
+    import openpyxl
+
+    from toolkit.errors import WriteError
+    from toolkit.graph.sync import FileDestination
+
+    sync(book, fake)
+    raw = read_raw(book, sheets=[schema.ATTENDANCE.sheet])  # what the sync read before fetching
+    rows = sheet_rows(book, schema.ATTENDANCE)
+    number = next(i for i, r in enumerate(rows) if r["回答ID"] == "01EVENTFORM:2") + 2
+    wb = openpyxl.load_workbook(book)  # meanwhile staff sort the sheet: another response is now on that row
+    ws = wb[schema.ATTENDANCE.sheet]
+    column = [c.value for c in ws[1]].index("回答ID") + 1
+    other = 3 if number == 2 else 2
+    for c in range(1, ws.max_column + 1):
+        a, b = ws.cell(number, c), ws.cell(other, c)
+        a.value, b.value = b.value, a.value
+    wb.save(book)
+    before = book.read_bytes()
+    with pytest.raises(WriteError):
+        FileDestination(book, raw).write({}, {schema.ATTENDANCE.sheet: {number: {"出欠": "欠席"}}}, [])
+    assert book.read_bytes() == before and ws.cell(number, column).value != "01EVENTFORM:2"
+
+
 def test_a_recreated_result_workbook_of_the_same_form_keeps_the_keys(fake, book):
     sync(book, fake)
     # Someone deleted the result workbook and Forms made a new one (new file id) with the same responses.

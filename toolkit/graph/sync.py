@@ -416,17 +416,24 @@ class Destination(Protocol):
 
 
 class FileDestination:
-    """The master .xlsx on disk, patched in one atomic write (``toolkit.workbook.write``)."""
+    """The master .xlsx on disk, patched in one atomic write (``toolkit.workbook.write``). An update names its row
+    by number and must still find its 回答ID there: if staff sorted the sheet since the read, the write is refused
+    (and the next run reads again) rather than overwriting another response."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, raw: Mapping[str, Sequence[Sequence[object]]]):
         self.path = path
+        self.keys = {sheet: {row: key for key, row in rows.items()} for sheet, rows in existing_index(raw).items()}
 
     def write(self, appends, updates, audit) -> None:
         from toolkit.workbook.write import patch_workbook
+        from toolkit.workbook.xlsx import RowUpdate
 
         append = {sheet: list(rows) for sheet, rows in appends.items() if rows}
         append[AUDIT.sheet] = list(audit)
-        patch_workbook(self.path, append=append, update={s: dict(u) for s, u in updates.items() if u})
+        update = {sheet: [RowUpdate(n, values, {RESPONSE_ID: self.keys[sheet][n]}
+                                    if n in self.keys.get(sheet, {}) else {})
+                          for n, values in by_row.items()] for sheet, by_row in updates.items() if by_row}
+        patch_workbook(self.path, append=append, update=update)
 
 
 class CloudDestination:
@@ -623,7 +630,7 @@ def run_sync(workbook: str | os.PathLike, *, dry_run: bool = False, env: Mapping
         raise SyncError(f"ブックが見つかりません: {path}")
     with (nullcontext() if dry_run else SyncLock(path)):
         raw = read_raw(path, sheets=READ_SHEETS)
-        report = synchronize(FileDestination(path), raw, path, fetch=graph_fetch(env, session, now), now=now,
+        report = synchronize(FileDestination(path, raw), raw, path, fetch=graph_fetch(env, session, now), now=now,
                              dry_run=dry_run)
     log.info("同期%s: %s", "（試行）" if dry_run else "", report.summary())
     return report
