@@ -759,3 +759,22 @@ def test_run_sync_fetches_from_microsoft_365_and_updates_an_edited_response_in_t
     assert len(rows) == 2 and rows[1][6] == "01U:2" and rows[1][3] == datetime(2025, 10, 9)  # in place
     audit = book.sheets[schema.AUDIT_LOG.sheet].rows()
     assert audit[-1][1] == "同期（Excel）（更新）" and audit[-1][3] == "01U:2" and "利用日" in audit[-1][4]
+
+
+def test_excel_setup_on_a_book_with_a_broken_part_is_a_clear_refusal(tmp_path):
+    import zipfile
+
+    from toolkit.errors import SetupError
+    from toolkit.excel_setup import setup_workbook
+    from toolkit.workbook.template import write_template
+
+    good = tmp_path / "good.xlsx"
+    write_template(good)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, data[:len(data) // 2] if info.filename == "xl/styles.xml" else data)
+    with pytest.raises(SetupError, match="壊れている"):
+        setup_workbook(broken)
+    assert not broken.with_suffix(".xlsm").exists()

@@ -484,6 +484,20 @@ def test_a_read_only_folder_is_a_write_error_in_japanese(tmp_path):
         folder.chmod(0o755)
 
 
+def test_a_folder_it_may_not_write_is_a_japanese_write_error_and_the_book_is_unchanged(tmp_path, monkeypatch):
+    """The same as a read-only folder, for a test run as root (who may write one): the temp file is refused."""
+    book = usage_workbook(tmp_path / "m.xlsx", rows=1)
+    before = book.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr("toolkit.workbook.write.tempfile.mkstemp", refuse)
+    with pytest.raises(WriteError, match="権限"):
+        patch_workbook(book, append={USAGE.sheet: [usage_row(1)]})
+    assert book.read_bytes() == before
+
+
 def test_a_transaction_refuses_to_write_a_book_saved_elsewhere_since_it_was_read(tmp_path):
     book = usage_workbook(tmp_path / "m.xlsx", rows=1)
     with transaction(book) as tx:

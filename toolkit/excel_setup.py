@@ -185,6 +185,10 @@ def _build(source: Path, out: Path, module: str, python_exe: str | None) -> tupl
                     write_package(pkg, dst, changed, added)
             except PatchError as exc:
                 raise SetupError(str(exc)) from None
+            except etree.XMLSyntaxError as exc:  # a part Excel would repair on opening (styles.xml cut short, …)
+                raise SetupError(f"{source.name} の内部の XML が壊れているため、ボタンを付けられません（{exc}）。"
+                                 "Excel で開いて「名前を付けて保存」で保存し直してから、もう一度実行してください。"
+                                 ) from None
         _install_macros(stage1, stage2, module)
         os.replace(stage2, out)
     finally:
