@@ -8,6 +8,8 @@ log-ins on one day count once → distinct (企業ID, サービスID, 利用領�
 from __future__ import annotations
 
 import math
+from collections import Counter
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -80,46 +82,56 @@ class KpiReport:
 
 # ---------------------------------------------------------------- usage
 
-def usage_key(u: UsageDay) -> tuple[str, str, str, date]:
-    return (u.company_id, u.service_id, u.area, u.date)
+# company_id, service_id, area, date: one usage day. Record fields by position, so 50,000 keys are made at C speed.
+usage_key = itemgetter(1, 2, 3, 4)
+
+
+def counted_usage(program: Program) -> list[UsageDay]:
+    """The rows the KPI counts: inside the usage period, the first row (in sheet order) of each distinct key."""
+    start, end = program.settings.usage_start, program.settings.usage_end
+    inside = [u for u in program.usage if start <= u.date <= end]
+    keys = list(map(usage_key, inside))
+    # Reversed, each key's earliest row is assigned last and wins; fromkeys keeps the keys in first-seen order.
+    earliest = dict(zip(reversed(keys), reversed(inside)))
+    return [earliest[k] for k in dict.fromkeys(keys)]
 
 
 def classify_usage(program: Program) -> tuple[list[UsageDay], list[tuple[UsageDay, str]]]:
     """Valid usage rows → (the rows counted, one per distinct key; the rows not counted, with why)."""
     start, end = program.settings.usage_start, program.settings.usage_end
-    seen: dict[tuple, int] = {}
-    counted: list[UsageDay] = []
+    counted = counted_usage(program)
+    first = {usage_key(u): u.row for u in counted}
+    chosen = {u.row for u in counted}
     skipped: list[tuple[UsageDay, str]] = []
     for u in program.usage:
+        if u.row in chosen:
+            continue
         if not (start <= u.date <= end):
             skipped.append((u, f"利用期間（{start:%Y/%m/%d}〜{end:%Y/%m/%d}）の外"))
-            continue
-        key = usage_key(u)
-        first = seen.get(key)
-        if first is not None:
-            skipped.append((u, f"同じ日の重複（{first}行目と同じ企業・サービス・利用領域・利用日）"))
-            continue
-        seen[key] = u.row
-        counted.append(u)
+        else:
+            skipped.append((u, f"同じ日の重複（{first[usage_key(u)]}行目と同じ企業・サービス・利用領域・利用日）"))
     return counted, skipped
 
 
+def _nested(pairs: Counter) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (outer, inner), n in pairs.items():
+        out.setdefault(outer, {})[inner] = n
+    return out
+
+
 def usage_kpi(program: Program) -> UsageKpi:
-    counted, _ = classify_usage(program)
-    by_company = {c.company_id: 0 for c in program.companies}
-    by_service = {s.service_id: 0 for s in program.services}
-    by_company_service: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
-    by_company_area: dict[str, dict[str, int]] = {cid: {} for cid in by_company}
+    counted = counted_usage(program)
+    # Counted with Counter over field getters (C speed); counted rows are valid, so every ID is a known one.
+    by_company = dict.fromkeys((c.company_id for c in program.companies), 0)
+    by_company.update(Counter(map(itemgetter(1), counted)))
+    by_service = dict.fromkeys((s.service_id for s in program.services), 0)
+    by_service.update(Counter(map(itemgetter(2), counted)))
+    by_company_service = {cid: {} for cid in by_company} | _nested(Counter(map(itemgetter(1, 2), counted)))
+    by_company_area = {cid: {} for cid in by_company} | _nested(Counter(map(itemgetter(1, 3), counted)))
     by_month: dict[tuple[int, int], int] = {}
-    for u in counted:
-        by_company[u.company_id] += 1
-        by_service[u.service_id] += 1
-        cs = by_company_service[u.company_id]
-        cs[u.service_id] = cs.get(u.service_id, 0) + 1
-        ca = by_company_area[u.company_id]
-        ca[u.area] = ca.get(u.area, 0) + 1
-        month = (u.date.year, u.date.month)
-        by_month[month] = by_month.get(month, 0) + 1
+    for day, n in sorted(Counter(map(itemgetter(4), counted)).items()):  # a few hundred days, not 50,000 rows
+        by_month[(day.year, day.month)] = by_month.get((day.year, day.month), 0) + n
     total = len(counted)
     target = program.settings.usage_target
     return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area,

@@ -11,15 +11,30 @@ This module is the public face; the private modules each do one job: ``_zip`` (m
 rows: append, update in place), ``_cells`` (values as cell XML), ``_styles`` (cell formats), ``_sheet`` (worksheet XML), ``_tables``, ``_render`` (a layout as cells),
 ``_chart`` (DrawingML charts), ``_patch`` (the patches) and ``_verify`` (reading back what was written).
 """
-from toolkit.workbook.xlsx._cells import clean_text, col_letters, col_number, excel_serial
-from toolkit.workbook.xlsx._opc import Book, Rel, SheetRef, open_book, read_rels, rels_part
-from toolkit.workbook.xlsx._patch import make_plan, table_headers
-from toolkit.workbook.xlsx._plan import Plan
-from toolkit.workbook.xlsx._rows import RowUpdate
-from toolkit.workbook.xlsx._tables import TableInfo, sheet_tables
-from toolkit.workbook.xlsx._verify import verify
-from toolkit.workbook.xlsx._zip import Package, PatchError, write_package
+from __future__ import annotations
 
-__all__ = ["Book", "Package", "PatchError", "Plan", "Rel", "RowUpdate", "SheetRef", "TableInfo", "clean_text", "col_letters",
-           "col_number", "excel_serial", "make_plan", "open_book", "read_rels", "rels_part", "sheet_tables",
-           "table_headers", "verify", "write_package"]
+import importlib
+
+# Public name -> the private module that holds it. Loaded on first use (PEP 562): a command that only reads a book
+# needs the package's structure (``_zip``, ``_opc``, ``_tables``), not the writer, whose import is a good part of
+# a short command's start-up.
+_EXPORTS = {
+    "clean_text": "_cells", "col_letters": "_cells", "col_number": "_cells", "excel_serial": "_cells",
+    "Book": "_opc", "Rel": "_opc", "SheetRef": "_opc", "open_book": "_opc", "read_rels": "_opc",
+    "rels_part": "_opc",
+    "make_plan": "_patch", "table_headers": "_patch",
+    "Plan": "_plan",
+    "RowUpdate": "_rows",
+    "TableInfo": "_tables", "sheet_tables": "_tables",
+    "verify": "_verify",
+    "Package": "_zip", "PatchError": "_zip", "write_package": "_zip",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
