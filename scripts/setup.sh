@@ -54,4 +54,7 @@ pip_install -q --upgrade pip || fail
 
 step 4 "toolkit と依存パッケージ（openpyxl・python-calamine・docxtpl・msal・xlwings ほか。初回は数分）"
 pip_install -e ".[test]" || fail
+# An editable install leaves toolkit's own modules uncompiled, and where PYTHONDONTWRITEBYTECODE is set every
+# command would compile them again (a good part of a short command's start-up): compile them once here.
+.venv/bin/python -m compileall -q toolkit >/dev/null || true
 echo "setup: 完了（.venv/bin/toolkit）"
