@@ -6,7 +6,7 @@ Rules (quality.md): each figure is the median of at least 5 rounds; in every rou
 one after the other (the order flips every round, so drift hits both alike); whole processes, imports included,
 where the target says so; never a best-of-N. Every contender runs once untimed before the rounds (page cache,
 LibreOffice's profile and font cache, .pyc files), then only the rounds count. Peak memory is each child process's
-own ``ru_maxrss`` (``os.wait4``). A command the checkout does not have yet (its ``--help`` fails) is shown as
+own ``ru_maxrss`` (``os.wait4`` in a bare launcher, see ``spawn``). A command the checkout does not have yet (its ``--help`` fails) is shown as
 "n/a (未実装)", so the same script measures it once it lands.
 
 Data, built once per run in a temporary folder (``scripts/bench_data.py``): the template's layout filled with the
@@ -75,20 +75,35 @@ class Failed(Exception):
     """A contender did not do its job (exit status, wrong output): its row shows the error, not a time."""
 
 
+# Each measured process is started by this small launcher, which times it and reads its rusage. Why not wait4
+# from here: Linux carries the parent's peak RSS over into a child's ru_maxrss at exec (exec_mmap keeps the old
+# mm's high-water mark), so children of this script, which holds openpyxl books and Programs, would all report at
+# least its peak. The launcher is a bare interpreter (-I -S, ~10 MB), so that floor is far below any figure.
+_LAUNCHER = """
+import os, sys, time
+t = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - t
+with open(sys.argv[1], "w") as fp:
+    fp.write(f"{seconds} {usage.ru_maxrss}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def spawn(cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
           ok: tuple[int, ...] = (0,)) -> Sample:
-    """Run one process; wall time from start to exit, its own peak memory from wait4 (not the max over every
-    child this script ever had, which RUSAGE_CHILDREN would give)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Run one process: wall time from its start to its exit and its own peak memory (ru_maxrss), both taken by
+    the launcher right around it."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rusage") as measured:
+        rc = subprocess.run([sys.executable, "-I", "-S", "-c", _LAUNCHER, measured.name, *cmd],
+                            stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd).returncode
         out.seek(0)
         err.seek(0)
-        sample = Sample(seconds, usage.ru_maxrss / 1024, proc.returncode,
-                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+        seconds, maxrss_kb = measured.read().split()
+        sample = Sample(float(seconds), int(maxrss_kb) / 1024, rc, out.read().decode("utf-8", "replace"),
+                        err.read().decode("utf-8", "replace"))
     if sample.rc not in ok:
         tail = (sample.err.strip() or sample.out.strip())[-400:]
         raise Failed(f"{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd[:3]))} … "
