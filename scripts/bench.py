@@ -761,6 +761,10 @@ def main() -> None:
         parser.error("--rounds: at least 5 (quality.md), or use --quick")
 
     bench = Bench(args)
+    compiled = any((ROOT / "toolkit").rglob("*.pyc"))
+    if not compiled and os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        say("note: toolkit's modules are not compiled and PYTHONDONTWRITEBYTECODE is set, so every toolkit process "
+            "compiles them at start-up (~35 ms a process here); compile them once: python -m compileall toolkit")
     load_before, started = os.getloadavg(), time.perf_counter()
     jobs: list[tuple[set[str], Callable[[], None]]] = [
         ({"read"}, bench.bench_read),
@@ -786,6 +790,7 @@ def main() -> None:
         load_after, took = os.getloadavg(), time.perf_counter() - started
         if args.json:
             json.dump({"mode": "quick" if bench.quick else "full", "rounds": bench.rounds, "cores": os.cpu_count(),
+                       "toolkit_compiled": compiled,
                        "load_before": load_before, "load_after": load_after, "seconds": round(took, 1),
                        "data": {"usage_rows": bench.usage, "support_rows": bench.support,
                                 "large_usage_rows": bench.usage * bench.large_times,
