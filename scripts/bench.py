@@ -672,14 +672,27 @@ def changed_parts(before: Path, after: Path) -> set[str]:
 def write_docxtpl_jobs(workbook: Path, target: Path) -> None:
     """The docxtpl baseline's input: every template the two commands render with the context they render it
     with (charts as PNG bytes already drawn), pickled as plain data."""
-    from toolkit.documents import build, catalog, context, formats
+    from toolkit.documents import build, catalog, formats
     from toolkit.documents.render import Chart
     from toolkit.workbook.read import load_program
 
-    valid, budget, kpi = build._prepare(load_program(workbook))
-    issued_on = valid.settings.issued_on or date.today()
-    pngs = build.draw(build.chart_jobs(valid, budget, kpi))
-    figures = {name: Chart(pngs[name], build.CHART_WIDTH_MM) if name in pngs else "" for name in build.CHART_NAMES}
+    program = load_program(workbook)
+    if hasattr(build, "prepare"):  # the deliverables as Figures and Jobs
+        figures = build.prepare(program, "report", None)
+        ids = build.select_companies(figures.program, None)
+        pairs = [(job.document, job.context)
+                 for job in build.plan_jobs(figures, ids) + build.report_jobs(figures, build.charts(figures))]
+    else:  # the earlier layout: contexts built by context.*, charts by draw(chart_jobs(...))
+        from toolkit.documents import context
+
+        valid, budget, kpi = build._prepare(program)
+        issued_on = valid.settings.issued_on or date.today()
+        pngs = build.draw(build.chart_jobs(valid, budget, kpi))
+        charts = {name: Chart(pngs[name], build.CHART_WIDTH_MM) if name in pngs else ""
+                  for name in build.CHART_NAMES}
+        pairs = [(catalog.PLAN, context.plan_context(valid, budget, kpi, c.company_id, issued_on))
+                 for c in valid.companies]
+        pairs += [(document, ctx) for document, _, ctx in build.report_contexts(valid, budget, kpi, issued_on, charts)]
 
     def plain(value: Any) -> Any:
         if isinstance(value, Chart):
@@ -690,11 +703,7 @@ def write_docxtpl_jobs(workbook: Path, target: Path) -> None:
             return [plain(v) for v in value]
         return value
 
-    jobs = [(str(catalog.template_path(catalog.PLAN)), plain(context.plan_context(valid, budget, kpi, c.company_id,
-                                                                                  issued_on)))
-            for c in valid.companies]
-    jobs += [(str(catalog.template_path(document)), plain(ctx))
-             for document, _, ctx in build.report_contexts(valid, budget, kpi, issued_on, figures)]
+    jobs = [(str(catalog.template_path(document)), plain(ctx)) for document, ctx in pairs]
     with open(target, "wb") as fp:
         pickle.dump({"formats": formats.__file__, "jobs": jobs}, fp)
 
