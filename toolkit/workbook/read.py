@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import io
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -39,6 +40,10 @@ class RawBook(dict):
         self.sheet_names = tuple(sheet_names if sheet_names is not None else self)
         self.tables = dict(tables) if tables is not None else None
 
+    def order(self, tables: Sequence[schema.Table]) -> Sequence[schema.Table]:
+        """The order to build the tables in: the contract's (a sheet still being read may come later)."""
+        return tables
+
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -46,22 +51,84 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> RawBook:
     """Every sheet of the contract that exists in the file (or the named ``sheets``), as raw rows, with error
     cells as :class:`CellError` instead of the empty string calamine gives them."""
-    path = Path(path)
-    data = _read_file(path)
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        if data[:4] == _OLE_MAGIC:
-            raise WorkbookError(f"「{path.name}」はパスワードで保護されたブックか、古い形式（.xls）のブックのため読めません。"
-                                "Excel でパスワードを外すか、「Excel ブック (*.xlsx)」形式で保存し直してください。") from None
-        raise WorkbookError(f"「{path.name}」は Excel ブック（.xlsx）として読めません（ファイルが壊れているか、"
-                            "別の形式のファイルです）。") from None
-    with zf:
-        layout = _layout(zf, path)
+    with _SheetReader(Path(path), sheets) as reader:
+        return RawBook({name: reader.rows(name) for name in reader.names}, sheet_names=reader.layout.names,
+                       tables=reader.layout.tables)
+
+
+def load_program(path: str | Path) -> Program:
+    """The Program of a workbook file: each sheet is built as soon as it is parsed."""
+    with _SheetReader(Path(path), None) as reader:
+        return build_program(reader)
+
+
+class _SheetReader(RawBook):
+    """A workbook being read: calamine parses the sheets on a worker thread, biggest first (it releases the GIL
+    while it parses), a second worker looks for error cells in the sheets' XML, and ``rows`` hands each sheet
+    over as soon as both are done, so records are built from one sheet while the next is parsed. (cProfile on
+    50,000 usage rows: parsing 0.30 s, the error scan 0.07 s and building 0.10 s, one after the other before.)"""
+
+    def __init__(self, path: Path, sheets: Sequence[str] | None):
+        data = _read_file(path)
+        self.path = path
+        self.layout = _open_layout(data, path)
+        super().__init__({}, sheet_names=self.layout.names, tables=self.layout.tables)
         wanted = set(sheets) if sheets is not None else {t.sheet for t in schema.TABLES}
-        parts = {name: part for name, part in layout.parts.items() if name in wanted and part is not None}
-        errors: dict[str, dict[tuple[int, int], CellError]] = {}
-        patched: dict[str, bytes] = {}
+        parts = {name: part for name, part in self.layout.parts.items() if name in wanted and part is not None}
+        self.names = sorted(parts, key=lambda name: -self.layout.sizes.get(parts[name], 0))
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._scan = self._pool.submit(_scan_errors, data, parts, path)
+        self._parsed: dict[str, Future] = {name: Future() for name in self.names}
+        self._overlaid: set[str] = set()
+        self._pool.submit(self._parse, data)
+
+    def __enter__(self) -> "_SheetReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _parse(self, data: bytes) -> None:
+        pending = list(self.names)
+        try:
+            try:
+                _calamine_rows(io.BytesIO(data), pending, self.path, self._parsed)
+            except WorkbookError:
+                errors, patched = self._scan.result()
+                if not patched:
+                    raise
+                # A sheet holds an error code calamine does not know (#SPILL!, …): read the rest from a copy with
+                # those typed as text; the CellErrors put back in ``rows`` say what they were.
+                pending = [name for name in pending if not self._parsed[name].done()]
+                _calamine_rows(_patched_copy(data, patched), pending, self.path, self._parsed)
+        except BaseException as exc:
+            for future in self._parsed.values():
+                if not future.done():
+                    future.set_exception(exc)
+
+    def rows(self, name: str) -> list[list[object]]:
+        rows = self._parsed[name].result()
+        errors, _ = self._scan.result()
+        if name in errors and name not in self._overlaid:
+            _overlay(rows, errors[name])
+            self._overlaid.add(name)
+        return rows
+
+    # RawBook's face for build_program: a sheet is there once parsed; sheets come in the order they are parsed.
+    def get(self, name: str, default: object = None) -> object:
+        return self.rows(name) if name in self._parsed else default
+
+    def order(self, tables: Sequence[schema.Table]) -> list[schema.Table]:
+        by_sheet = {t.sheet: t for t in tables}
+        return [by_sheet[n] for n in self.names if n in by_sheet] + [t for t in tables if t.sheet not in self._parsed]
+
+
+def _scan_errors(data: bytes, parts: Mapping[str, str], path: Path
+                 ) -> tuple[dict[str, dict[tuple[int, int], CellError]], dict[str, bytes]]:
+    """sheet -> its error cells, and part -> the sheet XML to give calamine when it holds an unknown error code."""
+    errors: dict[str, dict[tuple[int, int], CellError]] = {}
+    patched: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for name, part in parts.items():
             try:
                 xml = zf.read(part)
@@ -72,11 +139,7 @@ def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> RawBook:
                 errors[name] = found
                 if any(not e.formula and e not in CALAMINE_KNOWN for e in found.values()):
                     patched[part] = neutralise_unknown_errors(xml)
-        source = _patched_copy(zf, patched) if patched else io.BytesIO(data)
-    rows = _calamine_rows(source, list(parts), path)
-    for name, cells in errors.items():
-        _overlay(rows[name], cells)
-    return RawBook(rows, sheet_names=layout.names, tables=layout.tables)
+    return errors, patched
 
 
 def _read_file(path: Path) -> bytes:
@@ -97,53 +160,64 @@ class _Layout:
     names: tuple[str, ...]
     parts: dict[str, str | None]
     tables: dict[str, tuple[str, ...]]
+    sizes: dict[str, int]  # part -> uncompressed size (the biggest sheet is parsed first)
 
 
-def _layout(zf: zipfile.ZipFile, path: Path) -> _Layout:
+def _open_layout(data: bytes, path: Path) -> _Layout:
     """Sheet names, their parts and their tables, from the package's small XML parts."""
     from toolkit.workbook.xlsx import Package, PatchError, open_book, sheet_tables
 
     try:
-        book = open_book(Package(zf.fp))  # refuses a Strict Open XML book, which would read as empty
-    except PatchError as exc:
-        raise WorkbookError(f"「{path.name}」: {exc}") from None
-    tables: dict[str, tuple[str, ...]] = {}
-    for ref in book.sheets:
-        if ref.part is not None:
-            try:
-                tables[ref.name] = tuple(t.name for t in sheet_tables(book, ref))
-            except PatchError:
-                tables[ref.name] = ()
-    return _Layout(tuple(s.name for s in book.sheets), {s.name: s.part for s in book.sheets}, tables)
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        if data[:4] == _OLE_MAGIC:
+            raise WorkbookError(f"「{path.name}」はパスワードで保護されたブックか、古い形式（.xls）のブックのため読めません。"
+                                "Excel でパスワードを外すか、「Excel ブック (*.xlsx)」形式で保存し直してください。") from None
+        raise WorkbookError(f"「{path.name}」は Excel ブック（.xlsx）として読めません（ファイルが壊れているか、"
+                            "別の形式のファイルです）。") from None
+    with zf:
+        try:
+            book = open_book(Package(zf.fp))  # refuses a Strict Open XML book, which would read as empty
+        except PatchError as exc:
+            raise WorkbookError(f"「{path.name}」: {exc}") from None
+        tables: dict[str, tuple[str, ...]] = {}
+        for ref in book.sheets:
+            if ref.part is not None:
+                try:
+                    tables[ref.name] = tuple(t.name for t in sheet_tables(book, ref))
+                except PatchError:
+                    tables[ref.name] = ()
+        sizes = {info.filename: info.file_size for info in zf.infolist()}
+    return _Layout(tuple(s.name for s in book.sheets), {s.name: s.part for s in book.sheets}, tables, sizes)
 
 
-def _patched_copy(zf: zipfile.ZipFile, patched: Mapping[str, bytes]) -> io.BytesIO:
+def _patched_copy(data: bytes, patched: Mapping[str, bytes]) -> io.BytesIO:
     """The package in memory with some parts replaced (rare: only a sheet holding an error calamine rejects)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
         for info in zf.infolist():
             target.writestr(info.filename, patched.get(info.filename) or zf.read(info.filename))
     out.seek(0)
     return out
 
 
-def _calamine_rows(source: io.BytesIO, names: list[str], path: Path) -> dict[str, list[list[object]]]:
+def _calamine_rows(source: io.BytesIO, names: list[str], path: Path, into: Mapping[str, Future]) -> None:
+    """Parse ``names`` in order, handing each sheet's rows to its future as soon as it is read."""
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(source)
     except Exception as exc:  # calamine raises its own error types for every unreadable format
         raise WorkbookError(f"「{path.name}」を Excel ブック（.xlsx）として読めません（{exc}）") from None
-    rows: dict[str, list[list[object]]] = {}
     try:
         for name in names:
             # skip_empty_area=False keeps row 0 = Excel row 1, so findings name the row a person sees.
-            rows[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            into[name].set_result(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
     except Exception as exc:
         raise WorkbookError(f"「{path.name}」のシートを読み込めません（{exc}）") from None
     finally:
         book.close()
-    return rows
 
 
 def _overlay(rows: list[list[object]], cells: Mapping[tuple[int, int], CellError]) -> None:
@@ -154,10 +228,6 @@ def _overlay(rows: list[list[object]], cells: Mapping[tuple[int, int], CellError
         if len(row) <= c:
             row.extend([""] * (c + 1 - len(row)))
         rows[r][c] = value
-
-
-def load_program(path: str | Path) -> Program:
-    return build_program(read_raw(path))
 
 
 # ---------------------------------------------------------------- structure: what the workbook lacks
@@ -456,12 +526,13 @@ def build_program(raw: RawBook | Mapping[str, Sequence[Sequence[object]]]) -> Pr
 
 
 def _build_program(raw: RawBook) -> Program:
-    findings: list[Finding] = []
+    by_table: dict[str, list[Finding]] = {}  # findings sheet by sheet, put in the contract's order at the end
     missing: dict[str, list[Finding]] = {}
     fields: dict[str, object] = {}
     rejected: dict[str, tuple] = {}
     settings = Settings(**{s.key: s.default for s in schema.SETTING_ITEMS})
-    for table in schema.TABLES:
+    for table in raw.order(schema.TABLES):
+        findings = by_table.setdefault(table.sheet, [])
         rows = raw.get(table.sheet)
         if rows is None:
             if table.owned:
@@ -491,5 +562,6 @@ def _build_program(raw: RawBook) -> Program:
         fields[PROGRAM_FIELDS[table.sheet]] = tuple(map(make, records))
         if left_out:
             rejected[table.sheet] = tuple(map(make, left_out))
-    return Program(settings=settings, findings=tuple(findings), rejected=rejected,
+    findings = tuple(f for t in schema.TABLES for f in by_table.get(t.sheet, ()))
+    return Program(settings=settings, findings=findings, rejected=rejected,
                    missing={sheet: tuple(f) for sheet, f in missing.items()}, **fields)
