@@ -187,8 +187,9 @@ def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progres
         with tempfile.TemporaryDirectory(prefix="toolkit-log-") as tmp:
             log = rest.index(next(p for p in rest if p.stem.startswith(catalog.SUPPORT_LOG)))
             halves = _split_support_log(f, rest[log], Path(tmp))
+            # A long 支援記録簿 is most of the work: its halves go to two instances, the small files share them.
             others = converter.start([p for p in rest if not halves or p != rest[log]] + halves, Path(tmp) / "pdf"
-                                     if halves else out_dir, instances=1)
+                                     if halves else out_dir, instances=2 if halves else 1)
             say(progress, "目次のページ番号を入れています…")
             toc = TocPass(f, figures, business[0], first.wait()[0], Path(tmp), templates_dir)
             toc_pdf = converter.start([toc.input], Path(tmp) / "toc", instances=1)
