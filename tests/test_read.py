@@ -167,3 +167,18 @@ def test_random_cells_never_crash_and_each_bad_value_is_one_finding(case):
     levels = {(f.row, f.column): f.level for f in program.findings if f.code in cell_codes}
     assert all(levels[(r, col)] == ("error" if table.column(col).needed else "warning")
                for r, col, code in expected if code in ("invalid-value", "error-value"))
+
+
+def test_a_job_reads_only_its_sheets_and_an_unread_sheet_is_not_missing(tmp_path):
+    path = write_workbook(tmp_path / "m.xlsx", {
+        "企業": [["C01", "株式会社Ａ"]],
+        "利用実績": [["C01", "S01", "経理", "2025/9/2"], ["C01", "S01", "経理", "いつか"]],
+    })
+    needs = [t.sheet for t in schema.NEEDS["budget"]]
+    program = load_program(path, needs)
+    assert program.usage == () and "利用実績" not in program.missing
+    assert not [f for f in program.findings if f.sheet == "利用実績"]  # its bad date was never read
+    everything = load_program(path)
+    assert [f.column for f in everything.findings if f.sheet == "利用実績"] == ["利用日"]
+    raw = read_raw(path, needs)
+    assert "利用実績" in raw.unread and "利用実績" not in raw

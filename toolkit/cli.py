@@ -218,11 +218,13 @@ WORKBOOK = click.argument("workbook", type=WorkbookPath())
 JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="結果を JSON で標準出力に出します（他の出力なし）。")
 
 
-def _load(workbook):
-    """The Program of a local file or of a workbook in SharePoint / OneDrive (downloaded, cached by cTag)."""
+def _load(workbook, job: str | None = None):
+    """The Program of a local file or of a workbook in SharePoint / OneDrive (downloaded, cached by cTag); with a
+    ``job``, only the sheets it reads (schema.NEEDS): `budget` never parses 50,000 usage rows."""
+    from toolkit import schema
     from toolkit.workbook.location import load_program
 
-    return load_program(workbook)
+    return load_program(workbook, None if job is None else [t.sheet for t in schema.NEEDS[job]])
 
 
 def _excluded_note(count: int, by_sheet: dict[str, int]) -> None:
@@ -336,7 +338,7 @@ def budget(workbook: Path, as_json: bool) -> None:
     """
     from toolkit.budget import compute_budget
 
-    report = compute_budget(_load(workbook))
+    report = compute_budget(_load(workbook, "budget"))
     if as_json:
         emit_json(report.as_json())
         return
@@ -367,7 +369,7 @@ def kpi(workbook: Path, as_json: bool, company_id: str | None, detail: bool) -> 
 
     if detail and company_id is None:
         raise UsageError("--detail には --company ID を指定してください。")
-    program = _load(workbook)
+    program = _load(workbook, "kpi")
     report = compute_kpis(program)
     if company_id is not None:
         wanted = company_ids([company_id])
@@ -466,7 +468,7 @@ def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, o
         raise UsageError("--company ID（複数可）か --all のどちらか一方を指定してください。")
     from toolkit.documents import build_plans
 
-    program = _load(workbook)
+    program = _load(workbook, "plan")
     with progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2
         paths = build_plans(program, match_company_ids(program, wanted) or None, out_dir, pdf=pdf, progress=step,
                             issued_on=issued_on, templates_dir=templates_dir)
@@ -490,7 +492,7 @@ def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None,
     """
     from toolkit.documents import build_reports
 
-    program = _load(workbook)
+    program = _load(workbook, "report")
     with progress("報告書を作成中…") as step:
         paths = build_reports(program, out_dir, pdf=pdf, progress=step, issued_on=issued_on,
                               templates_dir=templates_dir)
@@ -515,7 +517,7 @@ def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on
     """
     from toolkit.documents import build_booklet
 
-    program = _load(workbook)
+    program = _load(workbook, "report")
     with progress("成果品冊子を作成中…") as step:
         path = build_booklet(program, out_dir, progress=step, issued_on=issued_on, templates_dir=templates_dir)
     _print_written([path])
@@ -585,7 +587,7 @@ def login(workbook: Path | None, tenant: str | None, client_id: str | None) -> N
 
     from toolkit.graph.auth import login_device_code
 
-    settings = _load(workbook).settings if workbook else None
+    settings = _load(workbook, "settings").settings if workbook else None
     env = {**os.environ, **({"TOOLKIT_TENANT_ID": tenant} if tenant else {}),
            **({"TOOLKIT_CLIENT_ID": client_id} if client_id else {})}
     login_device_code(env, settings=settings, out=say)

@@ -297,6 +297,7 @@ NEEDS["summary"] = _union(NEEDS["budget"], NEEDS["kpi"])
 NEEDS["plan"] = _union(NEEDS["summary"], (SUPPORT_LOG, PLAN_ITEMS))
 NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS))
 NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
+NEEDS["settings"] = (SETTINGS,)  # `toolkit login --workbook`: the tenant and client IDs
 
 
 @dataclass(frozen=True)

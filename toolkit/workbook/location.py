@@ -91,10 +91,14 @@ def read_raw(location: Location, sheets: Sequence[str] | None = None, *,
         return book.read_raw(sheets)
 
 
-def load_program(location: Location, *, env: Mapping[str, str] = os.environ) -> Program:
-    from toolkit.workbook.read import build_program
+def load_program(location: Location, sheets: Sequence[str] | None = None, *,
+                 env: Mapping[str, str] = os.environ) -> Program:
+    """The Program of the workbook (of its ``sheets`` only, for a job that reads no more)."""
+    from toolkit.workbook import read
 
-    return build_program(read_raw(location, env=env))
+    if not is_cloud(location):
+        return read.load_program(location, sheets)  # each sheet built while the next is parsed
+    return read.build_program(read_raw(location, sheets, env=env))
 
 
 # ---------------------------------------------------------------- writing

@@ -35,10 +35,12 @@ class RawBook(dict):
     ``tables``: sheet → names of its Excel tables; None where not known (a book read through xlwings)."""
 
     def __init__(self, sheets: Mapping[str, list[list[object]]] = (), *, sheet_names: Sequence[str] | None = None,
-                 tables: Mapping[str, tuple[str, ...]] | None = None):
+                 tables: Mapping[str, tuple[str, ...]] | None = None, unread: Iterable[str] = ()):
         super().__init__(sheets)
         self.sheet_names = tuple(sheet_names if sheet_names is not None else self)
         self.tables = dict(tables) if tables is not None else None
+        # Sheets of the book not read on purpose (the job does not need them): neither records nor "missing".
+        self.unread = frozenset(unread)
 
     def order(self, tables: Sequence[schema.Table]) -> Sequence[schema.Table]:
         """The order to build the tables in: the contract's (a sheet still being read may come later)."""
@@ -53,12 +55,13 @@ def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> RawBook:
     cells as :class:`CellError` instead of the empty string calamine gives them."""
     with _SheetReader(Path(path), sheets) as reader:
         return RawBook({name: reader.rows(name) for name in reader.names}, sheet_names=reader.layout.names,
-                       tables=reader.layout.tables)
+                       tables=reader.layout.tables, unread=reader.unread)
 
 
-def load_program(path: str | Path) -> Program:
-    """The Program of a workbook file: each sheet is built as soon as it is parsed."""
-    with _SheetReader(Path(path), None) as reader:
+def load_program(path: str | Path, sheets: Sequence[str] | None = None) -> Program:
+    """The Program of a workbook file (of its ``sheets`` only, when a job needs no more): each sheet is built as
+    soon as it is parsed."""
+    with _SheetReader(Path(path), sheets) as reader:
         return build_program(reader)
 
 
@@ -76,6 +79,7 @@ class _SheetReader(RawBook):
         wanted = set(sheets) if sheets is not None else {t.sheet for t in schema.TABLES}
         parts = {name: part for name, part in self.layout.parts.items() if name in wanted and part is not None}
         self.names = sorted(parts, key=lambda name: -self.layout.sizes.get(parts[name], 0))
+        self.unread = {t.sheet for t in schema.TABLES} & set(self.layout.names) - set(parts)
         self._pool = ThreadPoolExecutor(max_workers=2)
         self._scan = self._pool.submit(_scan_errors, data, parts, path)
         self._parsed: dict[str, Future] = {name: Future() for name in self.names}
@@ -533,6 +537,8 @@ def _build_program(raw: RawBook) -> Program:
     settings = Settings(**{s.key: s.default for s in schema.SETTING_ITEMS})
     for table in raw.order(schema.TABLES):
         findings = by_table.setdefault(table.sheet, [])
+        if table.sheet in raw.unread:
+            continue  # the job does not read it: no records, and no "missing" finding either
         rows = raw.get(table.sheet)
         if rows is None:
             if table.owned:
