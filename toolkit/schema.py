@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Literal
 
@@ -89,7 +90,7 @@ class Table:
     id_column: str | None = None  # header of the column whose values are unique
     owned: bool = False  # written only by the toolkit
 
-    @property
+    @cached_property  # read per row by the sync's row building: made once
     def headers(self) -> tuple[str, ...]:
         return tuple(c.header for c in self.columns)
 

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -422,7 +423,11 @@ class FileDestination:
 
     def __init__(self, path: Path, raw: Mapping[str, Sequence[Sequence[object]]]):
         self.path = path
-        self.keys = {sheet: {row: key for key, row in rows.items()} for sheet, rows in existing_index(raw).items()}
+        self.raw = raw
+
+    @cached_property  # only a run with updates needs it: the first run of 10,000 new rows does not
+    def keys(self) -> dict[str, dict[int, str]]:
+        return {sheet: {row: key for key, row in rows.items()} for sheet, rows in existing_index(self.raw).items()}
 
     def write(self, appends, updates, audit) -> None:
         from toolkit.workbook.write import patch_workbook

