@@ -506,17 +506,21 @@ def test_ids_that_sanitise_alike_get_distinct_file_names(tmp_path):
 
 def test_long_text_is_never_cut(demo):
     program, plans, *_ = demo
-    longest = max((r for r in program.support if r.company_id == "C01"), key=lambda r: len(r.content or ""))
     text = text_of(named(plans, "改善活動計画書_C01_"))
     assert "…" not in text
-    from toolkit.documents.charts import wrap
+    from toolkit.documents.charts import LABEL_CELLS, wrap
+    from toolkit.japanese import display_width
 
     label = "C07 株式会社瀬戸内プリントワークス・オカヤマ本社工場"
-    assert wrap(label).replace("\n", "") == label.replace(" ", "", 0) or wrap(label).replace("\n", " ") == label
-    assert "\n" in wrap(label) and "…" not in wrap(label)
-    assert longest.content  # the plan's highlights quote support acts whole (first and last are among them)
-    first = min((r for r in program.support if r.company_id == "C01"), key=lambda r: r.date)
-    assert formats.free_text(first.content) in text
+    assert display_width(label) > LABEL_CELLS  # too wide for one line: the case that used to be cut with …
+    top, bottom = wrap(label).split("\n")  # two lines, each within the label width, nothing dropped
+    assert max(display_width(top), display_width(bottom)) <= LABEL_CELLS
+    assert label in (top + bottom, top + " " + bottom)
+    # The plan's highlights quote support acts whole: the first and the last are among them.
+    acts = sorted((r for r in program.support if r.company_id == "C01"), key=lambda r: r.date)
+    assert len(acts) > 2
+    for act in (acts[0], acts[-1]):
+        assert formats.free_text(act.content) in text
 
 
 def test_support_log_rows_stay_with_their_totals():
