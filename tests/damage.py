@@ -39,6 +39,15 @@ def rename_sheet(path: Path, old: str, new: str) -> None:
     _rewrite(path, edit)
 
 
+def corrupt_sheet(path: Path, sheet: str) -> None:
+    """The sheet's XML cut off mid-row, as a crashed save or a broken sync client leaves it."""
+    part = _sheet_part(path, sheet)
+
+    def edit(name, data):
+        return data[: data.index(b"<row ", data.index(b"<row ") + 1) + 12] if name == part else data
+    _rewrite(path, edit)
+
+
 def _col_letter(index: int) -> str:
     out = ""
     index += 1

@@ -248,6 +248,7 @@ def _broken_inputs(tmp_path):
             where = ref(sheet, header, 2 + i % max(1, len(rows)))
             damage.set_cell(errors, sheet, where, damage.error_cell(where, "#SPILL!" if i % 2 else "#REF!"))
     damage.make_strict(new("strict"))
+    damage.corrupt_sheet(new("corrupt-expenses"), "経費")
     return cases
 
 
@@ -267,18 +268,38 @@ def test_no_command_ever_shows_a_traceback_on_a_broken_input(tmp_path):
                 json.loads(output)
             if code == 0 and command[0] in ("budget", "kpi") and name not in ("headers-only",):
                 # exit 0 only where every input of the figure is there
-                program = load_program(path)
-                assert not any(t.sheet in program.missing for t in schema.NEEDS[command[0]]), (name, command)
+                needs = schema.NEEDS[command[0]]
+                program = load_program(path, [t.sheet for t in needs])
+                assert not any(t.sheet in program.missing for t in needs), (name, command)
 
 
 def test_check_runs_on_every_broken_input_and_lists_what_is_missing_first(tmp_path):
     for name, path in _broken_inputs(tmp_path).items():
-        if name in ("missing", "empty", "strict"):
+        if name in ("missing", "empty", "strict", "corrupt-expenses"):
             continue
         findings = run_checks(load_program(path))
         structural = [i for i, f in enumerate(findings) if f.code in ("missing-sheet", "missing-column",
                                                                        "missing-table")]
         assert structural == list(range(len(structural))), name
+
+
+def test_a_sheet_calamine_cannot_parse_refuses_only_the_jobs_that_need_it(tmp_path):
+    path = write_workbook(tmp_path / "book.xlsx", sheets())
+    damage.corrupt_sheet(path, "経費")
+    code, output = run("budget", path)
+    assert code == 2 and "シート「経費」を読み込めません" in output and "Traceback" not in output
+    code, output = run("kpi", path, "--json")  # the KPIs do not read 経費
+    assert code == 0 and json.loads(output)["usage"]["total"] == 2
+
+    path = write_workbook(tmp_path / "support.xlsx", sheets())
+    damage.corrupt_sheet(path, "支援記録")  # no figure of 集計 comes from it
+    code, output = run("summary", path)
+    assert code == 0, output
+    from python_calamine import CalamineWorkbook
+
+    with CalamineWorkbook.from_path(str(path)) as book:  # the rewrite went through: 集計 holds the usage count
+        rows = book.get_sheet_by_name(schema.SUMMARY_SHEET).to_python()
+    assert ["利用回数（回）", 2] in [row[:2] for row in rows]
 
 
 # ---------------------------------------------------------------- property: damage at the structure

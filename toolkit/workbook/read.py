@@ -213,13 +213,16 @@ def _calamine_rows(source: io.BytesIO, names: list[str], path: Path, into: Mappi
     try:
         book = CalamineWorkbook.from_filelike(source)
     except Exception as exc:  # calamine raises its own error types for every unreadable format
-        raise WorkbookError(f"「{path.name}」を Excel ブック（.xlsx）として読めません（{exc}）") from None
+        raise WorkbookError(f"「{path.name}」は Excel ブック（.xlsx）の形式でないか、壊れています。Excel で開けるか"
+                            f"確かめ、開けるなら .xlsx 形式で保存し直してください（詳細: {exc}）") from None
+    name = ""
     try:
         for name in names:
             # skip_empty_area=False keeps row 0 = Excel row 1, so findings name the row a person sees.
             into[name].set_result(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
     except Exception as exc:
-        raise WorkbookError(f"「{path.name}」のシートを読み込めません（{exc}）") from None
+        raise WorkbookError(f"「{path.name}」のシート「{name}」を読み込めません。Excel で開いて保存し直すと"
+                            f"読めることがあります（詳細: {exc}）") from None
     finally:
         book.close()
 
