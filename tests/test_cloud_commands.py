@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
-from cloud_setup import add_master, as_file, downloaded, env, fake, master_bytes  # noqa: F401 (fixtures)
+from cloud_setup import add_master, as_file, downloaded, master_bytes
 
 from toolkit import schema
 from toolkit.budget import compute_budget

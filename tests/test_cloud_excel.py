@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_excel import _fetching, _queued_rows, book, built, needs_documents  # noqa: F401 (fixtures)
+from tests.excel_book import fetching, queued_rows
 from toolkit import excel, schema
 from toolkit.workbook.location import cloud_files
 
@@ -30,7 +30,6 @@ def _set(book, item: str, value: str) -> None:
     sheet.range((row, 2)).value = value
 
 
-@needs_documents
 def test_documents_go_to_the_users_documents_without_saving_the_book_locally(cloud_book, tmp_path):
     cloud_book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = "C01"
     outcome = excel.make_plan(cloud_book)
@@ -39,7 +38,6 @@ def test_documents_go_to_the_users_documents_without_saving_the_book_locally(clo
     assert docx and docx[0].parent == tmp_path / "home" / "Documents" / excel.OUTPUT_FOLDER
 
 
-@needs_documents
 def test_documents_go_to_the_folder_named_in_the_settings(cloud_book, tmp_path):
     target = tmp_path / "共有フォルダ" / "成果品"
     _set(cloud_book, "出力フォルダ", str(target))
@@ -59,10 +57,10 @@ def test_the_sync_button_applies_its_queue_kept_in_the_users_folder(cloud_book, 
     from toolkit.graph.queue import queue_path, write_queue
 
     env = {"TOOLKIT_CONFIG_DIR": str(tmp_path / "config")}
-    monkeypatch.setattr(excel, "_plan_fetch", _fetching({}))
+    monkeypatch.setattr(excel, "_plan_fetch", fetching({}))
     path = cloud_files(ADDRESS, "マスター.xlsm", env)
     assert path.is_relative_to(tmp_path / "config")
-    write_queue(path, _queued_rows())
+    write_queue(path, queued_rows())
     outcome = excel.run_sync(cloud_book, env=env)
     assert outcome.ok and outcome.added == 3, outcome.message
     assert not queue_path(path).exists() and cloud_book.saves == 1

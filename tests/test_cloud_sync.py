@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import pytest
 from fake_graph import FORMS_HEADERS_JA
-from cloud_setup import FORMULA, T0, add_master, downloaded, env, fake, keys, master_bytes, sync  # noqa: F401 (fixtures)
+from cloud_setup import FORMULA, T0, add_master, downloaded, keys, master_bytes, sync
 
 from toolkit.errors import AuthError, SyncError
 from toolkit.graph.queue import queue_path, read_queue

@@ -6,7 +6,6 @@ calamine reads them, its defined names, the contract's tables).
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 import zipfile
 from datetime import date, datetime
@@ -16,94 +15,10 @@ import pytest
 from lxml import etree
 
 from tests import fake_xlwings as xw
+from tests.excel_book import fake_book, fetching, put_rows, queued_rows
 from toolkit import excel, excel_setup, schema
 
 MACRO_CALL = re.compile(r'RunToolkit\s+"import ([\w.]+); \1\.(\w+)\(\)"')
-
-
-# ---------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, Path]:
-    from toolkit.workbook.template import write_template
-
-    folder = tmp_path_factory.mktemp("excel")
-    master = folder / "master.xlsx"
-    write_template(master)
-    return master, excel_setup.build_macro_workbook(master, folder / "master.xlsm")
-
-
-def _names(xlsm: Path) -> dict[str, tuple[str, str]]:
-    with zipfile.ZipFile(xlsm) as z:
-        root = etree.fromstring(z.read("xl/workbook.xml"))
-    found = {}
-    for el in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}definedName"):
-        m = re.fullmatch(r"'(.+)'!\$([A-Z]+)\$(\d+)", el.text or "")
-        if m:
-            found[el.get("name")] = (m.group(1), f"{m.group(2)}{m.group(3)}")
-    return found
-
-
-def fake_book(xlsm: Path, folder: Path) -> xw.Book:
-    """The built workbook as Excel would show it: every sheet's values, its names, and each sheet's tables
-    (with their calculated columns) and text-formatted columns as the file defines them."""
-    import openpyxl
-    from openpyxl.utils import range_boundaries
-    from python_calamine import CalamineWorkbook
-
-    book = xw.Book(str(folder / xlsm.name))
-    wb = CalamineWorkbook.from_path(str(xlsm))
-    for name in wb.sheet_names:
-        book.add_sheet(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
-    book.names.update(_names(xlsm))
-    for ws in openpyxl.load_workbook(xlsm, keep_vba=True).worksheets:
-        sheet = book.sheets[ws.title]
-        for table in ws.tables.values():
-            c1, r1, c2, r2 = range_boundaries(table.ref)
-            fake = sheet.tables.add(source=sheet.range((r1, c1), (r2, c2)), name=table.displayName)
-            fake.calculated = {i: "=" + col.calculatedColumnFormula.attr_text
-                               for i, col in enumerate(table.tableColumns) if col.calculatedColumnFormula}
-            for r in range(r1 + 1, r2 + 1):  # the formulas already in the file's rows
-                for i, formula in fake.calculated.items():
-                    sheet.formulas[(r, c1 + i)] = formula
-        sheet.text_columns = {c for c in range(1, ws.max_column + 1) if ws.cell(2, c).number_format == "@"}
-    book.sheets[excel.CONTROL_SHEET].activate()
-    return book
-
-
-def put_rows(book: xw.Book, table: schema.Table, rows: list[dict]) -> None:
-    """Type rows under a table, as staff would: cell by cell, found by header; Excel converts what is typed,
-    grows the table and fills its calculated columns."""
-    sheet = book.sheets[table.sheet]
-    t = sheet.tables[table.name]
-    headers = t.header_row_range.value
-    start = t.range.row + 1
-    while any(sheet.cells.get((start, c)) is not None for c in range(t.range.column, t.range.column + len(headers))):
-        start += 1
-    for i, row in enumerate(rows):
-        for header, value in row.items():
-            if value is not None:
-                sheet.range((start + i, t.range.column + headers.index(header))).value = value
-
-
-@pytest.fixture
-def book(built, tmp_path) -> xw.Book:
-    book = fake_book(built[1], tmp_path)
-    put_rows(book, schema.COMPANIES, [
-        {"企業ID": "C01", "企業名": "テスト工業株式会社", "従業員数": 12, "取組段階": "1"},
-        {"企業ID": "C02", "企業名": "'=みなと商店", "従業員数": 5, "取組段階": "2"},
-    ])
-    put_rows(book, schema.SERVICES, [
-        {"サービスID": "S01", "サービス名": "クラウド会計", "業務分類": "経理", "単価": 3000},
-    ])
-    put_rows(book, schema.EXPENSES, [
-        {"経費ID": "E01", "計上日": datetime(2025, 10, 1), "企業ID": "C01", "費目": schema.COST_CLOUD, "金額": 3000},
-        {"経費ID": "E02", "計上日": datetime(2025, 10, 2), "企業ID": "C99", "費目": schema.COST_CLOUD, "金額": 3000},
-    ])
-    put_rows(book, schema.EVENTS, [
-        {"イベントID": "EV1", "種別": "説明会・ワークショップ", "名称": "キックオフ説明会", "開催日": datetime(2025, 9, 10)},
-    ])
-    return book
 
 
 def results(book: xw.Book) -> list[dict]:
@@ -384,11 +299,6 @@ def test_text_from_cells_never_becomes_a_formula_in_the_results(book):
 
 # ---------------------------------------------------------------- 計画書
 
-needs_documents = pytest.mark.skipif(importlib.util.find_spec("toolkit.documents") is None,
-                                     reason="toolkit.documents (the document builder) is not in this tree yet")
-
-
-@needs_documents
 def test_make_plan_for_the_company_picked_on_the_control_sheet(book, monkeypatch):
     opened = []
     monkeypatch.setattr(excel, "open_folder", opened.append)
@@ -406,7 +316,6 @@ def test_make_plan_for_the_company_picked_on_the_control_sheet(book, monkeypatch
     assert "テスト工業株式会社" in text
 
 
-@needs_documents
 def test_make_plan_uses_the_rows_selected_on_the_companies_sheet(book, monkeypatch):
     monkeypatch.setattr(excel, "open_folder", lambda folder: None)
     book.select(schema.COMPANIES.sheet, "B2:C3")  # both company rows
@@ -448,7 +357,6 @@ def test_the_fake_returns_what_xlwings_returns(tmp_path):
 
 def test_a_company_id_typed_as_a_number_makes_its_plan(book, monkeypatch):
     """101 typed into 企業ID and picked on 操作 reaches Python as 101.0: it must be company "101"."""
-    pytest.importorskip("toolkit.documents")
     monkeypatch.setattr(excel, "open_folder", lambda folder: None)
     put_rows(book, schema.COMPANIES, [{"企業ID": 101, "企業名": "数字工業株式会社"}])
     book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = 101
@@ -660,45 +568,16 @@ def test_button_error_counts_are_the_checks_counts(built, tmp_path, monkeypatch)
 
 # ---------------------------------------------------------------- 同期
 
-needs_queue = pytest.mark.skipif(importlib.util.find_spec("toolkit.graph.queue") is None,
-                                 reason="toolkit.graph.queue (the sync's queue) is not in this tree yet")
-
-
-def _queued_rows() -> dict[str, list[dict]]:
-    a, u = schema.ATTENDANCE.headers, schema.USAGE_DAYS.headers
-    return {
-        schema.ATTENDANCE.sheet: [
-            dict(zip(a, ("EV1", "C01", "山田 太郎", "yamada@example.jp", "出席", None, "Forms", "F-1",
-                         datetime(2025, 9, 11, 9, 0)))),
-            dict(zip(a, ("EV1", None, "=cmd|'/c calc'!A1", None, "申込", None, "Forms", "F-2",
-                         datetime(2025, 9, 11, 9, 0)))),
-        ],
-        schema.USAGE_DAYS.sheet: [dict(zip(u, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1")))],
-    }
-
-
-def _fetching(rows_by_sheet: dict[str, list[dict]]):
-    """A fetch step bringing these rows, de-duplicated against the workbook and the queue as plan_sync does."""
-    from toolkit.graph.sync import SyncPlan
-
-    def fetch(program, existing, state, columns):
-        appends = {sheet: [r for r in rows if r["回答ID"] not in existing[sheet]]
-                   for sheet, rows in rows_by_sheet.items()}
-        return SyncPlan(appends=appends, state=dict(state))
-    return lambda env: fetch
-
-
-@needs_queue
 def test_run_sync_applies_queued_rows_once(book, monkeypatch):
     from toolkit.graph.queue import queue_path, write_queue
 
     # What the fetch brings: one row already queued, one new.
-    monkeypatch.setattr(excel, "_plan_fetch", _fetching({schema.USAGE_DAYS.sheet: [
+    monkeypatch.setattr(excel, "_plan_fetch", fetching({schema.USAGE_DAYS.sheet: [
         dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 3), None, "Forms", "U-1"))),
         dict(zip(schema.USAGE_DAYS.headers, ("C01", "S01", "経理", date(2025, 10, 6), None, "Forms", "U-2"))),
     ]}))
     path = Path(book.fullname)
-    write_queue(path, _queued_rows())
+    write_queue(path, queued_rows())
     outcome = excel.run_sync(book)
     assert outcome.ok, outcome.message
     assert outcome.added == 4 and not queue_path(path).exists() and book.saves == 1
@@ -716,24 +595,22 @@ def test_run_sync_applies_queued_rows_once(book, monkeypatch):
     assert len(audit) == 2 and audit[1][1] == "同期（Excel）" and "待ち行列から 3件" in audit[1][4]
 
     # The scheduled sync queues the same rows again, the fetch brings the same: nothing is added twice.
-    write_queue(path, _queued_rows())
+    write_queue(path, queued_rows())
     again = excel.run_sync(book)
     assert again.added == 0 and "ありませんでした" in again.message
     assert attendance.tables[schema.ATTENDANCE.name].range.shape[0] == 3
     assert not queue_path(path).exists()
 
 
-@needs_queue
 def test_run_sync_applies_the_queue_even_when_the_fetch_fails(book):
     from toolkit.graph.queue import write_queue
 
-    write_queue(Path(book.fullname), _queued_rows())
+    write_queue(Path(book.fullname), queued_rows())
     outcome = excel.run_sync(book, env={})  # no tenant set up anywhere: the fetch cannot start
     assert outcome.added == 3 and not outcome.ok
     assert "テナントID" in outcome.message and book.app.alerts
 
 
-@needs_queue
 def test_run_sync_fetches_from_microsoft_365_and_updates_an_edited_response_in_the_open_book(book, tmp_path):
     from fake_graph import FORMS_HEADERS_JA, USAGE_SHARE_URL, FakeGraph
 
