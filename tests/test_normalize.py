@@ -30,6 +30,14 @@ def test_unreadable_yen_is_invalid_not_zero(raw):
         parse_yen(raw)
 
 
+@pytest.mark.parametrize("raw", ["1,2000,000円", "12,34", "１，２０００", "12万3,00円", "1,2000人"])
+def test_misplaced_thousands_commas_are_a_finding_not_a_guess(raw):
+    """1,2000,000 may mean 1,200,000 or 12,000,000: the cell is named, never read as 12,000,000."""
+    for parse in (parse_yen, parse_number):
+        with pytest.raises(Invalid, match="カンマの位置"):
+            parse(raw)
+
+
 @pytest.mark.parametrize("raw", ["", "   ", "　", None])
 def test_blank_is_none(raw):
     assert parse_yen(raw) is None

@@ -264,8 +264,8 @@ class Program:
             from toolkit.errors import MissingInput
 
             lines = "\n".join(f"・{f.message}" for f in lacking)
-            raise MissingInput(f"{job}に必要なシートまたは列がないため、{job}を中止しました（何も書き込んでいません）。\n"
-                               f"{lines}", lacking)
+            raise MissingInput(f"{job}に必要なシート・列・設定がないか読めないため、{job}を中止しました"
+                               f"（何も書き込んでいません）。\n{lines}", lacking)
 
     def excluded_rows(self, tables: Iterable["Table"]) -> int:
         """Rows of these sheets left out of the figures because of an error."""

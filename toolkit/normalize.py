@@ -74,6 +74,19 @@ _AMOUNT_RE = re.compile(
 )
 
 
+_DIGITS_WITH_COMMAS = re.compile(r"\d[\d,]*")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def _check_grouping(text: str) -> None:
+    """Commas must sit every three digits: 1,2000,000 is a typo (1,200,000? 12,000,000?), never guessed at."""
+    for digits in _DIGITS_WITH_COMMAS.findall(text):
+        digits = digits.rstrip(",")
+        if "," in digits and not _GROUPED.fullmatch(digits):
+            raise Invalid(f"桁区切りのカンマの位置が正しくありません（「{digits}」）。1,200,000 のように 3 桁ごとに"
+                          "区切るか、カンマなしで入力してください")
+
+
 def _number_sign(text: str) -> tuple[int, str]:
     """Strip a sign: △ / ▲ / − / (…) mean negative, as accountants write an operating loss."""
     if text.startswith("(") and text.endswith(")"):
@@ -117,6 +130,7 @@ def parse_yen(raw: object) -> int | None:
     if isinstance(raw, (int, float)):
         return _integral(float(raw), "金額")
     text = "".join(nfkc(str(raw)).split())
+    _check_grouping(text)
     sign, text = _number_sign(text)
     text = text.translate(_YEN_STRIP)
     if text.startswith(_NEGATIVE_MARKS):  # ¥-5,000 / ￥△5,000
@@ -143,8 +157,9 @@ def parse_number(raw: object) -> float | None:
         raise Invalid("数値を入力してください")
     if isinstance(raw, (int, float)):
         return _plausible(float(raw), "数値")
-    text = "".join(nfkc(str(raw)).split()).replace(",", "")
-    sign, text = _number_sign(text)
+    text = "".join(nfkc(str(raw)).split())
+    _check_grouping(text)
+    sign, text = _number_sign(text.replace(",", ""))
     text = _UNIT_SUFFIX_RE.sub("", text)
     if not _PLAIN_NUMBER_RE.match(text):
         raise Invalid("数値を入力してください")
