@@ -486,31 +486,22 @@ class Bench:
 
     # ------------------------------------------------------------ sync against the fake Graph in its own process
 
-    def bench_sync(self) -> None:
-        path = self.large
+    def fake_graph(self, folder: str, *master: Path) -> FakeGraph:
+        """The fake Graph serving the usage form of ``self.responses`` answers (and ``master`` as a SharePoint
+        master), answering with the large program's company and service names."""
         names = self.work / "sync-names.json"
         names.write_text(json.dumps({
             "companies": [c["name"] for c in self._tables[schema.COMPANIES.sheet]],
             "services": [s["name"] for s in self._tables[schema.SERVICES.sheet]]}, ensure_ascii=False),
             encoding="utf-8")
-        fake = subprocess.Popen([sys.executable, str(SCRIPTS / "bench_fake_graph.py"), str(self.work / "fake"),
-                                 str(self.responses), str(names)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        try:
-            line = fake.stdout.readline()
-            if not line:
-                raise Failed("the fake Graph did not start")
-            env = {**os.environ, **json.loads(line)["env"]}
-            self._sync_rounds(path, env, fake)
-        finally:
-            fake.stdin.close()
-            try:
-                fake.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                fake.kill()
-                fake.wait()
+        return FakeGraph([str(self.work / folder), str(self.responses), str(names), *map(str, master)])
 
-    def _sync_rounds(self, path: Path, env: dict[str, str], fake: subprocess.Popen) -> None:
+    def bench_sync(self) -> None:
+        path = self.large
+        with self.fake_graph("fake") as fake:
+            self._sync_rounds(path, {**os.environ, **fake.started["env"]}, fake)
+
+    def _sync_rounds(self, path: Path, env: dict[str, str], fake: FakeGraph) -> None:
         folder = self.work / "sync"
         samples: dict[str, list[Sample]] = {"first": [], "openpyxl": [], "rerun": [], "changed": []}
         written: dict[str, list[int]] = {"first": [], "rerun": [], "changed": []}
@@ -520,9 +511,7 @@ class Bench:
             return self.toolkit("sync", book, "--json", env=env)
 
         def touch() -> None:
-            fake.stdin.write("touch\n")
-            fake.stdin.flush()
-            if fake.stdout.readline().strip() != "ok":
+            if fake.ask("touch") != "ok":
                 raise Failed("the fake Graph did not update the form")
 
         for r in range(-1, self.rounds):  # round -1: the warm-up
@@ -577,24 +566,8 @@ class Bench:
         if not re.search(r"SharePoint|OneDrive", help_text):
             row.status = NA
             return
-        names = self.work / "sync-names.json"
-        names.write_text(json.dumps({
-            "companies": [c["name"] for c in self._tables[schema.COMPANIES.sheet]],
-            "services": [s["name"] for s in self._tables[schema.SERVICES.sheet]]}, ensure_ascii=False),
-            encoding="utf-8")
-        fake = subprocess.Popen([sys.executable, str(SCRIPTS / "bench_fake_graph.py"), str(self.work / "cloud-fake"),
-                                 str(self.responses), str(names), str(self.large)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-        def ask(command: str) -> str:
-            fake.stdin.write(command + "\n")
-            fake.stdin.flush()
-            return fake.stdout.readline().strip()
-
-        try:
-            started = json.loads(fake.stdout.readline() or "null")
-            if not started:
-                raise Failed("the fake Graph did not start")
+        with self.fake_graph("cloud-fake", self.large) as fake:
+            started = fake.started
             env = {**os.environ, **started["env"], "TOOLKIT_CONFIG_DIR": str(self.work / "cloud-config"),
                    "TOOLKIT_CACHE_DIR": str(self.work / "cloud-cache")}
             # The dedicated account signs in once (device code; the fake approves it at once): not timed.
@@ -603,15 +576,15 @@ class Bench:
             written: dict[str, list[int]] = {"cloud": [], "local": []}
             fake_seconds: list[float] = []
             for r in range(-1, self.rounds):  # round -1: the warm-up
-                if ask("reset") != "ok":
+                if fake.ask("reset") != "ok":
                     raise Failed("the fake Graph did not reset the master")
                 book = fresh_dir(folder / f"r{r}") / "book.xlsx"
                 shutil.copy(self.large, book)
-                before = json.loads(ask("stats"))["serialise_seconds"]
+                before = json.loads(fake.ask("stats"))["serialise_seconds"]
                 runs = [("local", book), ("cloud", started["master_url"])]
                 samples = {name: self.toolkit("sync", target, "--json", env=env)
                            for name, target in (runs if r % 2 else runs[::-1])}
-                spent = json.loads(ask("stats"))["serialise_seconds"] - before
+                spent = json.loads(fake.ask("stats"))["serialise_seconds"] - before
                 if r < 0:
                     continue
                 row.baseline.append(samples["local"].seconds)
@@ -625,13 +598,38 @@ class Bench:
                           and written["cloud"] == written["local"]}
             row.note = (f"rows added per round: {written['cloud']}; the fake's own serialising taken out: "
                         f"{', '.join(f'{s:.2f}s' for s in fake_seconds)}")
-        finally:
-            fake.stdin.close()
-            try:
-                fake.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                fake.kill()
-                fake.wait()
+
+
+class FakeGraph:
+    """``bench_fake_graph.py`` in its own process (so its serving is not timed as ours), spoken to one line at a
+    time on its stdin and stdout; its first line says where it listens. Stopped when the ``with`` ends."""
+
+    def __init__(self, args: list[str]) -> None:
+        self.args = args
+        self.started: dict[str, Any] = {}
+
+    def __enter__(self) -> FakeGraph:
+        self.proc = subprocess.Popen([sys.executable, str(SCRIPTS / "bench_fake_graph.py"), *self.args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        started = json.loads(self.proc.stdout.readline() or "null")
+        if not started:
+            self.__exit__()
+            raise Failed("the fake Graph did not start")
+        self.started = started
+        return self
+
+    def ask(self, command: str) -> str:
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 # ---------------------------------------------------------------- helpers of the jobs
