@@ -174,7 +174,7 @@ def test_a_job_reads_only_its_sheets_and_an_unread_sheet_is_not_missing(tmp_path
         "企業": [["C01", "株式会社Ａ"]],
         "利用実績": [["C01", "S01", "経理", "2025/9/2"], ["C01", "S01", "経理", "いつか"]],
     })
-    needs = [t.sheet for t in schema.NEEDS["budget"]]
+    needs = schema.sheets_needed("budget")
     program = load_program(path, needs)
     assert program.usage == () and "利用実績" not in program.missing
     assert not [f for f in program.findings if f.sheet == "利用実績"]  # its bad date was never read

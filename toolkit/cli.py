@@ -224,7 +224,7 @@ def _load(workbook, job: str | None = None):
     from toolkit import schema
     from toolkit.workbook.location import load_program
 
-    return load_program(workbook, None if job is None else [t.sheet for t in schema.NEEDS[job]])
+    return load_program(workbook, None if job is None else schema.sheets_needed(job))
 
 
 def _excluded_note(count: int, by_sheet: dict[str, int]) -> None:

@@ -301,6 +301,11 @@ NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
 NEEDS["settings"] = (SETTINGS,)  # `toolkit login --workbook`: the tenant and client IDs
 
 
+def sheets_needed(job: str) -> tuple[str, ...]:
+    """The sheets ``job`` reads (a sheet it does not read, however broken, never stops it)."""
+    return tuple(t.sheet for t in NEEDS[job])
+
+
 @dataclass(frozen=True)
 class Setting:
     item: str

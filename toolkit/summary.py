@@ -177,10 +177,6 @@ def fit_widths(rows: tuple[tuple[Cell | None, ...], ...] | list) -> dict[int, fl
     return widths
 
 
-# What 集計 is made of: a sheet it does not read (a 支援記録 a sync client broke, say) never blocks its rewrite.
-SUMMARY_SHEETS = tuple(t.sheet for t in schema.NEEDS["summary"])
-
-
 def summary_audit(now: datetime, operation: str, budget: BudgetReport, kpis: KpiReport) -> dict[str, object]:
     """The 履歴 row of a 集計 rewrite (the command's and the button's)."""
     return audit_row(now, operation, schema.SUMMARY_SHEET, "",
@@ -194,7 +190,7 @@ def write_summary(path: str | Path, *, now: datetime | None = None,
     from toolkit.workbook.write import transaction
 
     with transaction(path, on_wait=on_wait) as tx:
-        program = load_program(path, SUMMARY_SHEETS)
+        program = load_program(path, schema.sheets_needed("summary"))
         budget, kpis = compute_budget(program), compute_kpis(program)
         now = now or datetime.now()
         audit = summary_audit(now, "集計", budget, kpis)

@@ -52,7 +52,7 @@ ATTENDANCE = schema.ATTENDANCE.sheet
 USAGE = schema.USAGE_DAYS.sheet
 SHEETS = (ATTENDANCE, USAGE)
 AUDIT = schema.AUDIT_LOG
-READ_SHEETS = tuple(t.sheet for t in schema.NEEDS["sync"])
+READ_SHEETS = schema.sheets_needed("sync")
 # The records the matching needs; 出欠 and 利用実績 are read raw only, for their 回答ID (50,000 rows are not
 # built into records just to be compared by key).
 PROGRAM_SHEETS = tuple(s for s in READ_SHEETS if s not in SHEETS)

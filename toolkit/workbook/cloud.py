@@ -636,10 +636,10 @@ def write_summary(book: CloudBook, *, now: datetime) -> None:
     """`toolkit summary URL`: the same 集計 layout as a local file, rendered through range calls."""
     from toolkit.budget import compute_budget
     from toolkit.kpi import compute_kpis
-    from toolkit.summary import SUMMARY_SHEETS, summary_audit, summary_layout
+    from toolkit.summary import summary_audit, summary_layout
     from toolkit.workbook.read import build_program
 
-    program = build_program(book.read_raw(SUMMARY_SHEETS))
+    program = build_program(book.read_raw(schema.sheets_needed("summary")))
     budget, kpis = compute_budget(program), compute_kpis(program)  # MissingInput: refused, nothing written
     layout = summary_layout(program, budget, kpis, now)
     audit = summary_audit(now, "集計", budget, kpis)
