@@ -106,6 +106,28 @@ def test_missing_libreoffice_is_a_japanese_error_naming_the_package(tmp_path, mo
     assert "LibreOffice" in message and ("libreoffice-writer-nogui" in message or "Word" in message)
 
 
+@needs_soffice
+def test_one_libreoffice_per_core_serves_every_conversion_of_a_command(tmp_path):
+    """The instances started with the command convert everything it hands them (start-up is most of a small
+    conversion's cost) and end with it."""
+    program = small_program()
+    docx = build_plans(program, None, tmp_path / "docx", issued_on=ISSUED)
+    started = []
+    with pdf_module.Converter() as converter:
+        started = [instance.proc for instance in converter._pool]
+        first = converter.convert(docx[:1], tmp_path / "one")
+        later = converter.start(docx[1:], tmp_path / "rest", instances=2)
+        rest = later.wait()
+        assert all(proc.poll() is None for proc in started)  # still up after serving three requests
+        assert [instance.proc for instance in converter._pool] == started
+        spawned = {" ".join(map(str, proc.args)) for proc in converter._running}
+    assert len(started) == pdf_module.INSTANCES
+    assert sum("--accept=" in args for args in spawned) == pdf_module.INSTANCES  # no instance started cold
+    assert all(proc.poll() is not None for proc in started)  # and they end with the command
+    for path in [*first, *rest]:
+        assert path.stat().st_size > 1000 and run("pdfinfo", path).count("A4") == 1
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell script stands in for a hung soffice")
 def test_a_hung_libreoffice_is_stopped_at_the_timeout(tmp_path, monkeypatch):
     hung = tmp_path / "soffice"

@@ -84,8 +84,9 @@ def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: 
 
 def _parts_pdfs(f: Figures, converter: Converter, plan_dir: Path, report_dir: Path, templates_dir: Path | None,
                 progress: Progress) -> tuple[dict, list[Path], list[Path], list[Path], list[Path]]:
-    """Render the plans and hand them to one LibreOffice while the charts are drawn and the reports rendered for the
-    other; returns the charts and the .docx and PDFs of both."""
+    """Render the plans and hand them to one LibreOffice while the charts are drawn and the reports rendered, then
+    share the reports between both (the one done with the plans takes the smaller share); returns the charts and
+    the .docx and PDFs of both."""
     names = UniqueNames()
     plan_docx = render(plan_jobs(f, [c.company_id for c in f.program.companies]), plan_dir, templates_dir,
                        progress, names)
@@ -94,7 +95,7 @@ def _parts_pdfs(f: Figures, converter: Converter, plan_dir: Path, report_dir: Pa
     figures = charts(f)
     report_docx = render(report_jobs(f, figures), report_dir, templates_dir, progress, names)
     say(progress, f"PDF に変換しています（{len(plan_docx) + len(report_docx)}件）…")
-    reports = converter.start(report_docx, report_dir, instances=1, again=1)
+    reports = converter.start(report_docx, report_dir)
     return figures, plan_docx, plans.wait(), report_docx, reports.wait()
 
 

@@ -181,7 +181,7 @@ def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progres
         # The business report converts first, on its own LibreOffice, so its 目次 pass can follow while the other
         # instance still converts the rest.
         business = render(jobs[:1], out_dir, templates_dir, progress, names)
-        first = converter.start(business, out_dir, instances=1, again=1)
+        first = converter.start(business, out_dir, instances=1)
         rest = render(jobs[1:], out_dir, templates_dir, progress, names)
         say(progress, f"PDF に変換しています（{len(rest) + 1}件）…")
         with tempfile.TemporaryDirectory(prefix="toolkit-log-") as tmp:

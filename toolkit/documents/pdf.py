@@ -125,20 +125,14 @@ def _profile_uri(directory: Path) -> str:
 class Conversion:
     """PDFs being made by one or more LibreOffice instances; ``wait()`` returns them in input order."""
 
-    def __init__(self, converter: Converter, clients: list[subprocess.Popen], served: list[subprocess.Popen],
-                 expected: list[Path]) -> None:
-        self._converter, self._clients, self._served, self.expected = converter, clients, served, expected
+    def __init__(self, converter: Converter, clients: list[subprocess.Popen], expected: list[Path]) -> None:
+        self._converter, self._clients, self.expected = converter, clients, expected
         self._done: list[Path] | None = None
 
     def wait(self) -> list[Path]:
         if self._done is not None:
             return self._done
         errors = self._converter._wait(self._clients)
-        for warm in self._served:  # each exits once its request is done; one that lingers is not needed any more
-            try:
-                warm.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                _kill(warm)
         missing = [p.name for p in self.expected if not p.is_file()]
         if missing:
             detail = f"（LibreOffice: {errors[0][:300]}）" if errors and errors[0] else ""
@@ -147,15 +141,38 @@ class Conversion:
         return self._done
 
 
-class Converter:
-    """LibreOffice for one command, kept warm.
+class _Instance:
+    """One LibreOffice kept running for the whole command, and the conversions handed to it not yet done."""
 
-    At ``__enter__`` one LibreOffice per core starts in the background (its start-up, most of a small conversion's
-    cost, overlaps the rendering of the .docx). ``start`` hands files to instances: a second
-    ``soffice --convert-to`` with the same user profile passes its request to the running instance and waits for
-    it (LibreOffice's single-instance pipe), after which that instance exits. ``again`` starts fresh instances at
-    once for a later call (the 目次 pass), so their start-up overlaps this conversion. With no warm instance left,
-    an instance is simply started cold.
+    def __init__(self, profile: Path, proc: subprocess.Popen, anchor: Path) -> None:
+        self.profile, self.proc, self.anchor = profile, proc, anchor
+        self.queued: list[tuple[subprocess.Popen, int]] = []  # (client, cost of its files)
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> None:
+        """Until it holds its file open (LibreOffice's lock file appears beside it). A request that arrives before
+        is served first, and the instance, with nothing open yet, exits after it."""
+        lock = self.anchor.with_name(f".~lock.{self.anchor.name}#")
+        deadline = time.monotonic() + timeout
+        while not self.ready and self.proc.poll() is None and time.monotonic() < deadline:
+            self.ready = lock.exists()
+            if not self.ready:
+                time.sleep(0.02)
+        self.ready = True  # asked once: one that is late is no worse than an instance started for the request
+
+    def load(self) -> int:
+        self.queued = [(client, cost) for client, cost in self.queued if client.poll() is None]
+        return sum(cost for _, cost in self.queued)
+
+
+class Converter:
+    """LibreOffice for one command: one instance per core, started at ``__enter__`` and kept until ``__exit__``.
+
+    Start-up is most of a small conversion's cost, so the instances start while the .docx are rendered and serve
+    every conversion of the command. ``start`` hands files to them: a second ``soffice --convert-to`` with the same
+    user profile passes its request to the running instance and waits for it (LibreOffice's single-instance pipe).
+    An instance exits once it has no document open, so each holds an empty text file open to stay up for the next
+    request; a request to a busy instance waits its turn, and work goes to the instance with the least queued.
     """
 
     def __init__(self, *, enabled: bool = True, instances: int = INSTANCES, timeout: float = 120,
@@ -168,7 +185,7 @@ class Converter:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._env: dict[str, str] = {}
         self._soffice: str | None = None
-        self._warm: list[tuple[Path, subprocess.Popen]] = []
+        self._pool: list[_Instance] = []
         self._running: list[subprocess.Popen] = []
         self._profiles = 0
 
@@ -186,46 +203,51 @@ class Converter:
         fonts = fontconfig_file(Path(self._tmp.name))
         if fonts is not None:
             self._env["FONTCONFIG_FILE"] = str(fonts)
-        self.warm(self.instances)
+        self._pool = [self._instance() for _ in range(self.instances)]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for proc in [*self._running, *(proc for _, proc in self._warm)]:
+        for proc in self._running:
             if proc.poll() is None:
                 _kill(proc)
-        self._warm.clear()
+        self._pool.clear()
         self._running.clear()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
 
-    def _new_profile(self) -> Path:
-        assert self._tmp is not None
-        self._profiles += 1
-        return Path(self._tmp.name) / f"profile{self._profiles}"
-
-    def _popen(self, args: list[str], profile: Path) -> subprocess.Popen:
+    def _popen(self, args: list[str], profile: Path, *, errors: bool = True) -> subprocess.Popen:
+        """``errors``: keep its stderr for the message (not for an instance: a pipe nobody reads could fill)."""
         assert self._soffice is not None and self._tmp is not None
         cmd = [self._soffice, "--headless", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
                f"-env:UserInstallation={_profile_uri(profile)}", *args]
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=self._env,
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE if errors else subprocess.DEVNULL, env=self._env,
                                 cwd=self._tmp.name, start_new_session=sys.platform != "win32")
         self._running.append(proc)
         return proc
 
-    def warm(self, n: int) -> None:
-        """Have ``n`` instances started and waiting (no more than one per core)."""
-        if self._soffice is None:
-            return
-        for _ in range(max(0, min(n, self.instances) - len(self._warm))):
-            profile = self._new_profile()
-            pipe = f"toolkit{os.getpid()}_{self._profiles}"
-            self._warm.append((profile, self._popen([f"--accept=pipe,name={pipe};urp;"], profile)))
+    def _instance(self) -> _Instance:
+        """A new instance on a profile of its own, listening on its pipe, with an empty file open."""
+        assert self._tmp is not None
+        self._profiles += 1
+        profile = Path(self._tmp.name) / f"profile{self._profiles}"
+        pipe = f"toolkit{os.getpid()}_{self._profiles}"
+        anchor = Path(self._tmp.name) / f"anchor{self._profiles}.txt"  # its own: a file open elsewhere is locked
+        anchor.touch()
+        proc = self._popen([f"--accept=pipe,name={pipe};urp;", str(anchor)], profile, errors=False)
+        return _Instance(profile, proc, anchor)
 
-    def start(self, docx_paths: Sequence[Path], out_dir: Path, *, instances: int | None = None,
-              again: int = 0) -> Conversion:
-        """Begin converting ``docx_paths`` into ``out_dir`` on up to ``instances`` instances (default: one per
-        core), sharing the files so they finish together. ``again``: instances to start now for a later call."""
+    def _least_busy(self) -> _Instance:
+        """The instance with the least queued work; one that has died (a crash) is replaced first."""
+        for i, instance in enumerate(self._pool):
+            if instance.proc.poll() is not None and not instance.load():
+                self._pool[i] = self._instance()
+        return min(self._pool, key=lambda instance: instance.load())
+
+    def start(self, docx_paths: Sequence[Path], out_dir: Path, *, instances: int | None = None) -> Conversion:
+        """Begin converting ``docx_paths`` into ``out_dir``, shared between up to ``instances`` instances (default:
+        all) so they finish together."""
         paths = [Path(p).resolve() for p in docx_paths]
         if self._soffice is None and paths:
             raise LibreOfficeMissing()
@@ -236,22 +258,19 @@ class Converter:
             raise DocumentError("同じ名前の書類が複数あり、PDF が上書きされてしまいます。ファイル名を変えてください。")
         for pdf in expected:  # an old PDF must not pass for a new one if LibreOffice fails
             pdf.unlink(missing_ok=True)
-        clients, served = [], []
+        clients = []
         for chunk in _split(paths, max(1, min(instances or self.instances, len(paths)))) if paths else []:
-            if self._warm:
-                profile, warm = self._warm.pop(0)
-                served.append(warm)
-            else:
-                profile = self._new_profile()
-            clients.append(self._popen(["--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir),
-                                        *map(str, chunk)], profile))
-        if again:
-            self.warm(again)
-        return Conversion(self, clients, served, expected)
+            instance = self._least_busy()
+            instance.wait_ready(min(self.timeout, 20))
+            client = self._popen(["--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir),
+                                  *map(str, chunk)], instance.profile)
+            instance.queued.append((client, sum(_cost(p) for p in chunk)))
+            clients.append(client)
+        return Conversion(self, clients, expected)
 
-    def convert(self, docx_paths: Sequence[Path], out_dir: Path, *, again: int = 0) -> list[Path]:
+    def convert(self, docx_paths: Sequence[Path], out_dir: Path) -> list[Path]:
         """PDFs of ``docx_paths`` in ``out_dir``, in the same order."""
-        return self.start(docx_paths, out_dir, again=again).wait()
+        return self.start(docx_paths, out_dir).wait()
 
     def _wait(self, procs: list[subprocess.Popen]) -> list[str]:
         deadline = time.monotonic() + self.timeout
