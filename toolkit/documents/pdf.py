@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Sequence
@@ -125,14 +126,14 @@ def _profile_uri(directory: Path) -> str:
 class Conversion:
     """PDFs being made by one or more LibreOffice instances; ``wait()`` returns them in input order."""
 
-    def __init__(self, converter: Converter, clients: list[subprocess.Popen], expected: list[Path]) -> None:
-        self._converter, self._clients, self.expected = converter, clients, expected
+    def __init__(self, converter: Converter, requests: list[_Request], expected: list[Path]) -> None:
+        self._converter, self._requests, self.expected = converter, requests, expected
         self._done: list[Path] | None = None
 
     def wait(self) -> list[Path]:
         if self._done is not None:
             return self._done
-        errors = self._converter._wait(self._clients)
+        errors = self._converter._wait(self._requests)
         missing = [p.name for p in self.expected if not p.is_file()]
         if missing:
             detail = f"（LibreOffice: {errors[0][:300]}）" if errors and errors[0] else ""
@@ -146,7 +147,7 @@ class _Instance:
 
     def __init__(self, profile: Path, proc: subprocess.Popen, anchor: Path) -> None:
         self.profile, self.proc, self.anchor = profile, proc, anchor
-        self.queued: list[tuple[subprocess.Popen, int]] = []  # (client, cost of its files)
+        self.queued: list[_Request] = []
         self.ready = False
 
     def wait_ready(self, timeout: float) -> None:
@@ -161,8 +162,39 @@ class _Instance:
         self.ready = True  # asked once: one that is late is no worse than an instance started for the request
 
     def load(self) -> int:
-        self.queued = [(client, cost) for client, cost in self.queued if client.poll() is None]
-        return sum(cost for _, cost in self.queued)
+        self.queued = [request for request in self.queued if request.pending()]
+        return sum(request.cost for request in self.queued)
+
+
+class _Request:
+    """One ``soffice --convert-to`` handed to an instance: sent at once if the instance is ready, otherwise by a
+    thread that waits for it, so that the command goes on rendering meanwhile."""
+
+    def __init__(self, converter: Converter, instance: _Instance, args: list[str], cost: int) -> None:
+        self.cost = cost
+        self.proc: subprocess.Popen | None = None
+        self._sender: threading.Thread | None = None
+        if instance.ready:
+            self.proc = converter._popen(args, instance.profile)
+        else:
+            self._sender = threading.Thread(target=self._send, args=(converter, instance, args), daemon=True)
+            self._sender.start()
+
+    def _send(self, converter: Converter, instance: _Instance, args: list[str]) -> None:
+        instance.wait_ready(min(converter.timeout, 20))
+        if not converter.closing:
+            self.proc = converter._popen(args, instance.profile)
+
+    def pending(self) -> bool:
+        if self._sender is not None and self._sender.is_alive():
+            return True
+        return self.proc is not None and self.proc.poll() is None
+
+    def sent(self, timeout: float) -> subprocess.Popen | None:
+        """The client process, once it is started (None if that took longer than ``timeout``)."""
+        if self._sender is not None:
+            self._sender.join(timeout)
+        return self.proc
 
 
 class Converter:
@@ -186,8 +218,10 @@ class Converter:
         self._env: dict[str, str] = {}
         self._soffice: str | None = None
         self._pool: list[_Instance] = []
+        self._requests: list[_Request] = []
         self._running: list[subprocess.Popen] = []
         self._profiles = 0
+        self.closing = False
 
     def __enter__(self) -> Converter:
         if not self.enabled:
@@ -207,14 +241,22 @@ class Converter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for proc in self._running:
-            if proc.poll() is None:
-                _kill(proc)
+        self.closing = True  # a request still waiting for its instance is not sent any more
+        self._kill_all()
+        for request in self._requests:
+            request.sent(10)
+        self._kill_all()  # one sent just before the flag was seen
         self._pool.clear()
+        self._requests.clear()
         self._running.clear()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+    def _kill_all(self) -> None:
+        for proc in list(self._running):
+            if proc.poll() is None:
+                _kill(proc)
 
     def _popen(self, args: list[str], profile: Path, *, errors: bool = True) -> subprocess.Popen:
         """``errors``: keep its stderr for the message (not for an instance: a pipe nobody reads could fill)."""
@@ -258,29 +300,31 @@ class Converter:
             raise DocumentError("同じ名前の書類が複数あり、PDF が上書きされてしまいます。ファイル名を変えてください。")
         for pdf in expected:  # an old PDF must not pass for a new one if LibreOffice fails
             pdf.unlink(missing_ok=True)
-        clients = []
+        requests = []
         for chunk in _split(paths, max(1, min(instances or self.instances, len(paths)))) if paths else []:
             instance = self._least_busy()
-            instance.wait_ready(min(self.timeout, 20))
-            client = self._popen(["--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir),
-                                  *map(str, chunk)], instance.profile)
-            instance.queued.append((client, sum(_cost(p) for p in chunk)))
-            clients.append(client)
-        return Conversion(self, clients, expected)
+            request = _Request(self, instance, ["--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir),
+                                                *map(str, chunk)], sum(_cost(p) for p in chunk))
+            instance.queued.append(request)
+            requests.append(request)
+        self._requests += requests
+        return Conversion(self, requests, expected)
 
     def convert(self, docx_paths: Sequence[Path], out_dir: Path) -> list[Path]:
         """PDFs of ``docx_paths`` in ``out_dir``, in the same order."""
         return self.start(docx_paths, out_dir).wait()
 
-    def _wait(self, procs: list[subprocess.Popen]) -> list[str]:
+    def _wait(self, requests: list[_Request]) -> list[str]:
         deadline = time.monotonic() + self.timeout
         errors = []
-        for proc in procs:
+        for request in requests:
             try:
+                proc = request.sent(max(0.1, deadline - time.monotonic()))
+                if proc is None:
+                    raise subprocess.TimeoutExpired("soffice", self.timeout)
                 _, err = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                for p in self._running:
-                    _kill(p)
+                self._kill_all()
                 raise PdfConversionError(f"PDF への変換が {self.timeout:g} 秒以内に終わりませんでした。") from None
             if proc.returncode:
                 errors.append(err.decode(errors="replace").strip())
