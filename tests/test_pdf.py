@@ -112,7 +112,6 @@ def test_one_libreoffice_per_core_serves_every_conversion_of_a_command(tmp_path)
     conversion's cost) and end with it."""
     program = small_program()
     docx = build_plans(program, None, tmp_path / "docx", issued_on=ISSUED)
-    started = []
     with pdf_module.Converter() as converter:
         started = [instance.proc for instance in converter._pool]
         first = converter.convert(docx[:1], tmp_path / "one")
