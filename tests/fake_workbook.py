@@ -7,11 +7,12 @@ documentation of the workbook API (v1.0):
 - ``createSession`` (201 with ``id``; or 202 + ``Location`` to poll ``operations/{id}`` until ``succeeded`` and
   then ``sessionInfoResource(key=…)``), ``closeSession``; sessions expire after ``lifetime`` idle seconds or on
   demand (``expire_sessions``): a call with an expired one gets ``invalidSessionReCreatable``;
+- only the calls of ``DOCUMENTED`` (v1.0's pages); any other is refused with 400 ``BadRequest``;
 - ``worksheets``, ``worksheets/add``, ``worksheets/{name}/tables``, ``tables/{name}/headerRowRange``,
   ``…/dataBodyRange``, ``tables/{name}/columns/{name}/dataBodyRange``, ``tables/{name}/rows/add``;
 - ``worksheets/{name}/range(address=…)`` GET / PATCH (``values``, ``numberFormat``), ``…/clear``,
   ``…/unmerge``, ``…/format`` (``columnWidth``), ``…/format/font``, ``…/format/fill`` (and ``/clear``),
-  ``usedRange(valuesOnly=true)``, ``freezePanes/freezeRows`` / ``unfreeze``;
+  ``usedRange(valuesOnly=true)``;
 - ``worksheets/{name}/charts``, ``charts/add``, ``charts/{name}`` DELETE, ``charts/{name}/title``,
   ``charts/{name}/setPosition`` (charts are kept as records: openpyxl does not keep charts it did not make).
 
@@ -43,6 +44,48 @@ _USED = re.compile(r"^usedRange(\(valuesOnly=(true|false)\))?$")
 _SESSION_INFO = re.compile(r"^sessionInfoResource\(key='([^']*)'\)$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _ISO_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+
+
+# Every call the fake answers, as Microsoft Graph v1.0 documents it (learn.microsoft.com/graph/api/<page>), and
+# nothing else: a call outside this table is refused with the 400 Graph gives for a path segment its metadata
+# does not have ("Resource not found for the segment …"), as v1.0 answers ``worksheets/{name}/freezePanes``
+# (workbookWorksheet's navigation properties are charts, names, pivotTables, protection and tables only).
+_NAME = r"[^/]+"
+DOCUMENTED: tuple[tuple[str, str, str], ...] = (
+    ("POST", r"createSession", "workbook-createsession"),
+    ("POST", r"closeSession", "workbook-closesession"),
+    ("GET", r"operations/" + _NAME, "workbookoperation-get (long-running createSession)"),
+    ("GET", r"sessionInfoResource\(key='[^']*'\)", "workbook-sessioninforesource"),
+    ("GET", r"worksheets", "worksheet-list"),
+    ("POST", r"worksheets/add", "worksheetcollection-add"),
+    ("GET", r"worksheets/" + _NAME, "worksheet-get"),
+    ("GET", r"worksheets/" + _NAME + r"/tables", "worksheet-list-tables"),
+    ("GET", r"worksheets/" + _NAME + r"/usedRange(\(valuesOnly=(true|false)\))?", "worksheet-usedrange"),
+    ("GET", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)", "worksheet-range"),
+    ("PATCH", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)", "range-update"),
+    ("POST", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)/clear", "range-clear"),
+    ("POST", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)/unmerge", "range-unmerge"),
+    ("PATCH", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)/format", "rangeformat-update"),
+    ("PATCH", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)/format/font", "rangefont-update"),
+    ("PATCH", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)/format/fill", "rangefill-update"),
+    ("POST", r"worksheets/" + _NAME + r"/range\(address='[^']*'\)/format/fill/clear", "rangefill-clear"),
+    ("GET", r"worksheets/" + _NAME + r"/charts", "worksheet-list-charts"),
+    ("POST", r"worksheets/" + _NAME + r"/charts/add", "chartcollection-add"),
+    ("DELETE", r"worksheets/" + _NAME + r"/charts/" + _NAME, "chart-delete"),
+    ("PATCH", r"worksheets/" + _NAME + r"/charts/" + _NAME + r"/title", "charttitle-update"),
+    ("POST", r"worksheets/" + _NAME + r"/charts/" + _NAME + r"/setPosition", "chart-setposition"),
+    ("GET", r"tables/" + _NAME + r"/headerRowRange", "table-headerrowrange"),
+    ("GET", r"tables/" + _NAME + r"/dataBodyRange", "table-databodyrange"),
+    ("GET", r"tables/" + _NAME + r"/columns/" + _NAME + r"/dataBodyRange", "tablecolumn-databodyrange"),
+    ("POST", r"tables/" + _NAME + r"/rows/add", "tablerowcollection-add"),
+)
+_DOCUMENTED = tuple((method, re.compile(pattern + "$"), page) for method, pattern, page in DOCUMENTED)
+
+
+def documented(method: str, rest: list[str]) -> str | None:
+    """The documentation page of a workbook call (the path after ``/workbook/``), None for an undocumented one."""
+    path = "/".join(rest)
+    return next((page for m, pattern, page in _DOCUMENTED if m == method and pattern.match(path)), None)
 
 
 def _error(status: int, code: str, message: str, inner: str | None = None) -> tuple[int, dict, dict]:
@@ -183,6 +226,7 @@ class WorkbookService:
         self.created: list[str] = []
         self.closed: list[str] = []
         self.sessionless: list[str] = []  # calls that named no session (the toolkit always uses one)
+        self.refused: list[str] = []  # calls v1.0 does not document (answered 400, as the service does)
         self.async_creates = 0  # createSession calls still to answer 202 (long-running operation pattern)
         self.running_polls = 1  # polls that still say "running" before "succeeded"
         self.on_session: list[Callable[[WorkbookFile], None]] = []  # run once at the next createSession
@@ -201,6 +245,9 @@ class WorkbookService:
 
     def handle(self, method: str, file: WorkbookFile, rest: list[str], body: object, session_id: str | None,
                base_url: str, base_path: str) -> tuple[int, object, dict]:
+        if documented(method, rest) is None:
+            self.refused.append(f"{method} {'/'.join(rest)}")
+            return _error(400, "BadRequest", f"Resource not found for the segment '{rest[-1] if rest else ''}'.")
         if rest == ["createSession"] and method == "POST":
             return self._create(file, body, base_url, base_path)
         if rest[:1] == ["operations"] and len(rest) == 2 and method == "GET":
@@ -295,10 +342,6 @@ class WorkbookService:
                 return 200, {"address": f"{ws.title}!A1"}, {}
             rows, cols = [r for r, _ in cells], [c for _, c in cells]
             return 200, {"address": _address(ws, min(cols), min(rows), max(cols), max(rows))}, {}
-        if rest[0] == "freezePanes" and len(rest) == 2 and method == "POST":
-            ws.freeze_panes = f"A{int(body.get('count') or 0) + 1}" if rest[1] == "freezeRows" else None
-            file.touch()
-            return 200, {}, {}
         if rest[0] == "charts":
             return self._charts(method, file, ws, rest[1:], body)
         m = _RANGE.match(rest[0])
@@ -383,11 +426,19 @@ class WorkbookService:
         if not rest and method == "GET":
             return 200, {"value": [{"id": name, "name": name} for name in charts]}, {}
         if rest == ["add"] and method == "POST":
+            # chartcollection-add: sourceData is "the Range object corresponding to the source data", one A1
+            # address; a multi-area "A1:A5,C1:C5" is not a range the service takes.
+            source = str(body.get("sourceData") or "")
+            if not re.fullmatch(r"(?:[^!]+!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?", source) or \
+                    body.get("seriesBy") not in (None, "Auto", "Columns", "Rows") or not body.get("type"):
+                return _error(400, "InvalidArgument", "The argument is invalid or missing or has an incorrect format.",
+                              "invalidArgument")
             name = f"Chart {len(charts) + 1}"
             while name in charts:
                 name += "+"
-            charts[name] = {"type": body.get("type"), "sourceData": body.get("sourceData"),
-                            "seriesBy": body.get("seriesBy"), "title": None, "position": None}
+            charts[name] = {"type": body.get("type"), "sourceData": source, "seriesBy": body.get("seriesBy"),
+                            "series": _series_names(ws, source, body.get("seriesBy")), "title": None,
+                            "position": None}
             file.touch()
             return 201, {"id": name, "name": name}, {}
         chart = charts.get(rest[0]) if rest else None
@@ -443,6 +494,16 @@ class WorkbookService:
             file.touch()
             return 200, {"index": first - min_row - 1, "values": values}, {}
         return _not_found("table resource")
+
+
+def _series_names(ws, source: str, series_by: object) -> list[str | None]:
+    """The series Excel makes of a chart's source range by columns: one per column after the first (the
+    categories), named by the range's first row when it holds text there (else unnamed: "Series1" …)."""
+    min_col, min_row, max_col, max_row = _bounds(source)
+    if series_by == "Rows":
+        return [None] * (max_row - min_row)
+    names = [ws.cell(min_row, c).value for c in range(min_col + 1, max_col + 1)]
+    return [n if isinstance(n, str) else None for n in names]
 
 
 def serial_date(value: object) -> object:

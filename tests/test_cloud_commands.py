@@ -129,6 +129,29 @@ def test_summary_rewrites_the_summary_sheet_through_the_workbook_api(fake, env, 
     # The downloaded book reads back with the same figures (a date-time kept its format, text stayed text).
     path = as_file(file.content)
     assert load_program(path).companies
+    # Only calls Graph v1.0 documents (issue 25: freezePanes and a multi-area charts/add were refused with 400):
+    # both charts made, each from one range whose header row names its series; the template's frozen rows kept.
+    assert fake.excel.refused == []
+    charts = sorted(file.charts[schema.SUMMARY_SHEET].values(), key=lambda c: c["type"])
+    assert [(c["type"], c["series"]) for c in charts] == [("BarClustered", ["実績", "計画額"]),
+                                                         ("ColumnClustered", ["利用回数"])]
+    assert all("," not in c["sourceData"] for c in charts) and all(c["title"] for c in charts)
+    assert file.book[schema.SUMMARY_SHEET].freeze_panes == "A3"
+
+
+def test_the_fake_refuses_what_graph_v1_does_not_document(fake, env, master):
+    """The fake answers as v1.0 does: an undocumented segment is a 400, a multi-area chart source an
+    InvalidArgument; so a test that passes against it would pass against the service."""
+    url, file = master
+    with CloudBook(url, env=env) as book, book.edit() as session:
+        with pytest.raises(Exception) as frozen:
+            session.call("POST", f"worksheets/{schema.SUMMARY_SHEET}/freezePanes/freezeRows", {"count": 2})
+        with pytest.raises(Exception) as multi:
+            session.call("POST", f"worksheets/{schema.SUMMARY_SHEET}/charts/add",
+                         {"type": "ColumnClustered", "sourceData": "A47:A52,B47:B52", "seriesBy": "Columns"})
+    assert "400" in str(frozen.value) and "400" in str(multi.value)
+    assert fake.excel.refused == [f"POST worksheets/{schema.SUMMARY_SHEET}/freezePanes/freezeRows"]
+    assert schema.SUMMARY_SHEET not in file.charts or not file.charts[schema.SUMMARY_SHEET]
 
 
 def test_summary_refuses_a_locked_book_with_exit_2(fake, env, master):
@@ -202,9 +225,10 @@ def test_a_layout_renders_values_formats_styles_widths_and_charts(fake, env, mas
     assert ws["C6"].fill.fgColor.rgb.endswith("FF7C80") and ws["C6"].font.color.rgb.endswith("7F0000")  # 超過
     assert ws["A6"].value == "=1+1" and ws["A6"].data_type == "s"  # text, never a formula
     assert ws["B2"].value is None and not ws.merged_cells.ranges
-    assert round(ws.column_dimensions["B"].width) == 16 and ws.freeze_panes == "A4"
+    assert round(ws.column_dimensions["B"].width) == 16 and ws.freeze_panes == "A3"  # the template's, untouched
     charts = file.charts[schema.SUMMARY_SHEET]
     assert len(charts) == 1
     chart = next(iter(charts.values()))
-    assert chart["type"] == "BarClustered" and chart["sourceData"] == "A4:A5,B4:B5" and chart["title"] == "経費"
+    assert chart["type"] == "BarClustered" and chart["sourceData"] == "A3:B5" and chart["title"] == "経費"
+    assert chart["series"] == ["経費（円）"]  # named by the header row of its one source range
     assert chart["position"] == ("F2", "K13")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from datetime import datetime
+from itertools import takewhile
 from pathlib import Path
 
 import openpyxl
@@ -106,7 +107,7 @@ def test_dashboard_holds_the_figures_and_nothing_else_changes(book):
     total = next(r for r in rows if r[0] == "総合計")
     assert total[COL["合計（円）"]] == budget.grand_total
     months = next(i for i, r in enumerate(rows) if r[0] == "月")
-    monthly = [r for r in rows[months + 1:] if r[0]]
+    monthly = list(takewhile(lambda r: r[0], rows[months + 1:]))  # the block ends at a blank row
     assert monthly[0][0] == "2025年9月" and sum(r[1] for r in monthly) == kpis.usage.total  # the chart's data
 
     wb = openpyxl.load_workbook(book)

@@ -19,7 +19,7 @@ from toolkit.budget import BudgetReport, compute_budget
 from toolkit.japanese import display_width
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
-from toolkit.workbook.layout import Cell, Chart, Range, Series, SheetLayout, Style
+from toolkit.workbook.layout import SUMMARY_FROZEN_ROWS, Cell, Chart, Range, Series, SheetLayout, Style
 from toolkit.workbook.read import load_program
 
 TITLE = "集計（予算の執行状況と KPI の進み具合）"
@@ -31,6 +31,7 @@ COMPANY_HEADERS = ("企業ID", "企業名", "(1) クラウド\nサービス経�
                    "労働生産性\n増加率（%）", "備考")
 KPI_HEADERS = ("指標", "実績", "目標", "達成率", "状況")
 MONTH_HEADERS = ("月", "利用回数", "累計", "目標に対する累計")
+CAP_USE_HEADERS = ("企業名", "実績", "計画額")  # the bar chart's categories and series (named by this header row)
 CHART_ROWS = 22  # rows the two charts take, side by side
 _MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 40, 14
 
@@ -103,7 +104,7 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
     sheet.blank()
 
     sheet.add(Cell("企業別の状況（金額は円）", "section"))
-    header_row = sheet.add(*_cells(COMPANY_HEADERS, ("header",) * len(COMPANY_HEADERS)))
+    sheet.add(*_cells(COMPANY_HEADERS, ("header",) * len(COMPANY_HEADERS)))
     money: tuple[Style, ...] = ("text", "text", "yen", "yen", "yen", "pct", "pct", "yen", "yen", "yen", "status",
                                 "int", "change", "text")
     for cid, c in budget.companies.items():
@@ -115,7 +116,6 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
                            c.planned_cloud_service / c.cap if c.cap else None, c.setup_support,
                            c.consulting_support, c.total, c.status_label, u.by_company.get(cid, 0),
                            None if prod is None else round(prod.change_pct, 2), "・".join(notes) or None), money))
-    last_company = sheet.next_row - 1
     sheet.add(*_cells(("共通経費", None, None, None, None, None, None, None, None, budget.common), ("text",) * 9 +
                       ("yen",)))
     sheet.add(*_cells(("総合計", None, None, None, None, None, None, None, None, budget.grand_total,
@@ -131,19 +131,29 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
         sheet.add(*_cells((label, count, running, running / u.target if u.target else None),
                           ("text", "int", "int", "pct")))
     last_month = sheet.next_row - 1
+    sheet.blank()
+
+    # The bar chart's data as its own block (name, then the two ratios beside it): every chart reads one
+    # contiguous range with its header row, the only source the Excel workbook API's charts/add takes.
+    sheet.add(Cell("企業別 上限の使用状況（上限に対する割合）", "section"))
+    sheet.add(*_cells(CAP_USE_HEADERS, ("header",) * len(CAP_USE_HEADERS)))
+    first_use = sheet.next_row
+    for c in budget.companies.values():
+        sheet.add(*_cells((c.name, c.execution_rate, c.planned_cloud_service / c.cap if c.cap else None),
+                          ("text", "pct", "pct")))
+    last_use = sheet.next_row - 1
 
     charts = []
     if last_month >= first_month:
         charts.append(Chart("column", "月別の利用回数", Range(first_month, 1, last_month, 1),
-                            (Series("利用回数", Range(first_month, 2, last_month, 2)),),
+                            (Series(MONTH_HEADERS[1], Range(first_month, 2, last_month, 2)),),
                             anchor=(charts_row, 1), size=(3, CHART_ROWS)))
-    if last_company > header_row:
-        charts.append(Chart("bar", "企業別 上限の使用状況（上限に対する割合）",
-                            Range(header_row + 1, 2, last_company, 2),
-                            (Series("実績", Range(header_row + 1, 6, last_company, 6)),
-                             Series("計画額", Range(header_row + 1, 7, last_company, 7))),
+    if last_use >= first_use:
+        charts.append(Chart("bar", "企業別 上限の使用状況（上限に対する割合）", Range(first_use, 1, last_use, 1),
+                            tuple(Series(name, Range(first_use, col, last_use, col))
+                                  for col, name in enumerate(CAP_USE_HEADERS[1:], start=2)),
                             anchor=(charts_row, 4), size=(8, CHART_ROWS)))
-    return SheetLayout(tuple(sheet.rows), fit_widths(sheet.rows), tuple(charts), freeze_rows=2)
+    return SheetLayout(tuple(sheet.rows), fit_widths(sheet.rows), tuple(charts), freeze_rows=SUMMARY_FROZEN_ROWS)
 
 
 def _shown(cell: Cell) -> str:

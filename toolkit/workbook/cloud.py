@@ -496,7 +496,7 @@ class WorkbookSession:
 
     def rewrite_sheet(self, sheet: str, layout: SheetLayout) -> None:
         """Render ``layout`` on ``sheet``: the old content cleared, values and number formats in one call, then
-        styles, widths, frozen rows and native charts."""
+        styles, widths and native charts (only calls Graph v1.0 documents: ``tests/fake_workbook.py`` lists them)."""
         path = f"worksheets/{quote(sheet, safe='')}"
         try:
             self.call("GET", f"{path}?$select=name")
@@ -541,10 +541,8 @@ class WorkbookSession:
             points = round((chars * _PX_PER_CHAR + _PX_PADDING) * _PT_PER_PX, 2)
             letter = col_letters(column)
             self.call("PATCH", f"{path}/range(address='{letter}:{letter}')/format", {"columnWidth": points})
-        if layout.freeze_rows:
-            self.call("POST", f"{path}/freezePanes/freezeRows", {"count": layout.freeze_rows})
-        else:
-            self.call("POST", f"{path}/freezePanes/unfreeze", {})
+        # No panes here: Graph v1.0's worksheet has no freezePanes (the template's 集計 freezes its top rows, and
+        # a pane staff set stays theirs).
         self._charts(path, layout.charts)
 
     def _charts(self, path: str, charts: Sequence[Chart]) -> None:
@@ -553,8 +551,9 @@ class WorkbookSession:
             if isinstance(old, dict) and old.get("name"):
                 self.call("DELETE", f"{path}/charts/{quote(str(old['name']), safe='')}")
         for chart in charts:
-            made = self.call("POST", f"{path}/charts/add", {"type": _chart_type(chart), "sourceData": _chart_source(
-                chart), "seriesBy": "Columns"})
+            source = chart.source  # one range with its header row: the series are named from it
+            made = self.call("POST", f"{path}/charts/add", {"type": _chart_type(chart), "sourceData": _address(
+                source.first_row, source.first_col, source.last_row, source.last_col), "seriesBy": "Columns"})
             name = quote(str(made.get("name") or made.get("id") or ""), safe="")
             if not name:
                 continue
@@ -586,13 +585,6 @@ def _looks(rows: Sequence[Sequence[object]]) -> list[tuple[str, dict[str, object
 def _chart_type(chart: Chart) -> str:
     kind = "Bar" if chart.kind == "bar" else "Column"
     return kind + ("Stacked" if chart.stacked else "Clustered")
-
-
-def _chart_source(chart: Chart) -> str:
-    """Categories and series columns as one multi-area address (``charts/add`` takes the chart's data as a range;
-    the series are named by Excel, the workbook API offers no documented way to rename them)."""
-    areas = [chart.categories] + [s.values for s in chart.series]
-    return ",".join(_address(a.first_row, a.first_col, a.last_row, a.last_col) for a in areas)
 
 
 def _column_number_format(contract: schema.Table, header: str) -> str:

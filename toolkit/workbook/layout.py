@@ -27,6 +27,8 @@ Style = Literal[
 
 Value = str | int | float | date | datetime | None
 
+SUMMARY_FROZEN_ROWS = 2  # 集計's title and update time stay in view (the template freezes them too)
+
 # Excel number formats of the styles that have one (Japanese conventions: △ for negatives).
 NUMBER_FORMATS: dict[str, str] = {
     "int": "#,##0",
@@ -114,6 +116,19 @@ class Chart:
     anchor: tuple[int, int]  # (row, column) of the top-left cell the chart sits on, 1-based
     size: tuple[int, int]  # (columns, rows) it spans
     stacked: bool = False
+
+    @property
+    def source(self) -> Range:
+        """The chart's data as one block: the header row above the categories, then the categories column with
+        each series in the next columns. The Excel workbook API's ``charts/add`` takes exactly one range (it
+        names the series from that header row), so every layout lays its chart data out this way."""
+        cat = self.categories
+        for i, s in enumerate(self.series, start=1):
+            v = s.values
+            if (v.first_row, v.last_row, v.first_col, v.last_col) != (cat.first_row, cat.last_row,
+                                                                       cat.first_col + i, cat.first_col + i):
+                raise ValueError(f"chart {self.title!r}: series {s.name!r} is not the column after the previous one")
+        return Range(cat.first_row - 1, cat.first_col, cat.last_row, cat.first_col + len(self.series))
 
 
 @dataclass(frozen=True)

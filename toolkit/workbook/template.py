@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from toolkit import schema
 from toolkit.japanese import display_width
 from toolkit.workbook import guide
-from toolkit.workbook.layout import STATUS_COLORS
+from toolkit.workbook.layout import STATUS_COLORS, SUMMARY_FROZEN_ROWS
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "master.xlsx"
 
@@ -286,6 +286,9 @@ def _add_summary_sheet(wb: Workbook) -> None:
             font=Font(color=colour, bold=True),
         ))
     ws.column_dimensions["A"].width = 16
+    # The title and update time stay in view. Frozen here, once: a book in SharePoint is written through the
+    # workbook API, which cannot set panes (Graph v1.0 has no freezePanes), and a local rewrite freezes the same.
+    ws.freeze_panes = f"A{SUMMARY_FROZEN_ROWS + 1}"
     _print_setup(ws, PORTRAIT_MAX_CHARS + 1, title_rows=None)
 
 
