@@ -422,7 +422,8 @@ class _Handler(BaseHTTPRequestHandler):
         """POST / PATCH / DELETE to Graph: only the Excel workbook API takes them here."""
         fake = self.fake
         raw = self._body()
-        fake.log.append({"method": method, "path": self.path, "has_auth": "Authorization" in self.headers})
+        fake.log.append({"method": method, "path": self.path, "has_auth": "Authorization" in self.headers,
+                         "agent": self.headers.get("User-Agent")})
         parts = unquote(urlsplit(self.path).path).strip("/").split("/")
         auth = self.headers.get("Authorization") or ""
         if not auth.startswith("Bearer ") or auth[7:] not in fake.tokens:
@@ -591,7 +592,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(split.path)
         query = {k: v[0] for k, v in parse_qs(split.query).items()}
         auth = self.headers.get("Authorization")
-        fake.log.append({"method": "GET", "path": self.path, "has_auth": auth is not None})
+        fake.log.append({"method": "GET", "path": self.path, "has_auth": auth is not None,
+                         "agent": self.headers.get("User-Agent")})
         parts = path.strip("/").split("/")
 
         if path.endswith("/v2.0/.well-known/openid-configuration"):

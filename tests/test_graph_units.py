@@ -336,3 +336,75 @@ def test_the_certificate_file_gives_key_certificate_and_sha1_thumbprint(tmp_path
     mixed.write_text(cert.private_key + "\n" + other[other.index("-----BEGIN CERTIFICATE-----"):])
     with pytest.raises(SyncError, match="対になっていません"):
         load_certificate(mixed)
+
+
+# ---------------------------------------------------------------- corporate networks (issue 25 item 7)
+
+def test_every_graph_call_says_which_app_it_is(graph):
+    fake, client, _ = graph
+    list(client.iter_values(_records_url(fake), what="t"))
+    agents = {r["agent"] for r in fake.log}
+    # Microsoft's form for a non-ISV app: NONISV|company|app/version (ASCII, as a header must be).
+    assert len(agents) == 1 and agents.pop().startswith("NONISV|unknown|toolkit/")
+    from toolkit.graph.http import user_agent
+
+    assert user_agent("株式会社テスト|コンサル") == \
+        "NONISV|%E6%A0%AA%E5%BC%8F%E4%BC%9A%E7%A4%BE%E3%83%86%E3%82%B9%E3%83%88 " \
+        "%E3%82%B3%E3%83%B3%E3%82%B5%E3%83%AB|toolkit/" + __import__("toolkit").__version__
+
+
+def test_the_ca_bundle_is_added_to_the_os_trust_store_not_put_in_its_place(tmp_path, monkeypatch):
+    """Two loopback servers: one whose CA the "OS" trusts (OpenSSL's SSL_CERT_FILE, which truststore reads on
+    Linux as it reads the Windows store elsewhere), one whose CA is TOOLKIT_CA_BUNDLE. Both are reachable."""
+    (tmp_path / "os").mkdir(), (tmp_path / "bundle").mkdir()
+    with FakeGraph(tmp_path / "os") as system, FakeGraph(tmp_path / "bundle") as bundled:
+        monkeypatch.setenv("SSL_CERT_FILE", str(system.ca_path))
+        session = make_session(ca_bundle=str(bundled.ca_path), tries=1)
+        for fake in (system, bundled):
+            response = session.get(fake.graph_url + "/me", timeout=10)
+            assert response.status_code == 401  # the TLS handshake succeeded; Graph wants a token
+        session.close()
+        plain = make_session(tries=1)  # without the bundle, the bundle's server is not trusted
+        with pytest.raises(__import__("requests").exceptions.SSLError):
+            plain.get(bundled.graph_url + "/me", timeout=10)
+        plain.close()
+
+
+def test_system_proxy_is_used_and_its_bypass_list_and_loopback_are_not_proxied(monkeypatch):
+    monkeypatch.setenv("https_proxy", "http://proxy.corp.example:8080")
+    monkeypatch.setenv("no_proxy", ".internal.example")
+    session = make_session()
+    assert session.proxies["https"] == "http://proxy.corp.example:8080"
+
+    def proxies(url):
+        return session.merge_environment_settings(url, {}, False, True, None)["proxies"]
+
+    assert dict(proxies("https://graph.microsoft.com/v1.0/me")) == {"https": "http://proxy.corp.example:8080",
+                                                                    "no_proxy": ".internal.example"}
+    assert proxies("https://files.internal.example/x") == {}
+    assert proxies("https://127.0.0.1:8443/v1.0/me") == {}
+    # TOOLKIT_PROXY (the explicit setting) wins over the system's.
+    assert make_session(proxy="http://other:3128").proxies == {"https": "http://other:3128", "http": "http://other:3128"}
+    session.close()
+
+
+def test_declared_floors_cover_what_the_code_relies_on():
+    """An older install must be refused by pip, not crash on every Microsoft 365 command (issue 25 item 3)."""
+    import tomllib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    floors = {}
+    for line in project["dependencies"]:
+        req = Requirement(line)
+        floors[req.name] = min((Version(s.version) for s in req.specifier if s.operator == ">="), default=None)
+    # Where each feature arrived (the libraries' changelogs): a certificate credential without "thumbprint"
+    # (auth.Certificate.credential), Retry(retry_after_max=…) (http.make_retry), the OS trust store.
+    needed = {"msal": Version("1.35"), "urllib3": Version("2.6.3"), "truststore": Version("0.10")}
+    for name, floor in needed.items():
+        assert floors.get(name) is not None and floors[name] >= floor, name
+        assert Version(version(name)) >= floors[name], name

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 import requests
 
 from toolkit.errors import AuthError
-from toolkit.graph.http import TimeoutHttp, make_session as _make_session
+from toolkit.graph.http import TimeoutHttp, make_session as _make_session, user_agent
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -68,6 +69,7 @@ class AuthConfig:
     # Never printed: repr=False keeps them out of tracebacks and logs that show the object.
     secret: str | None = field(default=None, repr=False)
     certificate_path: str | None = None
+    agent: str = ""  # the User-Agent of every call (toolkit.graph.http.user_agent)
 
     @property
     def default_authority(self) -> bool:
@@ -119,13 +121,18 @@ def resolve_config(settings: object | None, env: Mapping[str, str] = os.environ)
         raise AuthError(f"TOOLKIT_CA_BUNDLE のファイルが見つかりません: {ca_bundle}")
     return AuthConfig(tenant, client_id, authority, graph_url, ca_bundle, _env(env, "TOOLKIT_PROXY") or None,
                       secret=_env(env, "TOOLKIT_CLIENT_SECRET") or None,
-                      certificate_path=_env(env, "TOOLKIT_CLIENT_CERTIFICATE") or None)
+                      certificate_path=_env(env, "TOOLKIT_CLIENT_CERTIFICATE") or None,
+                      agent=user_agent(getattr(settings, "contractor", None)))
 
 
 def make_session(config: AuthConfig, *, tries: int | None = None, sleep=None) -> requests.Session:
     from toolkit.graph.http import DEFAULT_TRIES
 
-    return _make_session(ca_bundle=config.ca_bundle, proxy=config.proxy, tries=tries or DEFAULT_TRIES, sleep=sleep)
+    try:
+        return _make_session(ca_bundle=config.ca_bundle, proxy=config.proxy, tries=tries or DEFAULT_TRIES,
+                             sleep=sleep, agent=config.agent or None)
+    except ssl.SSLError:
+        raise AuthError(f"TOOLKIT_CA_BUNDLE のファイルを証明書（PEM 形式）として読めません: {config.ca_bundle}") from None
 
 
 def load_certificate(path: str | os.PathLike) -> Certificate:

@@ -8,18 +8,29 @@
   connection lost once the request was sent, the rows may already be in the table, so urllib3 hands the
   outcome back instead of repeating it, and ``toolkit.workbook.cloud`` re-reads the table before it decides.
   429 and 503 mean the service did nothing: those are still retried here.
-- ``trust_env = False`` and ``verify`` set explicitly: requests would otherwise let ``REQUESTS_CA_BUNDLE`` (or
-  a proxy variable) override what ``TOOLKIT_CA_BUNDLE`` / ``TOOLKIT_PROXY`` say.
+- Certificates are checked against the operating system's trust store (``truststore``: the Windows certificate
+  store, macOS Keychain, OpenSSL's system paths), so a firm whose proxy inspects TLS with a CA its PCs trust needs
+  no setting; ``TOOLKIT_CA_BUNDLE`` adds certificates to that store, it does not replace it (hosts the proxy
+  does not inspect keep working).
+- Proxies: ``TOOLKIT_PROXY`` when set, else the system's (``urllib.request.getproxies``: the proxy variables,
+  and on Windows the Internet Options proxy from the registry), with its bypass list; loopback is never proxied.
+  ``trust_env = False``, so requests never lets ``REQUESTS_CA_BUNDLE`` or ``.netrc`` change what is set here.
+- Every request carries ``User-Agent: NONISV|<受託者>|toolkit/<version>``, the form Microsoft asks of apps that
+  call Graph, so the tenant's admin and Microsoft can tell this app's traffic (and its throttling) apart.
 
 The waits go through ``Retry.sleeper`` so tests can record them instead of sleeping (``make_session(sleep=...)``).
 """
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable
+from urllib.parse import quote, urlsplit
+from urllib.request import getproxies
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import should_bypass_proxies
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
@@ -83,14 +94,71 @@ def make_retry(tries: int = DEFAULT_TRIES, sleep: Callable[[float], None] | None
                raise_on_status=False, raise_on_redirect=False)
 
 
+def user_agent(contractor: str | None = None) -> str:
+    """``NONISV|<company>|toolkit/<version>`` (Microsoft's form for a non-ISV app), ASCII as a header must be."""
+    from toolkit import __version__
+
+    company = quote((contractor or "").replace("|", " ").strip(), safe=" ()&.,-") or "unknown"
+    return f"NONISV|{company}|toolkit/{__version__}"
+
+
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """The OS trust store, with ``ca_bundle``'s certificates added to it."""
+    import truststore
+
+    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
+def system_proxies() -> dict[str, str]:
+    """The system's proxies (environment variables; the registry on Windows; System Configuration on macOS)."""
+    found = getproxies()
+    proxies = {scheme: found[scheme] for scheme in ("https", "http") if found.get(scheme)}
+    if found.get("no"):
+        proxies["no_proxy"] = found["no"]
+    return proxies
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class _TrustStoreAdapter(HTTPAdapter):
+    """An adapter whose connections (direct or through a proxy) verify with one ``ssl.SSLContext``."""
+
+    def __init__(self, context: ssl.SSLContext, **kwargs):
+        self._context = context
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+        super().init_poolmanager(connections, maxsize, block, ssl_context=self._context, **pool_kwargs)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        return super().proxy_manager_for(proxy, ssl_context=self._context, **proxy_kwargs)
+
+
+class _Session(requests.Session):
+    """A session that honours its proxies' bypass list (requests reads it only from the environment)."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        host = (urlsplit(url).hostname or "").lower()
+        bypass = self.proxies.get("no_proxy")
+        if settings["proxies"] and (host in _LOOPBACK or should_bypass_proxies(url, no_proxy=bypass)):
+            settings["proxies"] = {}
+        return settings
+
+
 def make_session(*, ca_bundle: str | None = None, proxy: str | None = None, tries: int = DEFAULT_TRIES,
-                 sleep: Callable[[float], None] | None = None) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # no REQUESTS_CA_BUNDLE / proxy / .netrc surprises: everything is explicit
-    session.verify = ca_bundle or True
-    if proxy:
-        session.proxies = {"https": proxy, "http": proxy}
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=make_retry(tries, sleep))
+                 sleep: Callable[[float], None] | None = None, agent: str | None = None) -> requests.Session:
+    session = _Session()
+    session.trust_env = False  # no REQUESTS_CA_BUNDLE / .netrc surprises: everything is explicit
+    session.verify = True  # against tls_context: the OS store plus TOOLKIT_CA_BUNDLE
+    session.proxies = {"https": proxy, "http": proxy} if proxy else system_proxies()
+    session.headers["User-Agent"] = agent or user_agent()
+    adapter = _TrustStoreAdapter(tls_context(ca_bundle), pool_connections=4, pool_maxsize=8,
+                                 max_retries=make_retry(tries, sleep))
     session.mount("https://", adapter)
     session.mount("http://", adapter)  # a proxy URL; Graph and the authority are https-only (checked in auth)
     return session
