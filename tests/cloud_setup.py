@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fake_graph import FORMS_HEADERS_JA, USAGE_HEADERS, USAGE_SHARE_URL, FakeGraph, write_master
 
-from toolkit.graph.auth import login_device_code
+from toolkit.graph.auth import login
 from toolkit.graph.http import make_session
 from toolkit.graph.sync import run_sync
 from toolkit.workbook.read import read_raw
@@ -52,7 +52,7 @@ def env(fake, tmp_path_factory) -> dict[str, str]:
     """App-only for Forms (the secret) and a dedicated account signed in once for the workbook API."""
     env = fake.env(TOOLKIT_CACHE_DIR=str(tmp_path_factory.mktemp("cache")))
     said: list[str] = []
-    login_device_code(env, out=said.append)
+    login(env, out=said.append, device_code=True)
     assert "ABCD-EFGH" in said[0]
     return env
 

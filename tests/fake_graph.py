@@ -170,6 +170,11 @@ class FakeGraph:
         self.issued: list[str] = []  # every access token ever issued (to prove none is written anywhere)
         self.token_requests: list[dict] = []
         self.device_scopes: dict[str, str] = {}
+        # The person who signs in next (authorization code or device code): upn, object id, display name.
+        self.user = ("staff@contoso.example", "user-oid", "担当 太郎")
+        self.token_user: dict[str, str] = {}  # delegated access token -> upn of the person it was issued to
+        self._codes: dict[str, dict] = {}  # authorization code -> what the authorize request said
+        self._refresh: dict[str, tuple[str, str, str]] = {}  # refresh token -> the person
         self.log: list[dict] = []  # every request: method, path, has_auth
         self.workbooks: dict[str, WorkbookFile] = {}  # share id -> a master kept in SharePoint
         self.excel = WorkbookService()  # the Excel workbook API behind them
@@ -497,6 +502,58 @@ class _Handler(BaseHTTPRequestHandler):
                                     "interval": 1, "message": "To sign in, use a web browser ... ABCD-EFGH"})
         self._json(404, {"error": "not_found"})
 
+    def _authorize(self, tenant: str, query: dict[str, str]) -> None:
+        """The authorization endpoint as a browser meets it once the person signed in: the code goes back to the
+        app's loopback redirect URI, by a 302 or, for response_mode=form_post, a page whose form the browser posts
+        there (Microsoft identity platform, "OAuth 2.0 authorization code flow": response_type=code, redirect_uri,
+        state echoed, PKCE code_challenge with method S256, response_mode query or form_post)."""
+        fake = self.fake
+        redirect = query.get("redirect_uri", "")
+        if tenant != fake.tenant or query.get("client_id") != fake.client_id:
+            return self._json(400, {"error": "unauthorized_client", "error_description": "AADSTS700016"})
+        if not re.fullmatch(r"http://(localhost|127\.0\.0\.1)(:\d+)?/?", redirect):
+            return self._json(400, {"error": "invalid_request", "error_description":
+                                    "AADSTS50011: The redirect URI does not match the app's."})
+        if query.get("response_type") != "code" or query.get("code_challenge_method") != "S256" \
+                or not query.get("code_challenge"):
+            return self._json(400, {"error": "invalid_request", "error_description":
+                                    "AADSTS9002325: Proof Key for Code Exchange is required."})
+        code = "ac-" + secrets.token_hex(8)
+        fake._codes[code] = {"challenge": query["code_challenge"], "redirect_uri": redirect,
+                             "nonce": query.get("nonce"), "scope": query.get("scope", ""), "user": fake.user}
+        if query.get("response_mode") == "form_post":  # what msal asks for: the browser posts the code back
+            from html import escape
+
+            fields = "".join(f'<input type="hidden" name="{k}" value="{escape(v)}"/>'
+                             for k, v in (("code", code), ("state", query.get("state", ""))))
+            page = (f'<html><body onload="document.forms[0].submit()"><form method="POST" '
+                    f'action="{escape(redirect)}">{fields}</form></body></html>')
+            return self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
+        target = f"{redirect}?code={code}&state={query.get('state', '')}"
+        return self._send(302, b"", headers={"Location": target})
+
+    def _person_tokens(self, user: tuple[str, str, str], scope: str, nonce: str | None = None) -> dict:
+        """A delegated grant's answer: tokens, an id_token and client_info naming ``user`` (upn, oid, name)."""
+        fake = self.fake
+        upn, oid, name = user
+        payload = self._issue(delegated=True)
+        fake.token_user[payload["access_token"]] = upn
+        refresh = "rt-" + secrets.token_hex(8)
+        fake._refresh[refresh] = user
+        now = int(time.time())
+        claims = {"iss": f"{fake.base_url}/{fake.tenant}/v2.0", "aud": fake.client_id, "iat": now,
+                  "exp": now + 3600, "sub": "subject-" + oid, "oid": oid, "tid": fake.tenant,
+                  "preferred_username": upn, "name": name}
+        if nonce:
+            claims["nonce"] = nonce
+        payload.update({
+            "refresh_token": refresh,
+            "id_token": ".".join((_b64url(b'{"alg":"none"}'), _b64url(json.dumps(claims).encode()), "")),
+            "client_info": _b64url(json.dumps({"uid": oid, "utid": fake.tenant}).encode()),
+            "scope": scope,
+        })
+        return payload
+
     def _token(self, tenant: str, form: dict[str, str]) -> None:
         fake = self.fake
         fake.token_requests.append({k: v for k, v in form.items() if k != "client_secret"})
@@ -526,20 +583,29 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, self._issue())
         if grant == "refresh_token" and fake.refresh_error is not None:
             return self._json(400, fake.refresh_error)
-        if grant in ("urn:ietf:params:oauth:grant-type:device_code", "refresh_token"):
-            payload = self._issue(delegated=True)
-            now = int(time.time())
-            claims = {"iss": f"{fake.base_url}/{fake.tenant}/v2.0", "aud": fake.client_id, "iat": now,
-                      "exp": now + 3600, "sub": "subject", "oid": "user-oid", "tid": fake.tenant,
-                      "preferred_username": "staff@contoso.example", "name": "担当 太郎"}
-            payload.update({
-                "refresh_token": "rt-" + secrets.token_hex(8),
-                "id_token": ".".join((_b64url(b'{"alg":"none"}'), _b64url(json.dumps(claims).encode()), "")),
-                "client_info": _b64url(json.dumps({"uid": "user-oid", "utid": fake.tenant}).encode()),
-                # The poll carries no scope: the grant covers what the device-code request asked for.
-                "scope": form.get("scope") or fake.device_scopes.get(form.get("device_code", ""), ""),
-            })
-            return self._json(200, payload)
+        if grant == "refresh_token":
+            user = fake._refresh.get(form.get("refresh_token", ""))
+            if user is None:
+                return self._json(400, {"error": "invalid_grant", "error_description":
+                                        "AADSTS9002313: Invalid request. The refresh token is malformed or unknown.",
+                                        "error_codes": [9002313]})
+            return self._json(200, self._person_tokens(user, form.get("scope", "")))
+        if grant == "urn:ietf:params:oauth:grant-type:device_code":
+            # The poll carries no scope: the grant covers what the device-code request asked for.
+            return self._json(200, self._person_tokens(
+                fake.user, form.get("scope") or fake.device_scopes.get(form.get("device_code", ""), "")))
+        if grant == "authorization_code":
+            import hashlib
+
+            asked = fake._codes.pop(form.get("code", ""), None)
+            if asked is None or asked["redirect_uri"] != form.get("redirect_uri"):
+                return self._json(400, {"error": "invalid_grant", "error_description":
+                                        "AADSTS70000: The provided authorization code is invalid or expired."})
+            verifier = form.get("code_verifier", "")
+            if _b64url(hashlib.sha256(verifier.encode("ascii")).digest()) != asked["challenge"]:
+                return self._json(400, {"error": "invalid_grant", "error_description":
+                                        "AADSTS501481: The Code_Verifier does not match the code_challenge."})
+            return self._json(200, self._person_tokens(asked["user"], asked["scope"], asked["nonce"]))
         self._json(400, {"error": "unsupported_grant_type", "error_description": "AADSTS70003"})
 
     def _check_assertion(self, assertion: str) -> str:
@@ -607,6 +673,9 @@ class _Handler(BaseHTTPRequestHandler):
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
             })
+
+        if path.endswith("/oauth2/v2.0/authorize"):
+            return self._authorize(parts[0], query)
 
         if parts == ["fake", "stats"]:  # for the benchmark: the fake's own costs, to tell them from the toolkit's
             return self._json(200, {"serialise_seconds": sum(w.serialise_seconds for w in fake.workbooks.values()),

@@ -166,7 +166,7 @@ def test_sign_in_once_then_the_scheduled_sync_of_a_url_runs_on_the_cached_token(
     client from that sign-in: a master in SharePoint cannot be read for its 設定 before it."""
     env = {**fake.env(TOOLKIT_CONFIG_DIR=str(tmp_path / "config"), TOOLKIT_CACHE_DIR=str(tmp_path / "cache")),
            "TOOLKIT_TENANT_ID": None, "TOOLKIT_CLIENT_ID": None, "TOOLKIT_CLIENT_SECRET": None}
-    result = run(env, "login", "--tenant", fake.tenant, "--client-id", fake.client_id)
+    result = run(env, "login", "--tenant", fake.tenant, "--client-id", fake.client_id, "--device-code")
     assert result.exit_code == 0 and "ABCD-EFGH" in result.output, result.output
     record = tmp_path / "config" / "login.json"
     assert json.loads(record.read_text())["tenant_id"] == fake.tenant and oct(record.stat().st_mode)[-3:] == "600"

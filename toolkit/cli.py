@@ -572,25 +572,49 @@ def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
               help="テナントID・クライアントIDを読む設定シートのブック（環境変数でも指定可）")
 @click.option("--tenant", metavar="ID", help="テナントID（SharePoint のブックを使う場合など、ブックを読む前に）")
 @click.option("--client-id", metavar="ID", help="アプリ登録のクライアントID")
-def login(workbook: Path | None, tenant: str | None, client_id: str | None) -> None:
-    """デバイスコードで Microsoft 365 にサインインし、トークンを本人だけが読めるファイルに保存します。
+@click.option("--device-code", is_flag=True,
+              help="ブラウザーのないサーバーで、別の端末のブラウザーにコードを入力してサインインします")
+def login(workbook: Path | None, tenant: str | None, client_id: str | None, device_code: bool) -> None:
+    """Microsoft 365 にサインインし、トークンを本人だけが読める場所に保存します。
 
-    SharePoint / OneDrive のマスターへの書き込み（同期・集計）は、ここでサインインしたアカウントで行います。
-    定期実行には専用のアカウントで一度サインインしておきます（docs/sync.md）。
+    ブラウザーでサインインします（ブラウザーのない環境ではデバイスコード）。SharePoint / OneDrive の
+    マスターへの書き込み（同期・集計）は、ここでサインインしたアカウントで行います。定期実行には専用の
+    アカウントで一度サインインしておきます（docs/sync.md）。
 
     \b
     例:
       toolkit login --workbook マスター.xlsm
       toolkit login --tenant contoso.onmicrosoft.com --client-id 00000000-…
+      toolkit login --device-code    （SSH で入ったサーバーなど）
     """
+    from toolkit.graph.auth import login as sign_in
+
+    sign_in(_graph_env(tenant, client_id), settings=_login_settings(workbook), out=say, device_code=device_code)
+
+
+@main.command()
+@click.option("--workbook", type=WorkbookPath(cloud=False), help="テナントID・クライアントIDを読む設定シートのブック")
+def logout(workbook: Path | None) -> None:
+    """サインインしたアカウントのトークンをこのパソコンから削除します。
+
+    \b
+    例:
+      toolkit logout
+    """
+    from toolkit.graph.auth import logout as sign_out
+
+    sign_out(_graph_env(None, None), settings=_login_settings(workbook), out=say)
+
+
+def _graph_env(tenant: str | None, client_id: str | None) -> dict[str, str]:
     import os
 
-    from toolkit.graph.auth import login_device_code
+    return {**os.environ, **({"TOOLKIT_TENANT_ID": tenant} if tenant else {}),
+            **({"TOOLKIT_CLIENT_ID": client_id} if client_id else {})}
 
-    settings = _load(workbook, "settings").settings if workbook else None
-    env = {**os.environ, **({"TOOLKIT_TENANT_ID": tenant} if tenant else {}),
-           **({"TOOLKIT_CLIENT_ID": client_id} if client_id else {})}
-    login_device_code(env, settings=settings, out=say)
+
+def _login_settings(workbook: Path | None):
+    return _load(workbook, "settings").settings if workbook else None
 
 
 # ---------------------------------------------------------------- Excel

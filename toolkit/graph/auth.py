@@ -34,11 +34,6 @@ from toolkit.graph.http import TimeoutHttp, make_session as _make_session, user_
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com/v1.0"
-# Delegated permissions for `toolkit login` (a person signs in; the Teams organizer must be that person).
-# Files.ReadWrite.All: the Forms result workbooks (read) and a master kept in SharePoint / OneDrive, written
-# through the Excel workbook API, which takes no application permission at all.
-DELEGATED_PERMISSIONS = ("Files.ReadWrite.All", "OnlineMeetings.Read", "OnlineMeetingArtifact.Read.All",
-                         "VirtualEvent.Read")
 KEYRING_SERVICE = "toolkit"
 CACHE_FILE = "token_cache.json"
 LOGIN_FILE = "login.json"  # tenant and client of the last `toolkit login` (no secret, no token)
@@ -87,7 +82,10 @@ class AuthConfig:
 
     @property
     def delegated_scopes(self) -> list[str]:
-        return [f"{self.resource}/{p}" for p in DELEGATED_PERMISSIONS]
+        # ".default": the delegated permissions the admin consented for the app (docs/sync.md lists them), no
+        # more. A fixed list would ask the person to consent to each, which a tenant with user consent turned
+        # off refuses (AADSTS65001 / 90094) although the admin granted what the toolkit needs.
+        return [self.resource + "/.default"]
 
 
 def _env(env: Mapping[str, str], name: str) -> str:
@@ -174,7 +172,8 @@ def load_certificate(path: str | os.PathLike) -> Certificate:
 EXPIRED_SIGN_IN_CODES = frozenset({"AADSTS700082", "AADSTS70043", "AADSTS70008", "AADSTS50173", "AADSTS50133",
                                    "AADSTS50089", "AADSTS700084", "AADSTS50132"})
 CONDITIONAL_ACCESS_CODES = frozenset({"AADSTS53003", "AADSTS53000", "AADSTS53001", "AADSTS53002",
-                                      "AADSTS530003", "AADSTS50076", "AADSTS50079", "AADSTS50158"})
+                                      "AADSTS530003", "AADSTS50158"})
+MFA_CODES = frozenset({"AADSTS50076", "AADSTS50079"})  # multi-factor authentication required / to be registered
 
 def describe_msal_error(result: Mapping[str, object], config: AuthConfig | None = None) -> str:
     """msal's error dict as a message staff can act on (no secret is ever in it)."""
@@ -188,13 +187,24 @@ def describe_msal_error(result: Mapping[str, object], config: AuthConfig | None 
         return ("証明書による認証が受け付けられませんでした。Entra 管理センターのアプリ登録の「証明書とシークレット」に"
                 "この証明書（TOOLKIT_CLIENT_CERTIFICATE）がアップロードされ、有効期限内か確認してください。"
                 f"（{error} {' '.join(sorted(codes))}）".rstrip())
+    if "AADSTS7000218" in codes:
+        return ("このアプリ登録ではデバイスコードでのサインインが許可されていません（AADSTS7000218: パブリック クライアント"
+                " フローが無効）。ブラウザーでサインインする `toolkit login`（--device-code なし）を使うか、IT 管理者に"
+                "Entra 管理センターのアプリ登録 →「認証」→「パブリック クライアント フローを許可する」を「はい」に"
+                "してもらってください。")
     if codes & {"AADSTS7000215", "AADSTS7000222", "AADSTS7000216"} or error == "invalid_client":
         return ("クライアントシークレットが正しくないか、有効期限が切れています。Entra 管理センターのアプリ登録で"
                 "新しいシークレットを作成し、TOOLKIT_CLIENT_SECRET かキーリングに設定し直してください。"
                 f"（{error} {' '.join(sorted(codes))}）".rstrip())
-    if codes & {"AADSTS65001", "AADSTS650057", "AADSTS90094"} or error == "consent_required":
-        return ("アプリのアクセス許可に管理者の同意がありません。Entra 管理センターの「API のアクセス許可」で"
-                f"「管理者の同意を与えます」を実行してください。（{error} {' '.join(sorted(codes))}）")
+    if codes & {"AADSTS65001", "AADSTS650057", "AADSTS90094", "AADSTS90008"} or error == "consent_required":
+        return ("アプリのアクセス許可に管理者の同意がありません（ユーザーによる同意は組織で無効にされています）。IT 管理者に"
+                "Entra 管理センターのアプリ登録 →「API のアクセス許可」で docs/sync.md のアクセス許可を追加し、"
+                f"「管理者の同意を与えます」を実行してもらってください。（{error} {' '.join(sorted(codes))}）")
+    if codes & MFA_CODES:
+        return ("多要素認証が必要です（" + " ".join(sorted(codes & MFA_CODES)) + "）。`toolkit login` をブラウザーで"
+                "実行し、多要素認証を済ませてサインインし直してください（保存済みのサインインやデバイスコードでは"
+                "求めに応じられないことがあります）。定期実行のアカウントで続く場合は、IT 管理者に条件付きアクセスの"
+                "多要素認証の頻度を確認してもらってください。")
     if codes & {"AADSTS90002", "AADSTS900023", "AADSTS90072"} or error == "invalid_tenant":
         return f"テナント「{tenant}」が見つかりません。テナントIDを確認してください。（{' '.join(sorted(codes))}）"
     if codes & {"AADSTS700016"} or error == "unauthorized_client":
@@ -203,9 +213,10 @@ def describe_msal_error(result: Mapping[str, object], config: AuthConfig | None 
     if codes & CONDITIONAL_ACCESS_CODES:
         return ("条件付きアクセスのポリシーにより、サインインがブロックされました（"
                 f"{' '.join(sorted(codes & CONDITIONAL_ACCESS_CODES))}）。同期用アカウントがこのポリシーの条件"
-                "（場所・準拠デバイス・多要素認証など）を満たさないためです。IT 管理者に、同期を実行するサーバーの"
-                "場所から同期用アカウントがサインインできるようにポリシーを確認してもらい、`toolkit login` で"
-                "サインインし直してください。")
+                "（場所・準拠デバイス・サインインの方法など）を満たさないためです。デバイスコードでのサインインを"
+                "ブロックするポリシーなら、`toolkit login`（ブラウザーでのサインイン）を使ってください。それ以外は"
+                "IT 管理者に、同期を実行するパソコンの場所から同期用アカウントがサインインできるようポリシーの除外を"
+                "設定してもらい、`toolkit login` でサインインし直してください。")
     if codes & EXPIRED_SIGN_IN_CODES:
         return ("同期用アカウントのサインインの有効期限が切れました（長く使われなかった、パスワードが変更された、"
                 f"または管理者がサインインを取り消した: {' '.join(sorted(codes & EXPIRED_SIGN_IN_CODES))}）。"
@@ -267,24 +278,23 @@ class AppTokens:
 
 
 class UserTokens:
-    """Delegated permissions from the token cache of `toolkit login`."""
+    """Delegated permissions from the token cache of `toolkit login`, as the account that signed in last (its
+    home account id is kept in ``login.json``; a cache may hold several accounts)."""
 
     delegated = True
 
-    def __init__(self, config: AuthConfig, session: requests.Session, cache):
-        import msal
-
+    def __init__(self, config: AuthConfig, session: requests.Session, cache, home_account_id: str | None = None):
         self._config = config
-        self._app = _msal_app(msal.PublicClientApplication, config, session, token_cache=cache)
-        self._accounts = self._app.get_accounts()
+        self._app = _public_app(config, session, cache)
+        self._account = _signed_in_account(self._app.get_accounts(), home_account_id)
 
     @property
     def available(self) -> bool:
-        return bool(self._accounts)
+        return self._account is not None
 
     def _acquire(self, force: bool) -> str:
         try:
-            result = self._app.acquire_token_silent_with_error(self._config.delegated_scopes, self._accounts[0],
+            result = self._app.acquire_token_silent_with_error(self._config.delegated_scopes, self._account,
                                                                force_refresh=force)
         except requests.RequestException as exc:
             raise _authority_failure(exc, self._config) from None
@@ -297,6 +307,28 @@ class UserTokens:
 
     def refresh(self) -> str:
         return self._acquire(True)
+
+
+def _signed_in_account(accounts: list[dict], home_account_id: str | None) -> dict | None:
+    """The cached account that signed in last; with no record of it, the only one (never a guess among several)."""
+    if home_account_id:
+        return next((a for a in accounts if a.get("home_account_id") == home_account_id), None)
+    return accounts[0] if len(accounts) == 1 else None
+
+
+def _public_app(config: AuthConfig, session: requests.Session, cache):
+    """msal's public client; on Windows through the Web Account Manager broker when ``msal[broker]`` is installed
+    (Windows Hello, the device's own sign-in and device-based conditional access)."""
+    import msal
+
+    broker = {}
+    if sys.platform == "win32":
+        try:
+            import pymsalruntime  # noqa: F401 — present only with msal[broker]
+            broker = {"enable_broker_on_windows": True}
+        except ImportError:
+            pass
+    return _msal_app(msal.PublicClientApplication, config, session, token_cache=cache, **broker)
 
 
 def _keyring_secret(client_id: str) -> str | None:
@@ -316,7 +348,7 @@ def user_tokens(config: AuthConfig, session: requests.Session, env: Mapping[str,
                 *, why: str = "SharePoint / OneDrive のブックへの書き込み") -> UserTokens:
     """The `toolkit login` account's tokens, for what only delegated permissions allow (the Excel workbook API)."""
     if token_cache_exists(env):
-        user = UserTokens(config, session, open_token_cache(env))
+        user = UserTokens(config, session, open_token_cache(env), read_login(env).get("home_account_id"))
         if user.available:
             return user
     raise AuthError(f"{why}には、サインインしたアカウントが必要です（Excel のブック API はアプリの資格情報を"
@@ -331,7 +363,7 @@ def token_source(config: AuthConfig, session: requests.Session, env: Mapping[str
     if secret:
         return AppTokens(config, session, secret)
     if token_cache_exists(env):
-        user = UserTokens(config, session, open_token_cache(env))
+        user = UserTokens(config, session, open_token_cache(env), read_login(env).get("home_account_id"))
         if user.available:
             return user
     raise AuthError("アプリの資格情報がありません。証明書（環境変数 TOOLKIT_CLIENT_CERTIFICATE）か"
@@ -415,14 +447,55 @@ def write_private_file(path: Path, content: str | bytes) -> None:
         raise
 
 
-def login_device_code(env: Mapping[str, str] = os.environ, out: Callable[[str], object] = print, *,
-                      settings: object | None = None, session: requests.Session | None = None) -> None:
-    """`toolkit login`: sign in a person with the device-code flow and keep the tokens in the user's cache."""
-    import msal
+def browser_available(env: Mapping[str, str] = os.environ) -> bool:
+    """Whether a sign-in page can be shown here: Windows and macOS always; elsewhere a desktop session or a
+    BROWSER the person chose (a server reached over SSH has neither: the device code is its way in)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(_env(env, "BROWSER") or _env(env, "DISPLAY") or _env(env, "WAYLAND_DISPLAY"))
 
+
+def login(env: Mapping[str, str] = os.environ, out: Callable[[str], object] = print, *,
+          settings: object | None = None, session: requests.Session | None = None, device_code: bool = False,
+          timeout: int = 600) -> str:
+    """`toolkit login`: sign a person in and keep the tokens in the user's cache; returns who signed in.
+
+    In a browser by default (authorization code with PKCE on a loopback redirect: the flow conditional access
+    expects; many tenants block the device-code flow), or with a device code (``device_code``, or where no
+    browser can be shown: a server over SSH). The account is remembered by its home account id, so a cache that
+    holds several accounts is used as the one that signed in last."""
     config = resolve_config(settings, env)
     session = session or make_session(config)
-    app = _msal_app(msal.PublicClientApplication, config, session, token_cache=open_token_cache(env))
+    app = _public_app(config, session, open_token_cache(env))
+    if device_code or not browser_available(env):
+        if not device_code:
+            out("ブラウザーを開けない環境のため、デバイスコードでサインインします。")
+        result = _device_code_flow(app, config, out)
+    else:
+        out("ブラウザーでサインイン画面を開きます。サインインが終わるとこの画面に戻ります"
+            "（ブラウザーが開かないときは Ctrl+C で止め、`toolkit login --device-code` を使ってください）。")
+        try:
+            result = app.acquire_token_interactive(config.delegated_scopes, prompt="select_account", timeout=timeout,
+                                                   parent_window_handle=app.CONSOLE_WINDOW_HANDLE)
+        except requests.RequestException as exc:
+            raise _authority_failure(exc, config) from None
+        except RuntimeError as exc:  # msal: no browser could be opened
+            raise AuthError(f"ブラウザーを開けませんでした（{exc}）。`toolkit login --device-code` で"
+                            "サインインしてください。") from None
+    if "access_token" not in result:
+        raise AuthError(describe_msal_error(result, config))
+    claims = result.get("id_token_claims") or {}
+    who = str(claims.get("preferred_username") or "")
+    home = _home_account_id(app, claims)
+    write_private_file(config_dir(env) / LOGIN_FILE, json.dumps(
+        {"tenant_id": config.tenant_id, "client_id": config.client_id, "account": who,
+         "home_account_id": home}, ensure_ascii=False))
+    out(f"サインインしました{('（' + who + '）') if who else ''}。トークンは {token_cache_path(env)} に"
+        "（キーチェーンのある OS ではそこに暗号化して）保存しました。")
+    return who
+
+
+def _device_code_flow(app, config: AuthConfig, out: Callable[[str], object]) -> dict:
     try:
         flow = app.initiate_device_flow(scopes=config.delegated_scopes)
     except (ValueError, requests.RequestException) as exc:
@@ -432,14 +505,36 @@ def login_device_code(env: Mapping[str, str] = os.environ, out: Callable[[str], 
     out(f"ブラウザーで {flow.get('verification_uri')} を開き、コード {flow['user_code']} を入力して"
         "サインインしてください。")
     try:
-        result = app.acquire_token_by_device_flow(flow)
+        return app.acquire_token_by_device_flow(flow)
     except requests.RequestException as exc:
         raise _authority_failure(exc, config) from None
-    if "access_token" not in result:
-        raise AuthError(describe_msal_error(result, config))
-    claims = result.get("id_token_claims") or {}
-    who = claims.get("preferred_username") or ""
-    write_private_file(config_dir(env) / LOGIN_FILE, json.dumps(
-        {"tenant_id": config.tenant_id, "client_id": config.client_id, "account": who}, ensure_ascii=False))
-    out(f"サインインしました{('（' + who + '）') if who else ''}。トークンは {token_cache_path(env)} に"
-        "（キーチェーンのある OS ではそこに暗号化して）保存しました。")
+
+
+def _home_account_id(app, claims: Mapping[str, object]) -> str:
+    """The cache's id of the account that just signed in (its object id and tenant, as msal keys accounts)."""
+    oid, tid = claims.get("oid"), claims.get("tid")
+    for account in app.get_accounts():
+        if account.get("home_account_id") == f"{oid}.{tid}" or (
+                not oid and account.get("username") == claims.get("preferred_username")):
+            return str(account.get("home_account_id") or "")
+    return ""
+
+
+def logout(env: Mapping[str, str] = os.environ, out: Callable[[str], object] = print, *,
+           settings: object | None = None, session: requests.Session | None = None) -> None:
+    """`toolkit logout`: the signed-in account's tokens removed from the cache, and the record of the sign-in."""
+    record = config_dir(env) / LOGIN_FILE
+    signed_in = read_login(env)
+    if not signed_in and not token_cache_exists(env):
+        out("サインインしているアカウントはありません。")
+        return
+    if token_cache_exists(env):
+        config = resolve_config(settings, env)
+        session = session or make_session(config)
+        app = _public_app(config, session, open_token_cache(env))
+        account = _signed_in_account(app.get_accounts(), signed_in.get("home_account_id"))
+        if account is not None:
+            app.remove_account(account)
+    record.unlink(missing_ok=True)
+    who = signed_in.get("account") or ""
+    out(f"サインアウトしました{('（' + who + '）') if who else ''}。このパソコンに保存していたトークンを削除しました。")
