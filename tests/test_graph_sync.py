@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -226,19 +226,25 @@ def test_rows_land_once_matched_and_a_rerun_adds_nothing(fake, book):
     assert read_state(book)["organizers"] == {ORGANIZER.casefold(): ORGANIZER_ID}
 
     before = book.read_bytes()
+    meetings = len(fake.requests_to("/onlineMeetings"))
     again = sync(book, fake)
     assert again.new == 0 and again.written == 0 and again.failed_sources == []
     assert book.read_bytes() == before  # nothing to add: the workbook is not even rewritten
-    assert set(again.skipped_unchanged) == {"イベント E01 のフォーム結果", "利用実績フォームの結果"}
-    assert again.duplicates == 4  # the Teams records, recognised by 回答ID
+    # The event (2025-10-01) was read more than a week after it: settled, it is not asked again.
+    assert set(again.skipped_unchanged) == {"イベント E01 のフォーム結果", "利用実績フォームの結果",
+                                            "イベント E01 の Teams 出席"}
+    assert len(fake.requests_to("/onlineMeetings")) == meetings
     assert len(fake.requests_to(f"/users/{ORGANIZER}")) == 1  # cached in the state file
+    full = sync(book, fake, full=True)  # `toolkit sync --full` reads it again
+    assert full.duplicates == 4 and full.new == 0  # the Teams records, recognised by 回答ID
+    assert len(fake.requests_to("/onlineMeetings")) > meetings
 
 
 def test_new_responses_are_added_and_the_unmatched_rows_are_not_duplicated(fake, book):
-    sync(book, fake)
+    sync(book, fake, now=T0 + timedelta(days=1))  # within the event's week: its Teams attendance is read each time
     fake.update_form(USAGE_SHARE_URL, USAGE_HEADERS, USAGE_ANSWERS + [
         (5, T0, T0, "anonymous", "", "アルファ商事", "kintone", "グループウェア", date(2025, 9, 20))])
-    report = sync(book, fake)
+    report = sync(book, fake, now=T0 + timedelta(days=2))
     # Row 4 (unknown company, empty 企業ID) is an invalid row for the reader, yet it is not appended again.
     assert report.new == 1 and report.duplicates == 4 + 4
     keys = [r["回答ID"] for r in sheet_rows(book, schema.USAGE_DAYS) if r.get("回答ID")]
@@ -469,17 +475,19 @@ def test_a_webinar_gives_registrations_as_applications_and_attendance(fake, tmp_
     book = write_master(tmp_path / "w" / "m.xlsx", companies=COMPANIES, services=SERVICES,
                         events=[("E02", "説明会・ワークショップ", "ウェビナー説明会", date(2025, 10, 1), "オンライン",
                                  None, link, None)], settings={"Teams主催者": ORGANIZER})
-    report = sync(book, fake)
+    report = sync(book, fake, now=datetime(2025, 10, 2, 9, 0))  # the day after: attendance may still change
     assert report.failed_sources == [] and report.new == 4
     rows = sheet_rows(book, schema.ATTENDANCE)
     status = {(r["氏名"], r["出欠"]) for r in rows}
     assert status == {("山田 太郎", "申込"), ("鈴木 花子", "申込"), ("佐藤 一郎", "欠席"), ("山田 太郎", "出席")}
     assert {r["企業ID"] for r in rows if r["氏名"] == "山田 太郎"} == {"C01"}
-    assert not fake.requests_to("/onlineMeetings")  # the session was found among the webinars
+    # Looked up as a meeting first (one call), found among the webinars on the miss.
+    assert len(fake.requests_to("/onlineMeetings")) == 1 and len(fake.requests_to("getByUserIdAndRole")) == 2
 
-    # Hanako cancels: her row becomes 欠席, in place.
+    # Hanako cancels: her row becomes 欠席, in place. The session is remembered: no meeting look-up, no listing.
     fake.virtual_events[0].registrations[1]["status"] = "canceled"
-    again = sync(book, fake)
+    again = sync(book, fake, now=datetime(2025, 10, 3, 9, 0))
+    assert len(fake.requests_to("/onlineMeetings")) == 1 and len(fake.requests_to("getByUserIdAndRole")) == 2
     assert again.updated == 1 and again.new == 0
     assert {(r["氏名"], r["出欠"]) for r in sheet_rows(book, schema.ATTENDANCE)} == \
         {("山田 太郎", "申込"), ("鈴木 花子", "欠席"), ("佐藤 一郎", "欠席"), ("山田 太郎", "出席")}
@@ -503,7 +511,29 @@ def test_without_the_virtual_event_permission_meetings_are_still_read(fake, book
     fake.fault("getByUserIdAndRole", "403", times=50)  # VirtualEvent.Read.All not granted
     report = sync(book, fake)
     assert report.failed_sources == [] and report.new == 12
-    assert len(fake.requests_to("getByUserIdAndRole")) == 1  # asked once, not once per event
+    assert not fake.requests_to("virtualEvents")  # a plain meeting is found as a meeting: no listing at all
+
+
+def test_a_throttled_virtual_events_listing_fails_only_the_webinar_and_requests_are_counted(fake, tmp_path):
+    """Virtual events are rationed (10,000 requests per app and month): a 429 storm on their listing fails the
+    webinar's source only; the plain meeting beside it is synced, and the run says how many calls it made."""
+    from toolkit.cli import main
+
+    webinar = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_webinar2%40thread.v2/0"
+    fake.add_virtual_event("webinars", webinar, reports={"w": [attendance_record("jiro@beta.jp", "次郎", 900)]})
+    fake.fault("virtualEvents", "429", times=1000)
+    (tmp_path / "v").mkdir()
+    book = write_master(tmp_path / "v" / "m.xlsx", companies=COMPANIES, services=SERVICES, events=[
+        EVENTS[0][:6] + (TEAMS_URL, None),
+        ("E02", "成果共有会", "成果共有会", date(2025, 10, 1), "オンライン", None, webinar, None)],
+        settings={"Teams主催者": ORGANIZER})
+    result = CliRunner().invoke(main, ["sync", str(book), "--json"], env=fake.env(TOOLKIT_GRAPH_TRIES="2"))
+    data = json.loads(result.output)
+    assert result.exit_code == 2 and [f["source"] for f in data["failed_sources"]] == ["イベント E02 の Teams 出席"]
+    assert data["written"] == 4  # E01's four Teams records
+    # Every request the fake received for the sources (retries of the throttled listing included) is counted.
+    graph_calls = [r for r in fake.log if r["path"].startswith("/v1.0/")]
+    assert data["requests"] == len(graph_calls) > 0
 
 
 def test_meeting_not_found_is_a_failed_source_and_the_rest_is_written(fake, book):

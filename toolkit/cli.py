@@ -528,14 +528,16 @@ def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on
 @main.command()
 @WORKBOOK
 @click.option("--dry-run", is_flag=True, help="取得と照合だけを行い、ブックには書き込みません。")
+@click.option("--full", is_flag=True, help="開催から1週間を過ぎて取り込み済みの Teams のイベントも、もう一度読みます。")
 @JSON_FLAG
-def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
+def sync(workbook: Path, dry_run: bool, full: bool, as_json: bool) -> None:
     """Microsoft 365（Forms の結果ブック・Teams の出席レポートとウェビナー）から出欠と利用実績を取り込みます。
 
     取得元（イベントごとのフォーム・Teams 会議、利用実績フォーム）は1つずつ読み込みます。取得できなかった
     取得元があれば、その名前と理由を示し、ほかの取得元を書き込んだうえで終了コード 2 で終わります。
     Excel でブックを開いているときは、取得した行をブックの横の待ち行列に保存し、次回の同期か Excel の
-    「同期」ボタンで書き込みます。SharePoint / OneDrive のブック（URL）には、共同編集中でも Excel のブック
+    「同期」ボタンで書き込みます。開催から1週間を過ぎたイベントの Teams の出席は、その後に一度読んだら
+    読み直しません（--full で読み直します）。SharePoint / OneDrive のブック（URL）には、共同編集中でも Excel のブック
     API で行を追加します（`toolkit login` でサインインしたアカウントが必要です）。設定は docs/sync.md を
     参照してください。
 
@@ -550,7 +552,7 @@ def sync(workbook: Path, dry_run: bool, as_json: bool) -> None:
 
     try:
         with progress("Microsoft 365 から取得中…", enabled=not as_json):
-            result = run_sync(workbook, dry_run=dry_run)
+            result = run_sync(workbook, dry_run=dry_run, full=full)
     except SyncError as exc:  # nothing was written (configuration, sign-in, the workbook itself)
         if as_json:
             emit_json({"error": str(exc)})

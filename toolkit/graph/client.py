@@ -108,7 +108,7 @@ class GraphClient:
         self.timeout = timeout
         self.sleep = _session_sleep(session)  # every wait goes through the session's retry policy
         self._origin = _origin(self.base_url)
-        self.requests_made = 0
+        self.requests_made = 0  # HTTP requests sent, urllib3's retries included (the sync report's "requests")
 
     @property
     def delegated(self) -> bool:
@@ -151,6 +151,8 @@ class GraphClient:
                 self.requests_made += 1
                 response = self.session.request(method, url, params=params, headers=sent, json=body,
                                                 timeout=self.timeout, allow_redirects=False)
+                # urllib3's retries (429, 503) are requests too, and count against the service's quotas.
+                self.requests_made += len(getattr(getattr(response.raw, "retries", None), "history", ()) or ())
                 _ = response.content  # read it all now: a body cut off half-way fails here, not later
             except requests.exceptions.SSLError as exc:
                 raise SyncError(f"{what}: サーバー証明書を検証できません。社内プロキシの証明書を使う場合は "

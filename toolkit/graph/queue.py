@@ -128,14 +128,16 @@ def clear_queue(workbook_path: str | os.PathLike) -> None:
 # ---------------------------------------------------------------- the state
 
 def read_state(workbook_path: str | os.PathLike) -> dict:
-    """{"forms": {slot: {...}}, "registrations": {...}, "organizers": {...}}; missing or unreadable: empty."""
+    """{"forms": {slot: {...}}, "registrations", "organizers", "sessions" (join URL -> webinar session),
+    "teams_settled" (event ID -> join URL)}; missing or unreadable: empty."""
     try:
         data = json.loads(state_path(workbook_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
         return {}
-    return {k: data[k] for k in ("forms", "registrations", "organizers") if isinstance(data.get(k), dict)}
+    return {k: data[k] for k in ("forms", "registrations", "organizers", "sessions", "teams_settled")
+            if isinstance(data.get(k), dict)}
 
 
 def write_state(workbook_path: str | os.PathLike, state: Mapping[str, object]) -> None:

@@ -75,8 +75,9 @@ class Source:
     sheet: str
     built: rowmap.Built | None = None
     error: str | None = None
-    skipped: bool = False  # a Forms workbook unchanged since the last sync
-    slot: str | None = None  # the state entry of a Forms source ("event:E01", "usage")
+    skipped: bool = False  # a Forms workbook unchanged since the last sync, or a Teams event settled
+    slot: str | None = None  # the state entry of a Forms source ("event:E01", "usage"), or "teams:E01" when settled
+    settled: tuple[str, str] | None = None  # (event ID, join URL) of a Teams event read after its 7 days
     form_state: dict | None = None  # what to remember for the slot once its rows are in the workbook
     fetched: int = 0
     new: int = 0
@@ -99,10 +100,7 @@ class SyncPlan:
     unmatched: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     state: dict = field(default_factory=dict)
-
-    @property
-    def failed(self) -> list[Source]:
-        return [s for s in self.sources if s.error]
+    requests: int = 0  # Graph requests made to read the sources (virtual events are rationed per app and month)
 
     @property
     def new(self) -> int:
@@ -126,14 +124,24 @@ def _sample(table: FormTable) -> dict[str, str]:
     return sample
 
 
+# Days after its 開催日 an event's Teams attendance may still change (late reports, a re-run meeting): the first
+# read after them is the last, unless `toolkit sync --full`.
+SETTLE_DAYS = 7
+
+
 class _Planner:
     def __init__(self, program: Program, client: GraphClient, existing: Mapping[str, Mapping[str, object]],
-                 state: Mapping, columns: rowmap.FormColumns, now: datetime):
-        self.program, self.client, self.columns, self.now = program, client, columns, now
+                 state: Mapping, columns: rowmap.FormColumns, now: datetime, full: bool = False):
+        self.program, self.client, self.columns, self.now, self.full = program, client, columns, now, full
         self.existing = existing
         self.previous_forms = dict(state.get("forms") or {})
         self.registrations = dict(state.get("registrations") or {})
         self.organizers = dict(state.get("organizers") or {})
+        # join URL -> [kind, event id, session id] of a webinar or town hall found once: never listed again
+        self.sessions = {k: v for k, v in dict(state.get("sessions") or {}).items()
+                         if isinstance(v, list) and len(v) == 3}
+        # event ID -> {"url", "keys"}: a Teams event read after its 7 days, and the 回答IDs it gave
+        self.settled = {k: v for k, v in dict(state.get("teams_settled") or {}).items() if isinstance(v, Mapping)}
         self.counts = {sheet: _prefix_counts(existing.get(sheet, {})) for sheet in SHEETS}
         self.companies = CompanyMatcher(program.companies)
         self.services = ServiceMatcher(program.services)
@@ -198,35 +206,50 @@ class _Planner:
         return item.id
 
     def _teams(self, source: Source, event) -> None:
+        """An event's Teams attendance: a plain meeting first (one call), a webinar or town hall only when no
+        meeting has the link (virtual events cost a listing, rationed per app and month); a session found once
+        is remembered. An event read after its SETTLE_DAYS is not asked again (``--full`` asks)."""
         settings = self.program.settings
         organizer = (settings.teams_organizer or "").strip()
         label = source.label
+        day = event.date.date() if isinstance(event.date, datetime) else event.date
+        day = day if isinstance(day, date) else None
+        settled = day is not None and (self.now.date() - day).days > SETTLE_DAYS
+        before = self.settled.get(event.event_id) or {}
+        if not self.full and settled and before.get("url") == event.teams_url and \
+                all(key in self.existing.get(source.sheet, {}) for key in before.get("keys") or ()):
+            source.skipped, source.slot = True, f"teams:{event.event_id}"  # its rows are still in the workbook
+            return
         organizer_id = None
         if not self.client.delegated:
             if not organizer:
                 raise SyncError("設定シートの「Teams主催者」が空のため取り込めません。")
             organizer_id = teams.resolve_organizer(self.client, organizer, self.organizers, what=label)
-        day = event.date.date() if isinstance(event.date, datetime) else event.date
-        day = day if isinstance(day, date) else None
-        ref = self._virtual_session(event.teams_url, organizer_id, label)
-        if ref is not None:
-            regs = teams.registrations(self.client, ref, what=label)
-            records = teams.session_attendance(self.client, ref, day, what=label)
-            built = rowmap.registration_rows(regs, ref.event_id, event.event_id, self.companies, self.now)
-            attended = rowmap.teams_attendance_rows(records, event.event_id, self.companies, self.now)
-            built.rows += attended.rows
-            built.issues += attended.issues
-            built.aliases.update(attended.aliases)
-            source.built, source.fetched = built, len(regs) + len(records)
-            return
-        base = teams.meetings_base(self.client, organizer_id)
-        meeting = teams.find_meeting(self.client, base, event.teams_url, what=label)
-        if meeting is None:
+        if settled:
+            source.settled = (event.event_id, event.teams_url)
+        known = self.sessions.get(event.teams_url)
+        if known is None:
+            base = teams.meetings_base(self.client, organizer_id)
+            meeting = teams.find_meeting(self.client, base, event.teams_url, what=label)
+            if meeting is not None:
+                records = teams.meeting_attendance(self.client, base, meeting, day, what=label)
+                source.built = rowmap.teams_attendance_rows(records, event.event_id, self.companies, self.now)
+                source.fetched = len(records)
+                return
+        ref = teams.SessionRef(*known) if known is not None else self._virtual_session(event.teams_url, organizer_id,
+                                                                                        label)
+        if ref is None:
             raise SyncError("Teams会議URL に一致する会議（またはウェビナー）が、主催者の会議に見つかりません。"
                             "URL と「Teams主催者」を確認してください。")
-        records = teams.meeting_attendance(self.client, base, meeting, day, what=label)
-        source.built = rowmap.teams_attendance_rows(records, event.event_id, self.companies, self.now)
-        source.fetched = len(records)
+        self.sessions[event.teams_url] = list(ref)
+        regs = teams.registrations(self.client, ref, what=label)
+        records = teams.session_attendance(self.client, ref, day, what=label)
+        built = rowmap.registration_rows(regs, ref.event_id, event.event_id, self.companies, self.now)
+        attended = rowmap.teams_attendance_rows(records, event.event_id, self.companies, self.now)
+        built.rows += attended.rows
+        built.issues += attended.issues
+        built.aliases.update(attended.aliases)
+        source.built, source.fetched = built, len(regs) + len(records)
 
     def _virtual_session(self, url: str, organizer_id: str | None, label: str):
         if self._virtual is None:
@@ -307,12 +330,16 @@ class _Planner:
                 forms[source.slot] = entry
             elif source.built is not None:
                 registrations.update(source.built.versions)
-        plan.state = {"forms": forms, "registrations": registrations, "organizers": self.organizers}
+            if source.settled is not None and source.built is not None:
+                keys = [k for row in source.built.rows if (k := key_text(row.get(RESPONSE_ID)))]
+                self.settled[source.settled[0]] = {"url": source.settled[1], "keys": keys}
+        plan.state = {"forms": forms, "registrations": registrations, "organizers": self.organizers,
+                      "sessions": self.sessions, "teams_settled": self.settled}
 
 
 def plan_sync(program: Program, *, client: GraphClient, existing: Mapping[str, Mapping[str, object]] | None = None,
               state: Mapping | None = None, columns: rowmap.FormColumns | None = None,
-              now: datetime | None = None) -> SyncPlan:
+              now: datetime | None = None, full: bool = False) -> SyncPlan:
     """Read every source, build its rows, drop those already in the workbook. Writes nothing.
 
     ``existing``: sheet -> {回答ID: worksheet row} from the raw sheets (``merge.existing_index``), so rows with
@@ -320,7 +347,9 @@ def plan_sync(program: Program, *, client: GraphClient, existing: Mapping[str, M
     """
     now = now or datetime.now().replace(microsecond=0)
     client.tokens.token()  # a wrong secret or certificate fails the run here, before any source
-    return _Planner(program, client, existing or {}, state or {}, columns or rowmap.FormColumns(), now).run()
+    plan = _Planner(program, client, existing or {}, state or {}, columns or rowmap.FormColumns(), now, full).run()
+    plan.requests = client.requests_made
+    return plan
 
 
 # ---------------------------------------------------------------- the report
@@ -339,6 +368,7 @@ class SyncReport:
     by_sheet: dict[str, int] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    requests: int = 0  # Graph requests made to read the sources
 
     @property
     def failed_sources(self) -> list[Source]:
@@ -363,6 +393,7 @@ class SyncReport:
             "fetched": self.fetched, "new": self.new, "duplicates": self.duplicates, "updated": self.updated,
             "unmatched": len(self.unmatched), "queued": self.queued, "written": self.written,
             "from_queue": self.from_queue, "dry_run": self.dry_run, "by_sheet": dict(self.by_sheet),
+            "requests": self.requests,
             "skipped_unchanged": self.skipped_unchanged,
             "failed_sources": [{"source": s.label, "reason": s.error} for s in self.failed_sources],
             "notes": list(self.notes),
@@ -554,7 +585,7 @@ def synchronize(destination: Destination, raw: Mapping[str, Sequence[Sequence[ob
         duplicates=sum(s.duplicates for s in plan.sources) + queue_dups,
         updated=sum(len(u) for u in updates.values()), unmatched=plan.unmatched, from_queue=from_queue,
         dry_run=dry_run, by_sheet={s: len(appends[s]) + len(updates[s]) for s in SHEETS},
-        sources=plan.sources, notes=plan.notes)
+        sources=plan.sources, notes=plan.notes, requests=plan.requests)
     total = sum(report.by_sheet.values())
     if dry_run:
         return report
@@ -604,12 +635,14 @@ def make_client(program: Program, *, env: Mapping[str, str] = os.environ,
         raise
 
 
-def graph_fetch(env: Mapping[str, str], session: requests.Session | None, now: datetime) -> FetchPlan:
+def graph_fetch(env: Mapping[str, str], session: requests.Session | None, now: datetime,
+                full: bool = False) -> FetchPlan:
     """The fetch step of ``synchronize``: a client for the program's tenant, then ``plan_sync``."""
     def fetch(program: Program, existing, state, columns) -> SyncPlan:
         client = make_client(program, env=env, session=session)
         try:
-            return plan_sync(program, client=client, existing=existing, state=state, columns=columns, now=now)
+            return plan_sync(program, client=client, existing=existing, state=state, columns=columns, now=now,
+                             full=full)
         finally:
             if session is None:
                 client.session.close()
@@ -617,11 +650,12 @@ def graph_fetch(env: Mapping[str, str], session: requests.Session | None, now: d
 
 
 def run_sync(workbook: str | os.PathLike, *, dry_run: bool = False, env: Mapping[str, str] = os.environ,
-             session: requests.Session | None = None, now: datetime | None = None) -> SyncReport:
+             session: requests.Session | None = None, now: datetime | None = None, full: bool = False) -> SyncReport:
     """`toolkit sync`: read the master (a file, or a SharePoint / OneDrive address), sync, write it (or queue
     while it cannot be written).
 
     ``session``: an explicit ``requests.Session`` for msal and Graph (tests, benchmarks, a proxy set-up).
+    ``full``: read again the Teams events settled more than a week ago (``SETTLE_DAYS``).
     """
     from toolkit.workbook.location import is_cloud, parse_workbook
     from toolkit.workbook.read import read_raw
@@ -629,20 +663,20 @@ def run_sync(workbook: str | os.PathLike, *, dry_run: bool = False, env: Mapping
     location = parse_workbook(workbook)
     now = now or datetime.now().replace(microsecond=0)
     if is_cloud(location):
-        return _run_cloud_sync(location, dry_run=dry_run, env=env, session=session, now=now)
+        return _run_cloud_sync(location, dry_run=dry_run, env=env, session=session, now=now, full=full)
     path = Path(location)
     if not path.is_file():
         raise SyncError(f"ブックが見つかりません: {path}")
     with (nullcontext() if dry_run else SyncLock(path)):
         raw = read_raw(path, sheets=READ_SHEETS)
-        report = synchronize(FileDestination(path, raw), raw, path, fetch=graph_fetch(env, session, now), now=now,
-                             dry_run=dry_run)
+        report = synchronize(FileDestination(path, raw), raw, path, fetch=graph_fetch(env, session, now, full),
+                             now=now, dry_run=dry_run)
     log.info("同期%s: %s", "（試行）" if dry_run else "", report.summary())
     return report
 
 
 def _run_cloud_sync(url: str, *, dry_run: bool, env: Mapping[str, str], session: requests.Session | None,
-                    now: datetime) -> SyncReport:
+                    now: datetime, full: bool = False) -> SyncReport:
     """The sync of a master in SharePoint / OneDrive: its queue, state and lock live in the user's folder."""
     from toolkit.workbook.cloud import CloudBook
 
@@ -651,6 +685,6 @@ def _run_cloud_sync(url: str, *, dry_run: bool, env: Mapping[str, str], session:
         with (nullcontext() if dry_run else SyncLock(path)):
             raw = book.read_raw(READ_SHEETS)
             report = synchronize(CloudDestination(book, raw), raw, path,
-                                 fetch=graph_fetch(env, book.session, now), now=now, dry_run=dry_run)
+                                 fetch=graph_fetch(env, book.session, now, full), now=now, dry_run=dry_run)
     log.info("同期%s: %s", "（試行）" if dry_run else "", report.summary())
     return report
