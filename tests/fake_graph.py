@@ -113,6 +113,32 @@ class FormFile:
     ctag: str
     content: bytes
     downloads: int = 0
+    modified: str = "2025-10-01T00:00:00Z"  # lastModifiedDateTime: Forms saves a response into the file
+
+
+_SITE = re.compile(r"^/(sites|teams|personal)/[^/]+")
+
+
+def library_of(url: str) -> tuple[str, str, str, str] | None:
+    """(host, site path, library, path in the library) of a file's path address; None for a share link."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if path.startswith("/:"):
+        return None
+    m = _SITE.match(path)
+    site = m.group(0) if m else ""
+    library, _, inside = path[len(site):].strip("/").partition("/")
+    return (parts.hostname or "", site, library, inside) if library and inside else None
+
+
+def library_drive(url: str) -> str | None:
+    """One drive id per document library, as Graph has it (files of one library share their driveId)."""
+    where = library_of(url)
+    if where is None:
+        return None
+    import hashlib
+
+    return "b!lib-" + hashlib.sha256("|".join(where[:3]).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -177,6 +203,9 @@ class FakeGraph:
         self._refresh: dict[str, tuple[str, str, str]] = {}  # refresh token -> the person
         self.log: list[dict] = []  # every request: method, path, has_auth
         self.workbooks: dict[str, WorkbookFile] = {}  # share id -> a master kept in SharePoint
+        # The app holds only Sites.Selected: /shares (documented least privilege Files.Read.All) answers 403.
+        self.sites_selected_only = False
+        self.site_ids: dict[str, tuple[str, str]] = {}  # site id -> (host, site path)
         self.excel = WorkbookService()  # the Excel workbook API behind them
         self.puts: list[str] = []  # whole-file uploads attempted (never acceptable for a co-authored book)
         self._downloads: dict[str, FormFile | WorkbookFile] = {}
@@ -238,8 +267,11 @@ class FakeGraph:
 
     def add_form(self, share_url: str, headers: tuple[str, ...], rows: list[tuple], *,
                  item_id: str | None = None) -> FormFile:
-        form = FormFile(share_url, item_id or "01ITEM" + secrets.token_hex(6).upper(), "b!drive-" + secrets.token_hex(4),
-                        "Form results.xlsx", f'"c:{{{secrets.token_hex(8)}}},1"', forms_workbook(headers, rows))
+        where = library_of(share_url)
+        form = FormFile(share_url, item_id or "01ITEM" + secrets.token_hex(6).upper(),
+                        library_drive(share_url) or "b!drive-" + secrets.token_hex(4),
+                        where[3].rsplit("/", 1)[-1] if where else "Form results.xlsx",
+                        f'"c:{{{secrets.token_hex(8)}}},1"', forms_workbook(headers, rows))
         with self._lock:
             self.forms[share_id(share_url)] = form
         return form
@@ -256,6 +288,7 @@ class FakeGraph:
                      item_id: str | None = None) -> WorkbookFile:
         """A workbook in a SharePoint library, reachable by ``share_url`` (download and workbook API)."""
         file = load_workbook_file(share_url, content, name=name, item_id=item_id)
+        file.drive_id = library_drive(share_url) or file.drive_id
         with self._lock:
             self.workbooks[share_id(share_url)] = file
         return file
@@ -712,15 +745,50 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(302, b"", headers=headers)
         return self._json(status, body, headers)
 
+    @staticmethod
+    def _drive_item(form) -> dict:
+        return {"id": form.item_id, "name": form.name, "eTag": f'"{{{form.item_id}}},1"', "cTag": form.ctag,
+                "lastModifiedDateTime": getattr(form, "modified", "2025-10-01T00:00:00Z"),
+                "parentReference": {"driveId": form.drive_id, "driveType": "business"}}
+
+    def _sites(self, parts: list[str], query: dict[str, str]):
+        """Sites.Selected covers a granted site's own resources (site-getbypath, drive-list, driveitem-get by
+        path): ``/sites/{host}:/{path}`` (or ``/sites/{host}``, the root site), ``/sites/{id}/drives``,
+        ``/drives/{id}/root:/{path}``. Only the libraries of files added by their path address exist."""
+        files = [f for f in (*self.fake.forms.values(), *self.fake.workbooks.values()) if library_of(f.share_url)]
+        if parts[0] == "sites" and len(parts) >= 2 and parts[-1] != "drives":
+            host = parts[1].rstrip(":")
+            site = "/" + "/".join(parts[2:]) if len(parts) > 2 else ""
+            if not any(library_of(f.share_url)[:2] == (host, site) for f in files):
+                return None
+            site_id = f"{host},{abs(hash(site)) % 10**8:08d},{abs(hash(host)) % 10**8:08d}"
+            self.fake.site_ids[site_id] = (host, site)
+            return 200, {"id": site_id, "webUrl": f"https://{host}{site}"}, {}
+        if parts[0] == "sites" and len(parts) == 3 and parts[2] == "drives":
+            where = self.fake.site_ids.get(parts[1])
+            if where is None:
+                return None
+            libraries = sorted({library_of(f.share_url)[2] for f in files if library_of(f.share_url)[:2] == where})
+            return self._page([{"id": library_drive(f"https://{where[0]}{where[1]}/{lib}/x"), "name": lib,
+                                "webUrl": f"https://{where[0]}{where[1]}/{lib}".replace(" ", "%20")}
+                               for lib in libraries], query)
+        if parts[0] == "drives" and len(parts) >= 4 and parts[2] == "root:":
+            inside = "/".join(parts[3:])
+            form = next((f for f in files if f.drive_id == parts[1] and library_of(f.share_url)[3] == inside), None)
+            return None if form is None else (200, self._drive_item(form), {})
+        return None
+
     def _route(self, parts: list[str], query: dict[str, str], *, delegated: bool):
         fake = self.fake
         if len(parts) == 3 and parts[0] == "shares" and parts[2] == "driveItem":
+            if fake.sites_selected_only:
+                return 403, {"error": {"code": "accessDenied", "message": "Access denied"}}, {}
             form = fake.forms.get(parts[1]) or fake.workbooks.get(parts[1])
             if form is None:
                 return None
-            return 200, {"id": form.item_id, "name": form.name, "eTag": f'"{{{form.item_id}}},1"', "cTag": form.ctag,
-                         "lastModifiedDateTime": "2025-10-01T00:00:00Z",
-                         "parentReference": {"driveId": form.drive_id, "driveType": "business"}}, {}
+            return 200, self._drive_item(form), {}
+        if parts[:1] == ["sites"] or (parts[:1] == ["drives"] and len(parts) >= 3 and parts[2] == "root:"):
+            return self._sites(parts, query)
         if len(parts) == 5 and parts[0] == "drives" and parts[2] == "items" and parts[4] == "content":
             form = fake._item(parts[1], parts[3])
             if form is None:

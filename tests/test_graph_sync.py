@@ -760,3 +760,65 @@ def test_scheduled_wrapper_logs_counts_without_secrets_or_addresses(fake, book, 
     assert "新規 12件" in text and "シークレット" in text
     assert fake.secret not in text and "wrong-secret" not in text and not any(t in text for t in fake.issued)
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text)  # no e-mail address in the log
+
+
+# ---------------------------------------------------------------- least privilege and stale forms (issue 25)
+
+PATH_URL = "https://contoso.sharepoint.com/sites/program/Shared Documents/フォーム/説明会 申込（結果）.xlsx"
+
+
+def test_a_path_address_resolves_with_sites_selected_only(fake, tmp_path):
+    """The app holds Sites.Selected on the site: /shares answers 403, the site, its library and the file's path
+    are read instead. The address is typed as Excel's 「パスのコピー」 gives it (a space, Japanese)."""
+    fake.sites_selected_only = True
+    fake.add_form(PATH_URL, ATTENDANCE_HEADERS, ATTENDANCE_ANSWERS)
+    (tmp_path / "p").mkdir()
+    book = write_master(tmp_path / "p" / "m.xlsx", companies=COMPANIES, services=SERVICES,
+                        events=[EVENTS[0][:6] + (None, PATH_URL)])
+    report = sync(book, fake, now=datetime(2025, 10, 1, 18, 0))
+    assert report.failed_sources == [] and report.new == 4
+    assert fake.requests_to("/shares/")  # tried first (it takes any address where the app may use it)
+    assert fake.requests_to("/v1.0/sites/contoso.sharepoint.com:/sites/program")
+    assert fake.requests_to("/drives") and fake.requests_to("root:")
+
+
+def test_a_share_link_with_sites_selected_only_says_to_use_the_path(fake, book):
+    fake.sites_selected_only = True
+    report = sync(book, fake)
+    assert "パスのコピー" in failed(report)["イベント E01 のフォーム結果"]
+    assert "Teams" not in " ".join(failed(report))  # the meeting is read as before
+
+
+def test_an_unreadable_url_cell_is_a_failed_source_never_dropped_in_silence(fake, tmp_path):
+    from toolkit.cli import main
+
+    (tmp_path / "u").mkdir()
+    book = write_master(tmp_path / "u" / "m.xlsx", companies=COMPANIES, services=SERVICES,
+                        events=[EVENTS[0][:6] + (None, "共有リンクを後で貼る")],
+                        settings={"利用実績フォーム結果URL": "sharepoint の結果ブック"})
+    result = CliRunner().invoke(main, ["sync", str(book), "--json"], env=fake.env())
+    data = json.loads(result.output)
+    assert result.exit_code == 2
+    assert {f["source"] for f in data["failed_sources"]} == {"イベント E01 のフォーム結果", "利用実績フォームの結果"}
+    assert all("URL として読めません" in f["reason"] for f in data["failed_sources"])
+
+
+def test_a_result_workbook_not_modified_since_the_event_is_named_for_a_check(fake, book):
+    from toolkit.cli import main
+
+    form = next(f for f in fake.forms.values() if f.share_url == EVENT_FORM_URL)
+    form.modified = "2025-09-28T03:00:00Z"  # before the event of 2025-10-01: the day's answers are missing
+    usage = next(f for f in fake.forms.values() if f.share_url == USAGE_SHARE_URL)
+    usage.modified = "2025-10-20T00:00:00Z"  # within the last 7 days of the run below: fresh
+    env = fake.env()
+    result = CliRunner().invoke(main, ["sync", str(book)], env=env)  # today, long after the usage period
+    assert result.exit_code == 0 and "要確認: イベント E01 のフォーム結果" in result.output
+    assert "2025/09/28" in result.output and "Excel for the web" in result.output
+    report = sync(book, fake, now=datetime(2025, 10, 24, 9, 0))  # during the usage period
+    assert [s["source"] for s in report.stale] == ["イベント E01 のフォーム結果"]
+    usage.modified = "2025-10-10T00:00:00Z"  # 14 days before: the usage form stopped taking answers
+    report = sync(book, fake, now=datetime(2025, 10, 24, 9, 0))
+    assert {s["source"] for s in report.stale} == {"イベント E01 のフォーム結果", "利用実績フォームの結果"}
+    form.modified = "2025-10-01T09:00:00Z"  # an answer on the event day: fresh
+    report = sync(book, fake, now=datetime(2025, 10, 24, 9, 0))
+    assert [s["source"] for s in report.stale] == ["利用実績フォームの結果"]

@@ -11,7 +11,8 @@ import pytest
 from fake_graph import ORGANIZER_ID, FakeGraph
 
 from toolkit.errors import SyncError
-from toolkit.graph.auth import AuthConfig, describe_msal_error, load_certificate, write_private_file
+from toolkit.graph.auth import AuthConfig, describe_msal_error, load_certificate
+from toolkit.private import owner_only_command, private_folder, write_private_file
 from toolkit.graph.client import GraphClient
 from toolkit.graph.forms import DriveItem, FormTable, _layout, form_date, parse_form_workbook, share_id
 from toolkit.graph.http import RETRY_AFTER_MAX, make_session
@@ -408,3 +409,21 @@ def test_declared_floors_cover_what_the_code_relies_on():
     for name, floor in needed.items():
         assert floors.get(name) is not None and floors[name] >= floor, name
         assert Version(version(name)) >= floors[name], name
+
+
+def test_owner_only_is_the_mode_here_and_an_acl_on_windows(tmp_path):
+    """The one helper behind every "本人のみ" file: 0600 / 0700 on POSIX; on Windows (where chmod only sets the
+    read-only flag) icacls removes inherited rights and grants the signed-in user alone."""
+    folder = private_folder(tmp_path / "config" / "toolkit")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    write_private_file(folder / "login.json", "{}")
+    assert stat.S_IMODE((folder / "login.json").stat().st_mode) == 0o600
+    shared = tmp_path / "share"
+    shared.mkdir(mode=0o775)
+    os.chmod(shared, 0o775)
+    write_private_file(shared / "master.xlsx.sync-queue.json", "{}")  # beside a workbook in a shared folder
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o775  # the staff's folder keeps its rights
+    env = {"USERNAME": "sato", "USERDOMAIN": "FIRM"}
+    assert owner_only_command(folder / "login.json", env) == [
+        "icacls", str(folder / "login.json"), "/inheritance:r", "/grant:r", "FIRM\\sato:F"]
+    assert owner_only_command(folder, env)[-1] == "FIRM\\sato:(OI)(CI)F"  # files made inside inherit it

@@ -109,6 +109,11 @@ def test_email_and_url():
     with pytest.raises(Invalid):
         parse_email("taro at example")
     assert parse_url("https://example.com/a") == "https://example.com/a"
+    # Excel's 「パスのコピー」: a space and Japanese, encoded; an escape already there kept as it is.
+    assert parse_url("https://contoso.sharepoint.com/sites/p/Shared Documents/結果.xlsx?web=1") == \
+        "https://contoso.sharepoint.com/sites/p/Shared%20Documents/%E7%B5%90%E6%9E%9C.xlsx?web=1"
+    assert parse_url("https://teams.microsoft.com/l/meetup-join/19%3ameeting") == \
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting"
     with pytest.raises(Invalid):
         parse_url("example.com")
 

@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 from toolkit.japanese import ERA_BY_KEY, western_year
 from toolkit.schema import VOCABULARIES, canonical_choices, fold
@@ -279,14 +280,18 @@ def parse_email(raw: object) -> str | None:
     return text
 
 
+# Characters a URL may hold as they are; anything else (a space, Japanese) is percent-encoded, and an escape
+# already there is kept: what Excel's 「パスのコピー」 gives (…/Shared Documents/フォーム結果.xlsx) is an address.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
 def parse_url(raw: object) -> str | None:
     text = parse_text(raw)
     if text is None:
         return None
-    text = nfkc(text).strip()
-    if not re.match(r"^https?://\S+$", text, re.IGNORECASE):
+    if not re.match(r"^https?://[^\s/]+", text, re.IGNORECASE) or any(c in text for c in "\r\n\t\v"):
         raise Invalid("https:// で始まるURLを入力してください")
-    return text
+    return quote(text, safe=_URL_SAFE)
 
 
 FISCAL_YEARS = range(2000, 2101)  # a fiscal year outside these is a typo (20255), not a year of this program

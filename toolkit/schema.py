@@ -340,6 +340,7 @@ SETTING_ITEMS: tuple[Setting, ...] = (
             "空欄ならドキュメント フォルダの「出力」", figure=False),
 )
 SETTINGS_BY_ITEM: dict[str, Setting] = {s.item: s for s in SETTING_ITEMS}
+SETTINGS_BY_ITEM_KEY: dict[str, Setting] = {s.key: s for s in SETTING_ITEMS}
 
 
 def fold(text: str) -> str:

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import requests
 
 from toolkit.errors import AuthError
+from toolkit.private import private_folder, restrict, write_private_file
 from toolkit.graph.http import TimeoutHttp, make_session as _make_session, user_agent
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com/{tenant}"
@@ -409,9 +410,9 @@ def _persistence(path: Path):
     class OwnerOnlyFile(FilePersistence):
         def save(self, content):
             super().save(content)
-            os.chmod(self.get_location(), 0o600)  # an existing file keeps its mode on O_CREAT: set it
+            restrict(Path(self.get_location()))  # an existing file keeps its mode on O_CREAT: set it
 
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     try:
         return build_encrypted_persistence(str(path))
     except Exception:  # no keychain here (libsecret / D-Bus missing): msal-extensions raises various errors
@@ -423,28 +424,6 @@ def open_token_cache(env: Mapping[str, str] = os.environ):
     from msal_extensions import PersistedTokenCache
 
     return PersistedTokenCache(_persistence(token_cache_path(env)))
-
-
-def write_private_file(path: Path, content: str | bytes) -> None:
-    """Write ``content`` so that only its owner can read it (0600), atomically (a crash leaves old or new)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)  # O_CREAT's mode is ignored for an existing file; on Windows the folder ACL applies
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def browser_available(env: Mapping[str, str] = os.environ) -> bool:

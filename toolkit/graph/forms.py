@@ -13,12 +13,12 @@ import base64
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from toolkit.errors import SyncError
-from toolkit.graph.client import GraphClient
+from toolkit.graph.client import Forbidden, GraphClient, NotFound
 from toolkit.normalize import Invalid, parse_date
 from toolkit.schema import fold
 
@@ -52,7 +52,7 @@ class DriveItem(NamedTuple):
     drive_id: str
     name: str
     ctag: str | None
-    etag: str | None
+    modified: datetime | None = None  # lastModifiedDateTime: when a Forms result workbook last took a response
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,74 @@ def _layout(headers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, int], b
 
 
 def resolve_share(client: GraphClient, url: str, *, what: str) -> DriveItem:
-    body = client.get_json(f"shares/{share_id(url)}/driveItem", what=what)
+    """The drive item a SharePoint / OneDrive address names.
+
+    ``/shares/{id}/driveItem`` first (it takes share links and paths alike); its documented least permission
+    is Files.Read.All / Files.ReadWrite.All, so an app granted only Sites.Selected on the site gets a 403 there.
+    A file's path (Excel's 「パスのコピー」: ``https://host/sites/site/Shared Documents/file.xlsx``) is then
+    resolved inside the site, which Sites.Selected covers: ``GET /sites/{host}:/{site path}`` (site-getbypath),
+    ``GET /sites/{id}/drives`` (drive-list) for the library whose webUrl the path starts with, then
+    ``GET /drives/{id}/root:/{path in the library}`` (driveitem-get). A share link (``/:x:/s/…``) names no
+    path: it needs /shares."""
+    try:
+        body = client.get_json(f"shares/{share_id(url)}/driveItem", what=what)
+    except Forbidden:
+        if is_share_link(url):
+            raise Forbidden(f"{what}: 共有リンク（/:x:/…）はアプリのアクセス許可 Files.Read.All 以上でないと解決できません"
+                            "（Sites.Selected だけでは不可）。ブックを Excel で開き「ファイル」→「情報」→"
+                            "「パスのコピー」のアドレスに置き換えてください（docs/sync.md の 2.2）。") from None
+        body = _item_by_path(client, url, what)
+    return _drive_item(body, what)
+
+
+def _drive_item(body: dict, what: str) -> DriveItem:
     parent = body.get("parentReference") if isinstance(body.get("parentReference"), dict) else {}
     item_id, drive_id = body.get("id"), parent.get("driveId")
     if not isinstance(item_id, str) or not item_id or not isinstance(drive_id, str) or not drive_id:
-        raise SyncError(f"{what}: 共有リンクの応答にファイルの ID がありません（形式が想定と違います）。")
-    return DriveItem(item_id, drive_id, str(body.get("name") or ""), body.get("cTag"), body.get("eTag"))
+        raise SyncError(f"{what}: ファイルの情報に ID がありません（応答の形式が想定と違います）。")
+    return DriveItem(item_id, drive_id, str(body.get("name") or ""), body.get("cTag"),
+                     _modified(body.get("lastModifiedDateTime")))
+
+
+def is_share_link(url: str) -> bool:
+    """``https://host/:x:/s/site/Eab…``: a sharing link, not a file's path."""
+    return bool(re.match(r"^/:[a-z]:/", urlsplit(url).path))
+
+
+# The URL path prefixes of a SharePoint site (the root site has none): /sites/{name}, /teams/{name}, and a
+# OneDrive, /personal/{name}.
+_SITE_PREFIX = re.compile(r"^/(sites|teams|personal)/[^/]+")
+
+
+def _item_by_path(client: GraphClient, url: str, what: str) -> dict:
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    m = _SITE_PREFIX.match(path)
+    site_path = m.group(0) if m else ""
+    site = client.get_json(f"sites/{parts.hostname}:{quote(site_path)}" if site_path else f"sites/{parts.hostname}",
+                           what=what, params={"$select": "id,webUrl"})
+    site_id = site.get("id")
+    if not isinstance(site_id, str) or not site_id:
+        raise SyncError(f"{what}: サイトの情報に ID がありません（応答の形式が想定と違います）。")
+    rest = path[len(site_path):]
+    for drive in client.iter_values(f"sites/{quote(site_id, safe=',')}/drives", what=what,
+                                    params={"$select": "id,webUrl"}):
+        library = unquote(urlsplit(str(drive.get("webUrl") or "")).path)[len(site_path):].rstrip("/")
+        if library and (rest == library or rest.startswith(library + "/")) and isinstance(drive.get("id"), str):
+            inside = rest[len(library):].strip("/")
+            return client.get_json(f"drives/{quote(drive['id'], safe='')}/root:/{quote(inside)}", what=what)
+    raise NotFound(f"{what}: サイトの中にこのアドレスのドキュメント ライブラリが見つかりません。アドレスを確認してください。")
+
+
+def _modified(value: object) -> datetime | None:
+    """Graph's ``lastModifiedDateTime`` (ISO 8601, UTC) as an aware datetime."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def download_item(client: GraphClient, item: DriveItem, *, what: str) -> bytes:

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Self
 
-from toolkit.graph.auth import write_private_file
+from toolkit.private import write_private_file
 from toolkit.errors import SyncError
 
 QUEUE_SUFFIX = ".toolkit-queue.json"

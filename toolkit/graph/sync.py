@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -101,6 +101,7 @@ class SyncPlan:
     notes: list[str] = field(default_factory=list)
     state: dict = field(default_factory=dict)
     requests: int = 0  # Graph requests made to read the sources (virtual events are rationed per app and month)
+    stale: list[dict] = field(default_factory=list)  # Forms result workbooks not modified when they should be
 
     @property
     def new(self) -> int:
@@ -164,9 +165,12 @@ class _Planner:
         self.plan.sources.append(source)
 
     def _form(self, source: Source, url: str, slot: str,
-              build: Callable[[FormTable, str, rowmap.Known], rowmap.Built]) -> None:
+              build: Callable[[FormTable, str, rowmap.Known], rowmap.Built], fresh_since: date | None) -> None:
+        """A Forms result workbook. ``fresh_since``: the day by which it must have taken a response (the event's
+        day, or a week ago for the usage form during the usage period); older, it is named 要確認."""
         label = source.label
         item = resolve_share(self.client, url, what=label)
+        self._check_fresh(label, item, fresh_since)
         if item.id in self.items_seen:
             self.plan.notes.append(f"{label}: {self.items_seen[item.id]} と同じフォーム結果ブックです（一度だけ取り込みます）。")
             source.skipped = True
@@ -192,6 +196,20 @@ class _Planner:
         source.fetched = len(table.rows)
         source.form_state = {"item": item.id, "prefix": prefix, "ctag": item.ctag, "sample": _sample(table),
                              "versions": dict(source.built.versions)}
+
+    def _check_fresh(self, label: str, item: DriveItem, fresh_since: date | None) -> None:
+        """Forms result workbooks made with "Excel で開く" are reported (not documented by Microsoft) to stop
+        taking new responses until someone opens them in Excel: a file not modified since ``fresh_since`` is
+        read as it is, and named so that staff look before a KPI undercounts."""
+        if fresh_since is None or item.modified is None:
+            return
+        modified = item.modified.astimezone(teams.JAPAN).date()
+        if modified < fresh_since:
+            self.plan.stale.append({"source": label, "last_modified": modified.isoformat(), "message": (
+                f"結果ブックの最終更新が {modified:%Y/%m/%d} のままです（{fresh_since:%Y/%m/%d} 以降の回答が入って"
+                "いません）。Forms の結果ブックは新しい回答が入らなくなることがあります。Excel for the web で"
+                "結果ブックを一度開いてから同期し直すか、docs/sync.md の Power Automate の手順に切り替えて"
+                "ください。")})
 
     @staticmethod
     def _recreated_prefix(before: Mapping, table: FormTable, item: DriveItem) -> str:
@@ -256,15 +274,46 @@ class _Planner:
             self._virtual = teams.VirtualEvents(self.client, organizer_id)
         return self._virtual.find(url, what=label)
 
+    def _event_fresh_since(self, event) -> date | None:
+        """An event more than a day past should have its day's responses in its result workbook."""
+        day = event.date
+        return day if isinstance(day, date) and (self.now.date() - day).days > 1 else None
+
+    def _usage_fresh_since(self) -> date | None:
+        """During the usage period the usage form takes responses every week."""
+        settings, today = self.program.settings, self.now.date()
+        return today - timedelta(days=7) if settings.usage_start + timedelta(days=7) <= today <= settings.usage_end \
+            else None
+
+    def _unreadable_urls(self) -> None:
+        """A source whose URL cell cannot be read is named as failed, never left out in silence."""
+        events = {e.row: e for e in self.program.events}
+        url_columns = {schema.EVENTS.header("form_url"): "フォーム結果", schema.EVENTS.header("teams_url"): "Teams 出席"}
+        usage_item = schema.SETTINGS_BY_ITEM_KEY["usage_form_url"].item
+        for f in self.program.findings:
+            if f.code == "invalid-value" and f.sheet == schema.EVENTS.sheet and f.column in url_columns:
+                event = events.get(f.row)
+                name = f"イベント {event.event_id}" if event else f"イベント（{f.row}行目）"
+                label, sheet = f"{name} の{url_columns[f.column]}", ATTENDANCE
+            elif f.code == "invalid-setting" and f.sheet == schema.SETTINGS.sheet and f"「{usage_item}」" in f.message:
+                label, sheet = "利用実績フォームの結果", USAGE
+            else:
+                continue
+            self.plan.sources.append(Source(label, sheet, error=f"{f.sheet}シート {f.row}行目の「{f.column}」"
+                                            f"（{f.value}）を URL として読めません。https:// で始まるアドレスを"
+                                            "入れ直してください。"))
+
     def run(self) -> SyncPlan:
         if self.program.settings is None:
             raise SyncError("設定シートが読めないため同期できません。")
+        self._unreadable_urls()
         for event in self.program.events:
             if event.form_url:
                 self._read(f"イベント {event.event_id} のフォーム結果", ATTENDANCE, lambda s, e=event: self._form(
                     s, e.form_url, f"event:{e.event_id}",
                     lambda t, p, k, e=e, s=s: rowmap.form_attendance_rows(
-                        t, p, e.event_id, self.companies, self.now, self.columns, what=s.label, known=k)))
+                        t, p, e.event_id, self.companies, self.now, self.columns, what=s.label, known=k),
+                    self._event_fresh_since(e)))
             if event.teams_url:
                 self._read(f"イベント {event.event_id} の Teams 出席", ATTENDANCE,
                            lambda s, e=event: self._teams(s, e))
@@ -272,7 +321,7 @@ class _Planner:
             self._read("利用実績フォームの結果", USAGE, lambda s: self._form(
                 s, self.program.settings.usage_form_url, "usage",
                 lambda t, p, k, s=s: rowmap.form_usage_rows(t, p, self.companies, self.services, self.columns,
-                                                            what=s.label, known=k)))
+                                                            what=s.label, known=k), self._usage_fresh_since()))
         self._merge()
         return self.plan
 
@@ -369,6 +418,7 @@ class SyncReport:
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     requests: int = 0  # Graph requests made to read the sources
+    stale: list[dict] = field(default_factory=list)  # 要確認: result workbooks that took no recent response
 
     @property
     def failed_sources(self) -> list[Source]:
@@ -382,7 +432,8 @@ class SyncReport:
     @property
     def problems(self) -> list[str]:
         """Failed sources and notes as lines (counts and reasons only): what a log shows."""
-        return self.failures() + [f"注意: {n}" for n in self.notes]
+        return self.failures() + [f"注意: {n}" for n in self.notes] + \
+            [f"要確認: {s['source']} — 結果ブックの最終更新 {s['last_modified']}" for s in self.stale]
 
     @property
     def exit_code(self) -> int:
@@ -393,7 +444,7 @@ class SyncReport:
             "fetched": self.fetched, "new": self.new, "duplicates": self.duplicates, "updated": self.updated,
             "unmatched": len(self.unmatched), "queued": self.queued, "written": self.written,
             "from_queue": self.from_queue, "dry_run": self.dry_run, "by_sheet": dict(self.by_sheet),
-            "requests": self.requests,
+            "requests": self.requests, "stale_forms": list(self.stale),
             "skipped_unchanged": self.skipped_unchanged,
             "failed_sources": [{"source": s.label, "reason": s.error} for s in self.failed_sources],
             "notes": list(self.notes),
@@ -415,6 +466,8 @@ class SyncReport:
             parts.append(f"変更なし {len(self.skipped_unchanged)}件")
         if self.failed_sources:
             parts.append(f"取得できなかった取得元 {len(self.failed_sources)}件")
+        if self.stale:
+            parts.append(f"更新の止まった結果ブック {len(self.stale)}件")
         return "、".join(parts)
 
     def failures(self) -> list[str]:
@@ -425,6 +478,7 @@ class SyncReport:
         """Notes and rows to look at, for people (not for logs: they may show a name or an address staff need
         to fix a row). The failed sources are in ``failures()``."""
         lines = [f"注意: {n}" for n in self.notes]
+        lines += [f"要確認: {s['source']} — {s['message']}" for s in self.stale]
         for u in self.unmatched:
             shown = "" if u.get("value") in (None, "") else f"（{_jsonable(u['value'])}）"
             lines.append(f"要確認: {u['sheet']} 回答ID {u['key']} の「{u['column']}」— {u['reason']}{shown}")
@@ -585,7 +639,7 @@ def synchronize(destination: Destination, raw: Mapping[str, Sequence[Sequence[ob
         duplicates=sum(s.duplicates for s in plan.sources) + queue_dups,
         updated=sum(len(u) for u in updates.values()), unmatched=plan.unmatched, from_queue=from_queue,
         dry_run=dry_run, by_sheet={s: len(appends[s]) + len(updates[s]) for s in SHEETS},
-        sources=plan.sources, notes=plan.notes, requests=plan.requests)
+        sources=plan.sources, notes=plan.notes, requests=plan.requests, stale=plan.stale)
     total = sum(report.by_sheet.values())
     if dry_run:
         return report

@@ -36,7 +36,8 @@ from openpyxl.utils.datetime import to_excel
 
 from toolkit import schema
 from toolkit.errors import AuthError, SyncError, WorkbookError, WorkbookLocked
-from toolkit.graph.auth import make_session, resolve_config, token_source, user_tokens, write_private_file
+from toolkit.graph.auth import make_session, resolve_config, token_source, user_tokens
+from toolkit.private import write_private_file
 from toolkit.graph.client import GraphClient, NotFound, OutcomeUnknown, error_codes
 from toolkit.graph.forms import DriveItem, download_item, resolve_share
 from toolkit.graph.http import BACKOFF, tries_from_env

@@ -141,5 +141,7 @@ def cloud_files(key: str, name: str, env: Mapping[str, str] = os.environ) -> Pat
     from toolkit.graph.auth import config_dir
 
     folder = config_dir(env) / "cloud" / hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from toolkit.private import private_folder
+
+    private_folder(folder)
     return folder / (name or "workbook.xlsx")
