@@ -7,6 +7,7 @@ import re
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,7 @@ from keyring.backend import KeyringBackend
 from toolkit import schema
 from toolkit.errors import AuthError
 from toolkit.graph.http import make_session
-from toolkit.graph.queue import lock_path, queue_path, read_queue, read_state, state_path
+from toolkit.graph.queue import queue_path, read_queue, read_state, state_path
 from toolkit.graph.sync import SyncError, run_sync
 from toolkit.workbook.read import read_raw
 
@@ -397,7 +398,7 @@ def test_a_source_failing_half_way_writes_nothing_of_its_own(fake, book, match, 
     state = read_state(book)
     if broken == "利用実績フォームの結果":
         assert "usage" not in state["forms"] and "event:E01" in state["forms"]  # fetched again next time
-    assert not queue_path(book).exists() and not lock_path(book).exists()
+    assert not queue_path(book).exists()
 
 
 def test_transient_faults_are_retried_and_an_expired_token_is_replaced(fake, book):
@@ -650,16 +651,30 @@ def test_only_the_touched_sheets_change(fake, book):
     assert set(after) - set(before) <= owned
 
 
-def test_a_second_sync_is_refused_while_one_runs(fake, book):
-    host = __import__("socket").gethostname()
-    lock_path(book).write_text(f'{{"pid": {os.getpid()}, "host": "{host}"}}')
-    with pytest.raises(SyncError, match="別の同期が実行中です"):
-        sync(book, fake)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    lock_path(book).write_text(f'{{"pid": {dead.pid}, "host": "{host}"}}')
+def test_a_sync_waits_for_another_writer_of_the_book_then_runs(fake, book):
+    """One lock for every toolkit writer: a sync started while another holds the book (a 集計 refresh, another
+    sync) waits, then reads the book as that one left it."""
+    import threading
+    import time
+
+    from toolkit.workbook.lock import writer_lock
+
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer():
+        with writer_lock(book):
+            held.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    held.wait(5)
+    threading.Timer(0.6, release.set).start()
+    started = time.monotonic()
     assert sync(book, fake).written == 12
-    assert not lock_path(book).exists()
+    assert time.monotonic() - started >= 0.5  # it waited for the other writer
+    thread.join()
+    assert sync(book, fake).written == 0  # and a second run adds nothing
 
 
 # ---------------------------------------------------------------- authentication
@@ -822,3 +837,31 @@ def test_a_result_workbook_not_modified_since_the_event_is_named_for_a_check(fak
     form.modified = "2025-10-01T09:00:00Z"  # an answer on the event day: fresh
     report = sync(book, fake, now=datetime(2025, 10, 24, 9, 0))
     assert [s["source"] for s in report.stale] == ["利用実績フォームの結果"]
+
+
+# ---------------------------------------------------------------- no stale 集計 (issue 19 item 5)
+
+@pytest.mark.parametrize("delay", [0.1, 0.3, 0.6])
+def test_summary_started_during_a_sync_shows_the_rows_the_sync_added(fake, tmp_path, delay):
+    """`toolkit sync B & sleep d; toolkit summary B`: the refresh waits for the sync still fetching (one writer lock
+    from read to write), so 集計 counts the rows the sync adds. The sync is slowed by one throttled download."""
+    from toolkit.kpi import compute_kpis
+    from toolkit.workbook.read import load_program
+
+    (tmp_path / "r").mkdir()
+    book = write_master(tmp_path / "r" / "m.xlsx", companies=COMPANIES, services=SERVICES, events=EVENTS,
+                        settings={"Teams主催者": ORGANIZER, "利用実績フォーム結果URL": USAGE_SHARE_URL})
+    fake.fault("/download/", "429", times=1, retry_after="1")
+    env = {**os.environ, **fake.env()}
+    command = [sys.executable, "-m", "toolkit"]
+    syncing = subprocess.Popen(command + ["sync", str(book)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    summary = subprocess.run(command + ["summary", str(book)], env=env, capture_output=True, text=True, timeout=120)
+    out, err = syncing.communicate(timeout=120)
+    assert syncing.returncode == 0, out + err
+    assert summary.returncode == 0, summary.stdout + summary.stderr
+    final = compute_kpis(load_program(book)).usage.total
+    rows = read_raw(book, sheets=[schema.SUMMARY_SHEET])[schema.SUMMARY_SHEET]
+    shown = next(r[1] for r in rows if r and r[0] == "利用回数（回）")
+    assert final == 3 and shown == final  # the three usage answers the sync added, counted on 集計

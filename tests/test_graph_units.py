@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import stat
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from toolkit.graph.forms import DriveItem, FormTable, _layout, form_date, parse_
 from toolkit.graph.http import RETRY_AFTER_MAX, make_session
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher, normalize_name
 from toolkit.graph.merge import index_rows, safe_text
-from toolkit.graph.queue import SyncLock, lock_path, queue_path, read_queue, read_queued_updates, write_queue
+from toolkit.graph.queue import queue_path, read_queue, read_queued_updates, write_queue
 from toolkit.graph.rows import (
     FormColumns,
     form_columns_from_settings,
@@ -191,19 +190,6 @@ def test_queue_round_trip_keeps_dates_and_an_empty_queue_removes_the_file(tmp_pa
     queue_path(book).write_text("{broken")
     with pytest.raises(SyncError, match="待ち行列"):
         read_queue(book)
-
-
-def test_lock_is_exclusive_and_released(tmp_path):
-    book = tmp_path / "m.xlsx"
-    with SyncLock(book):
-        assert json.loads(lock_path(book).read_text())["pid"] == os.getpid()
-        with pytest.raises(SyncError, match="別の同期が実行中です"):
-            SyncLock(book).acquire()
-    assert not lock_path(book).exists()
-    host = __import__("socket").gethostname()
-    lock_path(book).write_text(f'{{"pid": 999999999, "host": "{host}"}}')
-    with SyncLock(book):  # a dead process's lock is taken over
-        pass
 
 
 # ---------------------------------------------------------------- msal errors

@@ -102,7 +102,8 @@ def _good(kind: str, vocabulary: str | None):
     ints = st.integers(min_value=0, max_value=10**8)
     dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31))
     return {
-        "text": st.text(min_size=1, max_size=12).filter(lambda s: s.strip()),
+        # Not an error code: typed #REF! is read as the error value, as Excel itself turns it into one.
+        "text": st.text(min_size=1, max_size=12).filter(lambda s: s.strip() and s.strip() not in ERROR_CODES),
         "id": st.from_regex(r"[A-Z][0-9]{1,4}", fullmatch=True),
         "yen": st.one_of(ints, ints.map(lambda n: f"{n:,}円"), ints.map(lambda n: f"¥{n:,}"),
                          ints.map(lambda n: f"△{n:,}"), st.integers(1, 999).map(lambda n: f"{n}万円")),

@@ -547,16 +547,24 @@ def sync(workbook: Path, dry_run: bool, full: bool, as_json: bool) -> None:
       toolkit sync マスター.xlsm --json
       toolkit sync "https://contoso.sharepoint.com/:x:/s/program/Eab…"
     """
-    from toolkit.errors import SyncError
-    from toolkit.graph.sync import run_sync
+    from contextlib import nullcontext
 
-    try:
-        with progress("Microsoft 365 から取得中…", enabled=not as_json):
-            result = run_sync(workbook, dry_run=dry_run, full=full)
-    except SyncError as exc:  # nothing was written (configuration, sign-in, the workbook itself)
-        if as_json:
-            emit_json({"error": str(exc)})
-        raise  # shown once, with its exit status, by ToolkitGroup
+    from toolkit.errors import SyncError
+    from toolkit.workbook.location import is_cloud
+    from toolkit.workbook.lock import writer_lock
+
+    # The writer lock before the sync's imports: a 集計 refresh started just after this command waits for it
+    # (and then counts its rows) instead of slipping in first (run_sync takes the same lock again, re-entrantly).
+    with (nullcontext() if dry_run or is_cloud(workbook) else writer_lock(workbook)):
+        from toolkit.graph.sync import run_sync
+
+        try:
+            with progress("Microsoft 365 から取得中…", enabled=not as_json):
+                result = run_sync(workbook, dry_run=dry_run, full=full)
+        except SyncError as exc:  # nothing was written (configuration, sign-in, the workbook itself)
+            if as_json:
+                emit_json({"error": str(exc)})
+            raise  # shown once, with its exit status, by ToolkitGroup
     if as_json:
         emit_json(result.as_json())
     else:

@@ -7,6 +7,7 @@ without a traceback.
 """
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -84,3 +85,15 @@ class SetupError(ToolkitError):
     """The Excel set-up (macro workbook, xlwings settings) could not be done."""
 
     title = "作成できませんでした"
+
+
+def describe_os_error(exc: OSError, where: object) -> str:
+    """An operating-system failure in words staff can act on."""
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"フォルダ「{where}」に書き込む権限がありません。書き込めるフォルダにブックを置くか、"
+                "IT 担当者に権限を確認してください。")
+    if exc.errno == errno.ENOSPC:
+        return f"ディスクの空き容量が足りません（{where}）。空きを作ってから再実行してください。"
+    if exc.errno == errno.EROFS:
+        return f"フォルダ「{where}」は読み取り専用の場所です。書き込める場所にブックを置いてください。"
+    return f"ファイルを操作できませんでした（{where}: {exc.strerror or exc}）。"

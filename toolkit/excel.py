@@ -484,15 +484,15 @@ def open_folder(folder: Path) -> None:
 # ---------------------------------------------------------------- 同期
 
 def _run_sync(book: Any, env: Mapping[str, str]) -> Outcome:
-    from toolkit.graph.queue import SyncLock
     from toolkit.workbook.location import cloud_files, is_url, parse_workbook
+    from toolkit.workbook.write import writer_lock
 
     # A book opened from SharePoint / OneDrive keeps its queue and state in the user's folder (no folder beside it);
     # the rows still go in through xlwings, and Excel merges them with the co-authors' edits.
     address = str(book.fullname)
     path = cloud_files(address, parse_workbook(address).name, env) if is_url(address) else book_path(book)
     # The scheduled sync takes the same lock: it cannot rewrite the queue between our read and our clear.
-    with SyncLock(path):
+    with writer_lock(path):
         return _sync_locked(book, path, env)
 
 

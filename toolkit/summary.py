@@ -197,9 +197,9 @@ def write_summary(path: str | Path, *, now: datetime | None = None,
                   on_wait: Callable[[], None] | None = None) -> None:
     """Rewrite 集計 from the book as it is now: read, compute and write under the writer lock, so a sync that
     writes meanwhile is either wholly before this read or waits until this write is done."""
-    from toolkit.workbook.write import transaction
+    from toolkit.workbook.write import SYNC_WAIT, transaction
 
-    with transaction(path, on_wait=on_wait) as tx:
+    with transaction(path, on_wait=on_wait, wait=SYNC_WAIT) as tx:
         program = load_program(path, schema.sheets_needed("summary"))
         budget, kpis = compute_budget(program), compute_kpis(program)
         now = now or datetime.now()

@@ -1,4 +1,5 @@
-"""Files the sync keeps beside the workbook: the queue, the state, the run lock.
+"""Files the sync keeps beside the workbook: the queue and the state (the run holds the writer lock of
+``toolkit.workbook.write``, as every toolkit writer does).
 
 - ``{book}.toolkit-queue.json``: rows fetched while Excel had the workbook open (new rows, and changed
   responses by 回答ID). The next run, or the Excel button, applies them, de-duplicated again.
@@ -6,8 +7,6 @@
   last written (item id, cTag, how many of its rows the workbook held, its 回答ID prefix, a sample of its
   responses, each response's last-modified time); the webinar registrations' states; the organizer's object
   ID. A source is skipped only when its cTag and its rows both still hold. Losing the file costs a re-download.
-- ``{book}.toolkit-sync.lock``: two syncs of one workbook never run at once (created with O_EXCL; a lock
-  left by a process that no longer exists is taken over).
 
 The queue holds personal data (names, e-mail addresses) just like the workbook: it is written 0600, never
 holds a secret, and is deleted once applied.
@@ -16,21 +15,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import sys
-import time
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Self
 
 from toolkit.private import write_private_file
 from toolkit.errors import SyncError
 
 QUEUE_SUFFIX = ".toolkit-queue.json"
 STATE_SUFFIX = ".toolkit-sync-state.json"
-LOCK_SUFFIX = ".toolkit-sync.lock"
-STALE_LOCK_SECONDS = 6 * 3600  # no sync runs for hours: an older lock is left over (or its PID was reused)
 _FORMAT = 1
 _STATE_FORMAT = 2  # slots by source (format 1 keyed forms by drive item id)
 
@@ -43,11 +36,6 @@ def queue_path(workbook: str | os.PathLike) -> Path:
 def state_path(workbook: str | os.PathLike) -> Path:
     path = Path(workbook)
     return path.with_name(path.name + STATE_SUFFIX)
-
-
-def lock_path(workbook: str | os.PathLike) -> Path:
-    path = Path(workbook)
-    return path.with_name(path.name + LOCK_SUFFIX)
 
 
 # ---------------------------------------------------------------- JSON with dates
@@ -144,92 +132,3 @@ def write_state(workbook_path: str | os.PathLike, state: Mapping[str, object]) -
     # Compact: the versions of 10,000 responses are read back on every run.
     write_private_file(state_path(workbook_path), json.dumps({"format": _STATE_FORMAT, **state}, ensure_ascii=False,
                                                              separators=(",", ":")))
-
-
-# ---------------------------------------------------------------- the lock
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":
-        # os.kill(pid, 0) would *terminate* the process on Windows: ask the kernel instead.
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        try:
-            code = ctypes.c_ulong()
-            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-            return code.value == 259  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
-class SyncLock:
-    """An exclusive lock file beside the workbook; a stale one (dead PID on this host, or very old) is replaced."""
-
-    def __init__(self, workbook_path: str | os.PathLike):
-        self.path = lock_path(workbook_path)
-        self._held = False
-
-    def _stale(self) -> bool:
-        try:
-            info = json.loads(self.path.read_text(encoding="utf-8"))
-            age = time.time() - self.path.stat().st_mtime
-        except FileNotFoundError:
-            return True
-        except (OSError, ValueError):
-            info, age = {}, 0.0
-            try:
-                age = time.time() - self.path.stat().st_mtime
-            except OSError:
-                return True
-            # Unreadable: a run that crashed while writing it, unless it is brand new (being written now).
-            return age > 60
-        if age > STALE_LOCK_SECONDS:
-            return True
-        return info.get("host") == socket.gethostname() and not _pid_alive(int(info.get("pid") or 0))
-
-    def acquire(self) -> None:
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                if self._stale():
-                    try:
-                        self.path.unlink()
-                    except FileNotFoundError:
-                        pass
-                    continue
-                raise SyncError("別の同期が実行中です。終わってから再実行してください"
-                                f"（ロックファイル: {self.path.name}）。") from None
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
-                           "started": datetime.now().replace(microsecond=0).isoformat()}, handle)
-            self._held = True
-            return
-        raise SyncError(f"同期のロックを取得できません（{self.path.name}）。")
-
-    def release(self) -> None:
-        if self._held:
-            self._held = False
-            try:
-                self.path.unlink()
-            except FileNotFoundError:
-                pass
-
-    def __enter__(self) -> Self:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()

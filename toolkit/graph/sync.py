@@ -34,7 +34,6 @@ from toolkit.graph.http import tries_from_env
 from toolkit.graph.matching import CompanyMatcher, ServiceMatcher
 from toolkit.graph.merge import RESPONSE_ID, existing_index, key_text, safe_row
 from toolkit.graph.queue import (
-    SyncLock,
     clear_queue,
     read_queue,
     read_queued_updates,
@@ -721,7 +720,11 @@ def run_sync(workbook: str | os.PathLike, *, dry_run: bool = False, env: Mapping
     path = Path(location)
     if not path.is_file():
         raise SyncError(f"ブックが見つかりません: {path}")
-    with (nullcontext() if dry_run else SyncLock(path)):
+    from toolkit.workbook.write import transaction
+
+    # The writer lock from the read to the write (also while Excel has the book: the rows are queued then), so a
+    # 集計 refresh started meanwhile waits and reads the rows this run adds, and a second sync runs after it.
+    with (nullcontext() if dry_run else transaction(path, while_open=True)):
         raw = read_raw(path, sheets=READ_SHEETS)
         report = synchronize(FileDestination(path, raw), raw, path, fetch=graph_fetch(env, session, now, full),
                              now=now, dry_run=dry_run)
@@ -733,10 +736,11 @@ def _run_cloud_sync(url: str, *, dry_run: bool, env: Mapping[str, str], session:
                     now: datetime, full: bool = False) -> SyncReport:
     """The sync of a master in SharePoint / OneDrive: its queue, state and lock live in the user's folder."""
     from toolkit.workbook.cloud import CloudBook
+    from toolkit.workbook.write import writer_lock
 
     with CloudBook(url, env=env, session=session) as book:
         path = book.sync_path()
-        with (nullcontext() if dry_run else SyncLock(path)):
+        with (nullcontext() if dry_run else writer_lock(path)):
             raw = book.read_raw(READ_SHEETS)
             report = synchronize(CloudDestination(book, raw), raw, path,
                                  fetch=graph_fetch(env, book.session, now, full), now=now, dry_run=dry_run)

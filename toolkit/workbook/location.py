@@ -114,8 +114,10 @@ def write_summary(location: Location, *, now: datetime | None = None, env: Mappi
         return
     from toolkit.errors import WriteError
     from toolkit.workbook.cloud import CloudBook, write_summary as write_cloud
+    from toolkit.workbook.write import SYNC_WAIT, writer_lock
 
-    with _titled(WriteError), CloudBook(location, env=env) as book:
+    with _titled(WriteError), CloudBook(location, env=env) as book, \
+            writer_lock(book.sync_path(), wait=SYNC_WAIT, on_wait=on_wait):  # after a sync of this book here
         write_cloud(book, now=now or datetime.now().replace(microsecond=0))
 
 

@@ -13,7 +13,6 @@ atomic replace.
 """
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
@@ -26,18 +25,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
-from toolkit.errors import WorkbookLocked, WriteError
+from toolkit.errors import WorkbookLocked, WriteError, describe_os_error
+from toolkit.workbook.lock import BACKUP_DIR, LOCK_WAIT, lock_key, writer_lock
 from toolkit.workbook import xlsx
 from toolkit.workbook.layout import SheetLayout
 from toolkit.workbook.xlsx import PatchError, RowUpdate
 
-__all__ = ["BACKUP_DIR", "LOCK_WAIT", "RowUpdate", "Transaction", "WorkbookLocked", "WriteError", "is_locked",
-           "patch_workbook", "read_table_headers", "transaction"]
+__all__ = ["BACKUP_DIR", "LOCK_WAIT", "SYNC_WAIT", "RowUpdate", "Transaction", "WorkbookLocked", "WriteError",
+           "is_locked", "patch_workbook", "read_table_headers", "transaction", "writer_lock"]
 
-BACKUP_DIR = ".toolkit-backups"
 _TEMP_SUFFIX = ".toolkit-tmp"
 _UNCHANGED = "元のファイルは変更していません。"
-LOCK_WAIT = 30.0  # seconds a toolkit process waits for another one's read-modify-write of the same book
+# Seconds a 集計 refresh waits for a sync of the same book (a throttled sync may wait minutes for Graph): it says it
+# waits, and then reads what the sync wrote.
+SYNC_WAIT = 600.0
 
 Rows = Sequence[Mapping[str, object]]
 Sheets = Mapping[str, SheetLayout | Sequence[Sequence[object]]]
@@ -70,18 +71,6 @@ def _locked_message(path: Path) -> str:
             "Excel で閉じてから再実行してください。")
 
 
-def _os_message(exc: OSError, where: Path) -> str:
-    """An operating-system failure in words staff can act on."""
-    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
-        return (f"フォルダ「{where}」に書き込む権限がありません。書き込めるフォルダにブックを置くか、"
-                "IT 担当者に権限を確認してください。")
-    if exc.errno == errno.ENOSPC:
-        return f"ディスクの空き容量が足りません（{where}）。空きを作ってから再実行してください。"
-    if exc.errno == errno.EROFS:
-        return f"フォルダ「{where}」は読み取り専用の場所です。書き込める場所にブックを置いてください。"
-    return f"ファイルを操作できませんでした（{where}: {exc.strerror or exc}）。"
-
-
 def read_table_headers(path: str | os.PathLike, sheet: str) -> list[str]:
     """The column names of the Excel Table on ``sheet``, in order."""
     path = Path(path)
@@ -91,7 +80,7 @@ def read_table_headers(path: str | os.PathLike, sheet: str) -> list[str]:
     except PatchError as e:
         raise WriteError(f"{path.name}: {e}") from e
     except OSError as e:
-        raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
+        raise WriteError(f"ブック「{path.name}」を読めません。{describe_os_error(e, path.parent)}") from e
 
 
 def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {},
@@ -154,15 +143,15 @@ class Transaction:
         try:
             backup = _commit(path, Path(staged), os.stat(path), backups)
         except OSError as e:
-            raise WriteError(f"ブック「{path.name}」を置き換えられませんでした。{_os_message(e, path.parent)}"
+            raise WriteError(f"ブック「{path.name}」を置き換えられませんでした。{describe_os_error(e, path.parent)}"
                              f"{_UNCHANGED}") from e
         self._seen = _signature(path)
         return backup
 
 
 @contextmanager
-def transaction(path: str | os.PathLike, *, wait: float = LOCK_WAIT,
-                on_wait: Callable[[], None] | None = None) -> Iterator[Transaction]:
+def transaction(path: str | os.PathLike, *, wait: float = LOCK_WAIT, on_wait: Callable[[], None] | None = None,
+                while_open: bool = False) -> Iterator[Transaction]:
     """Hold the workbook's writer lock from reading to writing: another toolkit process (the scheduled sync, a
     button) that wants to write the same book waits until this one has written, and then reads the new file.
 
@@ -170,9 +159,11 @@ def transaction(path: str | os.PathLike, *, wait: float = LOCK_WAIT,
     written at all (Strict Open XML, encrypted, not a workbook). ``on_wait`` is called once if another toolkit
     process holds the lock, so a caller can say why it is waiting. The lock is an OS file lock: a process that is
     killed never leaves it held. Nested transactions on the same book in one thread share the lock.
+    ``while_open``: hold the lock even while Excel has the book open (the sync, which then queues its rows: its
+    ``patch`` raises WorkbookLocked).
     """
     path = Path(path)
-    key = os.path.normcase(os.path.realpath(path))
+    key = lock_key(path)
     held = getattr(_held, "books", None)
     if held is None:
         held = _held.books = {}
@@ -180,9 +171,9 @@ def transaction(path: str | os.PathLike, *, wait: float = LOCK_WAIT,
         yield held[key]
         return
     _require_file(path)
-    if is_locked(path):
+    if not while_open and is_locked(path):
         raise WorkbookLocked(_locked_message(path))
-    with _writer_mutex(path, wait=wait, on_wait=on_wait):
+    with writer_lock(path, wait=wait, on_wait=on_wait):
         _check_writable(path)
         tx = Transaction(path)
         held[key] = tx
@@ -201,7 +192,7 @@ def _signature(path: Path) -> tuple[int, int]:
     try:
         st = os.stat(path)
     except OSError as e:
-        raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
+        raise WriteError(f"ブック「{path.name}」を読めません。{describe_os_error(e, path.parent)}") from e
     return st.st_mtime_ns, st.st_size
 
 
@@ -214,7 +205,7 @@ def _check_writable(path: Path) -> None:
     except PatchError as e:
         raise WriteError(f"{path.name}: {e}") from e
     except OSError as e:
-        raise WriteError(f"ブック「{path.name}」を読めません。{_os_message(e, path.parent)}") from e
+        raise WriteError(f"ブック「{path.name}」を読めません。{describe_os_error(e, path.parent)}") from e
     except Exception as e:  # a package shaped in a way nobody foresaw: refused, never a traceback
         raise WriteError(f"ブック「{path.name}」を書き込めるブックとして読めません（{type(e).__name__}: {e}）。") from e
 
@@ -244,7 +235,7 @@ def _replace(path: Path, append: Mapping[str, Rows], replace_sheets: Sheets,
     except PatchError as e:
         raise WriteError(f"{path.name}: {e}{_UNCHANGED}") from e
     except OSError as e:
-        raise WriteError(f"ブック「{path.name}」に書き込めませんでした。{_os_message(e, path.parent)}"
+        raise WriteError(f"ブック「{path.name}」に書き込めませんでした。{describe_os_error(e, path.parent)}"
                          f"{_UNCHANGED}") from e
     except Exception as e:  # a bug: still no traceback for staff, and the master is as it was
         raise WriteError(f"ブック「{path.name}」に書き込めませんでした（{type(e).__name__}: {e}）。"
@@ -314,59 +305,6 @@ def _remove_leftovers(path: Path, backup_dir: Path) -> None:
 
 def glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
-
-
-@contextmanager
-def _writer_mutex(path: Path, backup_dir: Path | None = None, *, wait: float = LOCK_WAIT,
-                  on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """One toolkit writer per workbook at a time (CLI, buttons and the scheduled sync may overlap); an OS lock on a
-    file in the backup folder, so a killed process never leaves it held. (``backup_dir`` is where the lock file
-    goes, the master's backup folder; excel_setup passes it. New callers use ``transaction``.)"""
-    backup_dir = backup_dir or path.parent / BACKUP_DIR
-    try:
-        backup_dir.mkdir(exist_ok=True)
-        handle = open(backup_dir / f"{path.name}.lock", "a+b")
-    except OSError as e:
-        raise WriteError(f"ブック「{path.name}」に書き込めません。{_os_message(e, path.parent)}") from e
-    try:
-        deadline = time.monotonic() + wait
-        told = False
-        while not _try_lock(handle):
-            if time.monotonic() > deadline:
-                raise WorkbookLocked(f"ブック「{path.name}」には別の toolkit の処理（同期など）が書き込み中です。"
-                                     "終わってから再実行してください。")
-            if not told and on_wait is not None:
-                on_wait()
-            told = True
-            time.sleep(0.05)
-        yield
-    finally:
-        _unlock(handle)
-        handle.close()  # on POSIX closing releases the lock
-
-
-def _try_lock(handle) -> bool:
-    try:
-        if os.name == "nt":
-            import msvcrt
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError:
-        return False
-
-
-def _unlock(handle) -> None:
-    if os.name == "nt":
-        import msvcrt
-        try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        except OSError:
-            pass
 
 
 def _fsync_dir(folder: Path) -> None:
