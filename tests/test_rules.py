@@ -102,7 +102,7 @@ def test_dates_outside_fiscal_year(tmp_path):
 def test_zero_labour_input_is_a_finding_not_a_division_error(tmp_path):
     program = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1", "1", "1", 0],
                                  ["C01", "実績", "2026/3/31", "1", "1", "1", 5]])
-    assert ("error", "non-positive-labour", "決算", 2, "労働者数") in codes(program)
+    assert ("error", "implausible-labour", "決算", 2, "労働者数") in codes(program)
     kpis = compute_kpis(program)
     assert "C01" in kpis.productivity.missing
 
@@ -269,3 +269,97 @@ def test_reader_leaves_rows_the_row_rules_reject_out_once(tmp_path):
     assert [e.expense_id for e in program.rejected["経費"]] == ["E1"]
     assert [f.code for f in program.findings if f.sheet == "経費"] == ["unknown-company"]
     assert compute_budget(program).excluded_rows == 1
+
+
+# ---------------------------------------------------------------- plausibility (issue 19 item 2)
+
+def _settings_program(*rows):
+    from toolkit.workbook.read import build_program
+
+    return build_program({"設定": [["項目", "値"], *rows]})
+
+
+def _setting_findings(program):
+    return {(f.level, f.code, f.row) for f in program.findings if f.sheet == "設定"}
+
+
+@pytest.mark.parametrize("item, typed", [("利用回数目標", 0), ("利用回数目標", -5), ("経費上限（1社あたり）", 0),
+                                         ("上限警告割合", 250), ("上限警告割合", "0%")])
+def test_an_implausible_setting_is_an_error_and_refuses_the_figures(item, typed):
+    from toolkit.errors import MissingInput
+
+    program = _settings_program([item, typed])
+    assert ("error", "invalid-setting", 2) in _setting_findings(program)
+    with pytest.raises(MissingInput):
+        program.require([schema.SETTINGS], "集計")  # never "achieved" with a target of 0, never a share of 2.5
+
+
+@pytest.mark.parametrize("typed", [90, "90", "90%", "９０％"])
+def test_a_ratio_typed_as_a_percentage_is_read_as_that_share_with_a_note(typed):
+    program = _settings_program(["上限警告割合", typed])
+    assert program.settings.warn_ratio == pytest.approx(0.9)
+    assert _setting_findings(program) == {("warning", "ratio-as-percent", 2)}
+
+
+def test_a_setting_typed_twice_is_an_error_naming_both_rows_and_neither_is_used():
+    program = _settings_program(["経費上限（1社あたり）", 400000], ["利用回数目標", 900],
+                                ["経費上限（1社あたり）", 4000000])
+    finding = next(f for f in program.findings if f.code == "duplicate-setting")
+    assert (finding.level, finding.row) == ("error", 4) and "2行目と4行目" in finding.message
+    assert "設定" in program.missing  # the cap of a 4,000,000 typo would hide an over-cap error: refused
+    assert program.settings.usage_target == 900  # the other settings are read as typed
+
+
+def test_a_negative_expense_counts_only_as_a_refund_named_in_the_description(tmp_path):
+    rows = [["E1", "2025/10/1", "C01", "クラウドサービス経費", "100,000"],
+            ["E2", "2025/10/2", "C01", "クラウドサービス経費", "△5,000"],
+            ["E3", "2025/10/3", "C01", "クラウドサービス経費", "-3,000", "請求の取消（10月分）"]]
+    program = load(tmp_path, 経費=rows)
+    found = codes(program)
+    assert ("error", "negative-amount", "経費", 3, "金額") in found  # no reason given: left out
+    assert ("warning", "refund", "経費", 4, "金額") in found
+    assert compute_budget(program).companies["C01"].cloud_service == 100000 - 3000  # 97,000: the refund counts
+
+
+@pytest.mark.parametrize("typed, fragment", [("11.000", "11,000 円ですか"), ("$22,000", "円以外の通貨"),
+                                             ("US$1,200", "円以外の通貨"), ("€300", "円以外の通貨")])
+def test_an_amount_never_read_as_something_else(tmp_path, typed, fragment):
+    program = load(tmp_path, 経費=[["E1", "2025/10/1", "C01", "クラウドサービス経費", typed]])
+    finding = next(f for f in program.findings if f.sheet == "経費" and f.column == "金額")
+    assert (finding.level, finding.code, finding.row) == ("error", "invalid-value", 2) and fragment in finding.message
+    assert compute_budget(program).companies["C01"].cloud_service == 0  # the row is out, and check says why
+
+
+def test_a_negative_monthly_fee_is_an_error_not_a_discount(tmp_path):
+    program = load(tmp_path, 導入=[["U1", "C01", "S02", "経理", 1, "2025/9/1", None, "-30,000", "0", "導入済"]])
+    assert ("error", "negative-amount", "導入", 2, "月額費用") in codes(program)
+    assert compute_budget(program).companies["C01"].planned_cloud_service == 0
+
+
+@pytest.mark.parametrize("start", ["9999/12/31", "1900/1/1", "2024/3/31", "2027/4/1"])
+def test_a_subscription_date_beyond_the_fiscal_year_and_a_year_is_an_error(tmp_path, start):
+    program = load(tmp_path, 導入=[["U1", "C01", "S02", "経理", 1, start, None, "30,000", "0", "導入済"]])
+    assert ("error", "implausible-date", "導入", 2, "開始日") in codes(program)
+    assert compute_budget(program).companies["C01"].planned_cloud_service == 0  # not 0 or 1,500 months
+
+
+def test_dates_a_year_either_side_are_still_read(tmp_path):
+    # FY2025 ± 1 = 2024-04-01 … 2027-03-31: a subscription from 2024-04-01 to 2025-09-30 is 18 months.
+    program = load(tmp_path, 導入=[["U1", "C01", "S02", "経理", 1, "2024/4/1", "2025/9/30", "1,000", "0", "導入済"]])
+    assert not any(f.code == "implausible-date" for f in program.findings)
+    assert compute_budget(program).companies["C01"].planned_cloud_service == 18 * 1000
+
+
+def test_labour_input_must_be_plausible_and_a_big_change_is_questioned(tmp_path):
+    tiny = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1,000万", "500万", "100万", 0.001],
+                             ["C01", "実績", "2026/3/31", "1,000万", "500万", "100万", 10]])
+    assert ("error", "implausible-labour", "決算", 2, "労働者数") in codes(tiny)
+    assert "C01" in compute_kpis(tiny).productivity.missing  # never a swing of millions of per cent
+    hours = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1", "1", "1", None, 99]])
+    assert ("error", "implausible-labour", "決算", 2, "総就業時間") in codes(hours)
+    tripled = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1,000万", "500万", "100万", 10],
+                                ["C01", "実績", "2026/3/31", "1,000万", "500万", "100万", 30]])
+    assert ("warning", "labour-change", "決算", 3, "労働者数") in codes(tripled)
+    doubled = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1,000万", "500万", "100万", 10],
+                                ["C01", "実績", "2026/3/31", "1,000万", "500万", "100万", 20]])
+    assert not any(f.code == "labour-change" for f in run_checks(doubled))  # ×2 exactly is within the bound

@@ -92,6 +92,31 @@ def _financial_order(program: Program) -> Iterable[Finding]:
                           f"{base.period_end:%Y/%m/%d} より後になっていません")
 
 
+LABOUR_CHANGE = (0.5, 2.0)  # a labour input halved or doubled between the two periods is worth a second look
+
+
+def _labour_change(program: Program) -> Iterable[Finding]:
+    """The labour input the KPI divides by, 基準 against 実績: beyond ×2 or ×0.5 it swings the productivity change
+    more than any cloud service does (a typo in 労働者数, or hours in one period and people in the other)."""
+    periods: dict[str, dict] = {}
+    for f in program.financials:
+        periods.setdefault(f.company_id, {})[f.period] = f
+    low, high = LABOUR_CHANGE
+    for company_id, p in periods.items():
+        base, actual = p.get("基準"), p.get("実績")
+        if not (base and actual):
+            continue
+        for attr in ("total_hours", "workers"):  # the basis kpi.company_productivity uses, in its order
+            b, a = getattr(base, attr), getattr(actual, attr)
+            if b is not None and a is not None:
+                if b > 0 and not low <= a / b <= high:
+                    header = schema.FINANCIALS.header(attr)
+                    yield Finding("warning", "labour-change", schema.FINANCIALS.sheet, actual.row, header, a,
+                                  f"{company_id} の{header}が基準期の {b:g} から {a:g} へ {a / b:.2f} 倍に変わっています。"
+                                  "労働生産性の増減を大きく左右するため、確認してください")
+                break
+
+
 def _budget(program: Program) -> Iterable[Finding]:
     report = compute_budget(program)
     ratio = program.settings.warn_ratio
@@ -123,6 +148,7 @@ PROGRAM_RULES = (
     (_plan_years, (schema.SETTINGS, schema.COMPANIES, schema.PLAN_ITEMS)),
     (_usage_period, (schema.SETTINGS, schema.USAGE_DAYS)),
     (_financial_order, (schema.FINANCIALS,)),
+    (_labour_change, (schema.FINANCIALS,)),
     (_budget, schema.NEEDS["budget"]),
 )
 

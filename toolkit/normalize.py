@@ -69,7 +69,11 @@ def parse_id(raw: object) -> str | None:
 # ---------------------------------------------------------------- numbers
 
 _NEGATIVE_MARKS = ("△", "▲", "-", "−", "‐", "ー", "―")
-_YEN_STRIP = str.maketrans("", "", ",¥\\$円")
+_YEN_STRIP = str.maketrans("", "", ",¥\\円")  # "\\" is ¥ in Japanese fonts (Shift_JIS 0x5C)
+# A currency that is not yen: never read as yen (US$1,200 is not 1,200円).
+_FOREIGN_CURRENCY = re.compile(r"[$€£₩]|USD|EUR|GBP|US\$", re.IGNORECASE)
+# 11.000: a period where a thousands comma was meant (the ten-key pad's period), or a decimal? Never guessed.
+_PERIOD_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _AMOUNT_RE = re.compile(
     r"^(?:(?P<oku>\d+(?:\.\d+)?)億)?(?:(?P<man>\d+(?:\.\d+)?)万)?(?:(?P<sen>\d+(?:\.\d+)?)千)?(?P<rest>\d+(?:\.\d+)?)?$"
 )
@@ -131,9 +135,15 @@ def parse_yen(raw: object) -> int | None:
     if isinstance(raw, (int, float)):
         return _integral(float(raw), "金額")
     text = "".join(nfkc(str(raw)).split())
+    if _FOREIGN_CURRENCY.search(text):
+        raise Invalid("円以外の通貨の金額です。円に換算した金額を入力してください")
     _check_grouping(text)
     sign, text = _number_sign(text)
     text = text.translate(_YEN_STRIP)
+    if _PERIOD_GROUPED.fullmatch(text.lstrip("".join(_NEGATIVE_MARKS))):
+        meant = int(text.lstrip("".join(_NEGATIVE_MARKS)).replace(".", ""))
+        raise Invalid(f"「{raw}」は {meant:,} 円ですか。桁の区切りはカンマ（,）で入力してください"
+                      "（小数の円はありません）")
     if text.startswith(_NEGATIVE_MARKS):  # ¥-5,000 / ￥△5,000
         sign, text = -sign, text[1:]
     m = _AMOUNT_RE.match(text)
@@ -319,12 +329,26 @@ def parse_fiscal_year(raw: object) -> int | None:
 
 
 def parse_ratio(raw: object) -> float | None:
-    """A share of 1: 0.9, 90%, ９０％, or 90 (read as per cent when above 1)."""
+    """A share of 1, in (0, 1]: 0.9; 90% / ９０％ / 90 are read as per cent (0.9). Above 100 % is no share."""
     value = parse_number(raw)
     if value is None:
         return None
-    percent = isinstance(raw, str) and nfkc(raw).strip().endswith("%")
-    return value / 100 if percent or value > 1 else value
+    if is_percent(raw) or value > 1:
+        value /= 100
+    if not 0 < value <= 1:
+        raise Invalid("0 より大きく 1 以下の割合（例: 0.9、90%）を入力してください")
+    return value
+
+
+def is_percent(raw: object) -> bool:
+    """A ratio typed as per cent (90%, ９０％, 90): read as 0.9, and the reader says so."""
+    if isinstance(raw, str) and nfkc(raw).strip().endswith("%"):
+        return True
+    try:
+        value = parse_number(raw)
+    except Invalid:
+        return False
+    return value is not None and value > 1
 
 
 PARSERS = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from operator import attrgetter
 
 from toolkit import schema
@@ -110,6 +111,54 @@ def _fiscal_year(program: Program) -> Iterable[Finding]:
                              f"{header} {record.date:%Y/%m/%d} が{label}の外です。この行は集計から除外しました")
 
 
+# Dates of the program's own records (not a company's 決算期末) lie in its fiscal year, a year either side at most:
+# 9999-12-31 or 1900-01-01 is a typo, and would count as thousands of months.
+_DATED = ((schema.SUBSCRIPTIONS, ("start", "end")), (schema.USAGE_DAYS, ("date",)))
+
+
+def _plausible_dates(program: Program) -> Iterable[Finding]:
+    s = program.settings
+    first, last = date(s.fiscal_year - 1, 4, 1), date(s.fiscal_year + 2, 3, 31)
+    for table, keys in _DATED:
+        for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
+            for key in keys:
+                value = getattr(record, key)
+                if value is not None and not first <= value <= last:
+                    header = table.header(key)
+                    yield _error("implausible-date", table.sheet, record.row, header, value,
+                                 f"{header} {value:%Y/%m/%d} は{s.fiscal_year}年度の前後1年（{first:%Y/%m/%d}〜"
+                                 f"{last:%Y/%m/%d}）の外です。入力を確かめてください（この行は集計から除外しました）")
+
+
+# A refund or a cancellation is the one negative amount a ledger holds (摘要 says so).
+REFUND_WORDS = ("返金", "取消", "戻入")
+# Yen columns where a negative amount means a typo (an operating loss, 営業利益, is the one real negative).
+_NON_NEGATIVE = ((schema.SUBSCRIPTIONS, ("monthly_fee", "initial_fee")), (schema.SERVICES, ("unit_price", "initial_fee")),
+                 (schema.COMPANIES, ("cap",)), (schema.FINANCIALS, ("personnel_cost", "depreciation")))
+
+
+def _amount_rules(program: Program) -> Iterable[Finding]:
+    sheet, header = schema.EXPENSES.sheet, schema.EXPENSES.header("amount")
+    for e in program.expenses:
+        if e.amount < 0:
+            if any(word in (e.description or "") for word in REFUND_WORDS):
+                yield _warning("refund", sheet, e.row, header, e.amount,
+                               f"金額 {e.amount:,}円 は摘要のとおり返金・取消として差し引きます。確かめてください")
+            else:
+                yield _error("negative-amount", sheet, e.row, header, e.amount,
+                             f"金額 {e.amount:,}円 がマイナスです。返金・取消なら摘要に「{'・'.join(REFUND_WORDS)}」のいずれかを"
+                             "書いてください（この行は集計から除外しました）")
+    for table, keys in _NON_NEGATIVE:
+        for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
+            for key in keys:
+                value = getattr(record, key)
+                if value is not None and (value < 0 or (key == "cap" and value == 0)):
+                    column = table.header(key)
+                    yield _error("negative-amount", table.sheet, record.row, column, value,
+                                 f"{column} {value:,}円 は{'0 より大きい値' if key == 'cap' else 'マイナスにできない金額'}"
+                                 "です。入力を確かめてください（この行は集計から除外しました）")
+
+
 def _subscription_rules(program: Program) -> Iterable[Finding]:
     for sub in program.subscriptions:
         if sub.end is not None and sub.end < sub.start:
@@ -126,19 +175,21 @@ def _financial_rules(program: Program) -> Iterable[Finding]:
             yield _error("duplicate-period", sheet, f.row, schema.FINANCIALS.header("period"), f.period,
                          f"企業 {f.company_id} の「{f.period}」の決算が{counts[(f.company_id, f.period)]}行あります。"
                          "1行にしてください（どれを使うか決められないため、労働生産性から除外しました）")
-        for attr in ("workers", "total_hours"):
+        for attr, least, unit in (("workers", 1, "人"), ("total_hours", 100, "時間")):
             header = schema.FINANCIALS.header(attr)
             value = getattr(f, attr)
-            if value is not None and value <= 0:
-                yield _error("non-positive-labour", sheet, f.row, header, value,
-                             f"{header}が{value:g}です。労働投入量は0より大きい値が必要です")
+            if value is not None and value < least:
+                yield _error("implausible-labour", sheet, f.row, header, value,
+                             f"{header}が{value:g}{unit}です。1年間の労働投入量として{least}{unit}以上が必要です"
+                             "（労働生産性から除外しました）")
         if f.workers is None and f.total_hours is None:
             workers, hours = schema.FINANCIALS.header("workers"), schema.FINANCIALS.header("total_hours")
             yield _error("missing-labour", sheet, f.row, workers, None,
                          f"{workers}か{hours}のどちらかが必要です（労働投入量）")
 
 
-ROW_RULES = (_unique_ids, _references, _expense_rules, _fiscal_year, _subscription_rules, _financial_rules)
+ROW_RULES = (_unique_ids, _references, _expense_rules, _amount_rules, _fiscal_year, _plausible_dates,
+             _subscription_rules, _financial_rules)
 
 
 def apply_row_rules(program: Program) -> Program:

@@ -22,7 +22,16 @@ from pathlib import Path
 from toolkit import schema
 from toolkit.errors import WorkbookError
 from toolkit.model import PROGRAM_FIELDS, RECORD_TYPES, Finding, Program, Settings
-from toolkit.normalize import PARSERS, Invalid, is_blank, parse_choice, parse_fiscal_year, parse_ratio, parse_text
+from toolkit.normalize import (
+    PARSERS,
+    Invalid,
+    is_blank,
+    is_percent,
+    parse_choice,
+    parse_fiscal_year,
+    parse_ratio,
+    parse_text,
+)
 from toolkit.validity import apply_row_rules
 from toolkit.workbook.cells import CALAMINE_KNOWN, CellError, find_error_cells, is_error_text, \
     neutralise_unknown_errors
@@ -464,6 +473,8 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
 
 # Settings people type in their own way: 令和7年度 for the year, 90% for the warning share.
 _SETTING_PARSERS = {"fiscal_year": parse_fiscal_year, "warn_ratio": parse_ratio}
+# Settings a figure divides by or compares against: 0 or less would count every company as achieved or over.
+_POSITIVE_SETTINGS = frozenset({"usage_target", "cap_default", "contract_sum"})
 
 
 def _read_settings(rows: Sequence[Sequence[object]], findings: list[Finding],
@@ -484,6 +495,15 @@ def _read_settings(rows: Sequence[Sequence[object]], findings: list[Finding],
                 lacking.append(finding)
         return Settings(**values)
     by_item = {schema.fold(s.item): s for s in schema.SETTING_ITEMS}
+    value_header = table.columns[1].header
+    seen: dict[str, int] = {}  # setting key -> the worksheet row it was first typed on
+
+    def refuse(setting: schema.Setting, row: int, raw: object, code: str, text: str) -> None:
+        finding = Finding("error", code, table.sheet, row, value_header, shown(raw), f"設定「{setting.item}」: {text}")
+        findings.append(finding)
+        if setting.figure:
+            lacking.append(finding)
+
     for r in range(1, len(rows)):
         row = rows[r]
         raw_item = row[item_col] if item_col < len(row) else ""
@@ -492,18 +512,27 @@ def _read_settings(rows: Sequence[Sequence[object]], findings: list[Finding],
         setting = by_item.get(schema.fold(str(raw_item)))
         if setting is None:
             continue  # staff may keep their own notes in 設定
+        if setting.key in seen:  # typed twice: which one is meant cannot be told, so neither is used
+            values[setting.key] = setting.default  # the first row's value, taken already, is dropped
+            refuse(setting, r + 1, row[value_col] if value_col < len(row) else "", "duplicate-setting",
+                   f"{seen[setting.key]}行目と{r + 1}行目の2か所にあります。1行にしてください（どちらの値も使いません）")
+            continue
+        seen[setting.key] = r + 1
         raw = row[value_col] if value_col < len(row) else ""
         if is_blank(raw):
             continue  # empty = the default
         parsed = _parse_one(raw, _SETTING_PARSERS.get(setting.key, PARSERS[setting.kind]))
         if type(parsed) is _Bad:
             text = parsed.message if parsed.error_value else f"値「{shown(raw)}」を読めません。{parsed.message}"
-            finding = Finding("error", "invalid-setting", table.sheet, r + 1, table.columns[1].header, shown(raw),
-                              f"設定「{setting.item}」: {text}")
-            findings.append(finding)
-            if setting.figure:
-                lacking.append(finding)
+            refuse(setting, r + 1, raw, "invalid-setting", text)
             continue
+        if setting.key in _POSITIVE_SETTINGS and parsed <= 0:
+            refuse(setting, r + 1, raw, "invalid-setting", f"値「{shown(raw)}」は 0 より大きい値にしてください")
+            continue
+        if setting.key == "warn_ratio" and is_percent(raw):
+            findings.append(Finding("warning", "ratio-as-percent", table.sheet, r + 1, value_header, shown(raw),
+                                    f"設定「{setting.item}」: 「{shown(raw)}」を {parsed:.0%}（{parsed:g}）として"
+                                    "読みました。割合は 0.9 のように 1 以下の小数で入力できます"))
         values[setting.key] = parsed
     settings = Settings(**values)
     if settings.usage_start > settings.usage_end:
