@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -392,3 +393,52 @@ def test_damaged_structure_never_gives_a_figure_from_missing_input(pristine, dam
             continue
         assert not lacking, (job, damages)
         json.dumps(report.as_json(), allow_nan=False)
+
+
+# ---------------------------------------------------------------- structure, second round (issue 19 item 3)
+
+def test_two_headers_equal_after_folding_are_an_error_naming_both_and_neither_is_read(tmp_path):
+    headers = ["経費ID", "計上日", "企業ID", "費目", "金額 ", "金額", "摘要", "証憑番号"]  # 「金額 」 left of 金額
+    rows = [["E1", "2025/10/1", "C01", "クラウドサービス経費", "999,999", "100,000"]]
+    book = write_workbook(tmp_path / "m.xlsx", {**sheets(), "経費": rows}, headers={"経費": headers})
+    program = load_program(book)
+    finding = next(f for f in program.findings if f.code == "duplicate-header")
+    assert (finding.level, finding.sheet, finding.column) == ("error", "経費", "金額")
+    assert "E列とF列" in finding.message
+    with pytest.raises(MissingInput):  # neither 999,999 nor 100,000 is taken as the amount
+        compute_budget(program)
+    code, output = run("budget", book)
+    assert code == 1 and "E列とF列" in output
+
+
+@pytest.mark.parametrize("cell", [
+    "<c r='E3' t='e'><v>#REF!</v></c>",  # single-quoted attributes, as some writers emit
+    "<c t=\"e\" r=\"E3\"><v>#N/A</v></c>",  # another attribute order
+    "<c s=\"0\"  t = 'e' r=\"E3\"><v>#DIV/0!</v></c>",  # spaces around =
+])
+def test_error_cells_are_found_however_their_xml_is_written(book, cell):
+    damage.set_cell(book, "経費", ref("経費", "金額", 3), cell)
+    program = load_program(book)
+    finding = next(f for f in program.findings if f.sheet == "経費")
+    assert (finding.level, finding.code, finding.row, finding.column) == ("error", "error-value", 3, "金額")
+    assert compute_budget(program).companies["C02"].cloud_service == 0
+
+
+def test_an_error_cell_without_a_reference_is_placed_after_the_cell_before_it(book):
+    """Row 3 of 経費 written with no r= on its cells (ECMA-376 allows it: each follows the one before): the error
+    in its fifth cell is in 金額, not blank and not elsewhere."""
+    part = damage._sheet_part(book, "経費")
+    texts = ("E2", "2025/10/1", "C02", "クラウドサービス経費")
+    row = ('<row r="3">' + "".join(f'<c t="inlineStr"><is><t>{t}</t></is></c>' for t in texts)
+           + '<c t="e"><v>#REF!</v></c></row>')
+
+    def edit(name, data):
+        if name != part:
+            return data
+        return re.sub(rb'<row r="3"[^>]*>.*?</row>', row.encode(), data, count=1, flags=re.S)
+
+    damage._rewrite(book, edit)
+    program = load_program(book)
+    finding = next(f for f in program.findings if f.sheet == "経費")
+    assert (finding.code, finding.row, finding.column, finding.value) == ("error-value", 3, "金額", "#REF!")
+    assert [e.expense_id for e in program.expenses] == ["E1"]

@@ -7,7 +7,7 @@ whether a sheet has any at all (most have none), and only then are the few cells
 """
 from __future__ import annotations
 
-import html
+import io
 import re
 
 # Every error value Excel writes (classic, and Excel 365's). A cell holding one of these strings as typed text is an
@@ -41,58 +41,81 @@ def is_error_text(value: object) -> bool:
     return isinstance(value, str) and value[:1] == "#" and value in ERROR_CODES
 
 
-_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+# Fast negative tests (most sheets hold no error and no formula without a value): a byte search, then, only where
+# one may be, an XML parser finds the exact cells, whatever the quoting, attribute order or a missing r=.
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*(["'])e\1""")
 
 
-def _column_index(letters: bytes) -> int:
+def _may_hold_errors(xml: bytes) -> bool:
+    if b't="e"' in xml or b"t='e'" in xml:
+        return True
+    if (b"t =" in xml or b"t= " in xml) and _ERROR_TYPE.search(xml):
+        return True
+    # A formula whose value is missing or empty: …</f></c>, <f …/></c>, <v/>, <v></v> (in the sheet's prefix).
+    m = re.search(rb"<(\w+:)?worksheet[\s>]", xml[:4096])
+    p = (m.group(1) or b"") if m else b""
+    return any(h in xml for h in (b"f></" + p + b"c>", b"/></" + p + b"c>", b"<" + p + b"v/>",
+                                  b"<" + p + b"v></" + p + b"v>"))
+
+
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
+
+
+def _column_index(letters: str) -> int:
     n = 0
     for ch in letters:
-        n = n * 26 + ch - 64
+        n = n * 26 + ord(ch) - 64
     return n - 1
-
-
-def _formula_pattern(p: bytes) -> re.Pattern[bytes]:
-    # A cell whose formula is followed by no value (or an empty one) before the cell closes.
-    p = re.escape(p)
-    return re.compile(rb"<" + p + rb"c\b([^>]*)>(?:<" + p + rb"f\b[^>]*/>|<" + p + rb"f\b[^>]*>([^<]*)</" + p
-                      + rb"f>)(?:<" + p + rb"v\s*/>|<" + p + rb"v></" + p + rb"v>)?</" + p + rb"c>")
 
 
 def find_error_cells(xml: bytes) -> dict[tuple[int, int], CellError]:
     """(row, column), 0-based as python-calamine indexes them from A1, of every error cell and every formula cell
     without a saved value."""
+    if not _may_hold_errors(xml):
+        return {}
+    from lxml import etree
+
     found: dict[tuple[int, int], CellError] = {}
-    m = re.search(rb"<(\w+:)?worksheet[\s>]", xml[:4096])
-    p = (m.group(1) or b"") if m else b""
-    if b't="e"' in xml:
-        start_tag, end_tag = b"<" + p + b"c", b"</" + p + b"c>"
-        at = xml.find(b't="e"')
-        while at >= 0:
-            start = xml.rfind(start_tag, 0, at)
-            end = xml.find(end_tag, at)
-            stop = xml.find(b">", at)
-            if start >= 0 and stop >= 0:
-                attrs = xml[start:stop]
-                ref = _CELL_REF.search(attrs)
-                body = xml[stop + 1:end] if end >= 0 and xml[stop - 1:stop] != b"/" else b""
-                value = _VALUE.search(body)
-                if ref is not None:
-                    code = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#N/A"
-                    found[(int(ref.group(2)) - 1, _column_index(ref.group(1)))] = CellError(code or "#N/A")
-            at = xml.find(b't="e"', at + 5)
-    if b"f></" + p + b"c>" in xml or b"/></" + p + b"c>" in xml or b"<" + p + b"v/>" in xml:
-        for cell in _formula_pattern(p).finditer(xml):
-            ref = _CELL_REF.search(cell.group(1))
-            if ref is None or b't="e"' in cell.group(1):
+    row, col = -1, -1
+    try:
+        for event, el in etree.iterparse(io.BytesIO(xml), events=("start", "end"), huge_tree=True,
+                                         resolve_entities=False, no_network=True):
+            tag = el.tag.rpartition("}")[2]
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r")
+                    row = int(r) - 1 if r and r.isdigit() else row + 1
+                    col = -1
+                elif tag == "c":
+                    m = _REF.match(el.get("r") or "")
+                    if m:
+                        row, col = int(m.group(2)) - 1, _column_index(m.group(1))
+                    else:
+                        col += 1  # a cell without r= follows the one before it (ECMA-376, 18.3.1.4)
                 continue
-            key = (int(ref.group(2)) - 1, _column_index(ref.group(1)))
-            formula = html.unescape((cell.group(2) or b"").decode("utf-8", "replace")).strip()
-            found.setdefault(key, CellError("=" + formula if formula else "=（共有数式）", formula=True))
+            if tag != "c":
+                if tag == "row":
+                    el.clear()
+                continue
+            value = formula = None
+            has_formula = False
+            for child in el:
+                name = child.tag.rpartition("}")[2]
+                if name == "v":
+                    value = child.text or ""
+                elif name == "f":
+                    has_formula, formula = True, (child.text or "").strip()
+            if el.get("t") == "e":
+                found[(row, col)] = CellError(value or "#N/A")
+            elif has_formula and not value:
+                found[(row, col)] = CellError("=" + formula if formula else "=（共有数式）", formula=True)
+            el.clear()
+    except etree.XMLSyntaxError:
+        return found  # the reader's own parse reports a broken sheet
     return found
 
 
 def neutralise_unknown_errors(xml: bytes) -> bytes:
     """The sheet XML with every error cell typed as text, so python-calamine reads a sheet holding an error code it
     does not know (the reader puts the CellError back from ``find_error_cells``)."""
-    return xml.replace(b't="e"', b't="str"')
+    return _ERROR_TYPE.sub(lambda m: b" t=" + m.group(1) + b"str" + m.group(1), xml)

@@ -317,12 +317,24 @@ def _parser_for(column: schema.Column) -> Callable[[object], object]:
     return PARSERS[column.kind]
 
 
-def _header_map(header_row: Sequence[object]) -> dict[str, int]:
-    found: dict[str, int] = {}
+def _header_map(header_row: Sequence[object]) -> dict[str, list[int]]:
+    """Folded header -> the columns holding it (two when 「金額 」 and 「金額」 stand side by side)."""
+    found: dict[str, list[int]] = {}
     for i, cell in enumerate(header_row):
         if isinstance(cell, str) and cell.strip():
-            found.setdefault(schema.fold(cell), i)
+            found.setdefault(schema.fold(cell), []).append(i)
     return found
+
+
+def _twin_headers(table: schema.Table, column: schema.Column, indexes: list[int]) -> Finding:
+    """Two columns whose headers are the same once spaces and width are folded: which one holds the figures cannot
+    be told, so neither is read."""
+    from toolkit.workbook.xlsx import col_letters
+
+    where = "と".join(f"{col_letters(i + 1)}列" for i in indexes)
+    return Finding("error", "duplicate-header", table.sheet, 1, column.header, where,
+                   f"見出し「{column.header}」の列が{len(indexes)}つあります（{where}。空白や全角・半角の違いだけの見出しも"
+                   "同じとみなします）。どちらかの見出しを直すか、不要な列を消してください（どちらの列も読みません）")
 
 
 class _Bad:
@@ -394,8 +406,12 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
     cols: list[_Col] = []
     lacking = False
     for column in table.columns:
-        index = headers.get(schema.fold(column.header))
-        if index is None:
+        indexes = headers.get(schema.fold(column.header), [])
+        index = indexes[0] if len(indexes) == 1 else None
+        if len(indexes) > 1:
+            findings.append(_twin_headers(table, column, indexes))
+            lacking |= column.needed
+        elif index is None:
             findings.append(_missing_column(table, column, header_row))
             lacking |= column.needed
         cols.append(_Col(-1 if index is None else index, column, _parser_for(column)))
@@ -485,8 +501,8 @@ def _read_settings(rows: Sequence[Sequence[object]], findings: list[Finding],
     values = {s.key: s.default for s in schema.SETTING_ITEMS}
     table = schema.SETTINGS
     headers = _header_map(rows[0]) if rows else {}
-    item_col = headers.get(schema.fold(table.columns[0].header))
-    value_col = headers.get(schema.fold(table.columns[1].header))
+    item_col = (headers.get(schema.fold(table.columns[0].header)) or [None])[0]
+    value_col = (headers.get(schema.fold(table.columns[1].header)) or [None])[0]
     if item_col is None or value_col is None:
         for column, index in zip(table.columns, (item_col, value_col)):
             if index is None:
@@ -593,7 +609,8 @@ def _build_program(raw: RawBook) -> Program:
         records, left_out = read_table(table, rows, findings)
         if records is None:
             missing.setdefault(table.sheet, []).extend(
-                f for f in findings[before:] if f.code == "missing-column" and f.level == "error")
+                f for f in findings[before:] if f.code in ("missing-column", "duplicate-header") and f.level == "error"
+                and table.column(f.column).needed)
             continue
         # tuple.__new__ straight from map: NamedTuple._make is a Python-level call per row (50,000 usage rows).
         make = partial(tuple.__new__, RECORD_TYPES[table.sheet])
