@@ -414,7 +414,7 @@ def test_two_headers_equal_after_folding_are_an_error_naming_both_and_neither_is
 @pytest.mark.parametrize("cell", [
     "<c r='E3' t='e'><v>#REF!</v></c>",  # single-quoted attributes, as some writers emit
     "<c t=\"e\" r=\"E3\"><v>#N/A</v></c>",  # another attribute order
-    "<c s=\"0\"  t = 'e' r=\"E3\"><v>#DIV/0!</v></c>",  # spaces around =
+    "<c s=\"0\" t='e' r='E3'><v>#DIV/0!</v></c>",  # both, and r= last
 ])
 def test_error_cells_are_found_however_their_xml_is_written(book, cell):
     damage.set_cell(book, "経費", ref("経費", "金額", 3), cell)
@@ -442,3 +442,85 @@ def test_an_error_cell_without_a_reference_is_placed_after_the_cell_before_it(bo
     finding = next(f for f in program.findings if f.sheet == "経費")
     assert (finding.code, finding.row, finding.column, finding.value) == ("error-value", 3, "金額", "#REF!")
     assert [e.expense_id for e in program.expenses] == ["E1"]
+
+
+# ---------------------------------------------------------------- bounded reading (issue 19 item 1)
+
+DATA_SHEETS = [t.sheet for t in schema.TABLES if t is not schema.SETTINGS and t.sheet != "履歴"]
+
+
+def _peak_kb(*args: str) -> int:
+    """Peak resident memory of `toolkit check` as its own process (ru_maxrss of a child, in KB on Linux)."""
+    import subprocess
+    import sys
+
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "toolkit", *args],
+                          capture_output=True, text=True, timeout=120)
+    return int(done.stdout.strip())
+
+
+def test_a_keystroke_in_the_last_cell_of_every_data_sheet_costs_nothing_and_is_named(book, tmp_path):
+    """Ctrl+End and a keystroke: 経費!XFD1048576 killed `check` (calamine allocated 549 GB); 利用実績!XFD1 cost
+    1.3 GB. The table is the data: each stray value is a warning at its cell, the figures do not move."""
+    import shutil
+
+    clean = tmp_path / "clean.xlsx"
+    shutil.copy(book, clean)
+    for sheet in DATA_SHEETS:
+        damage.set_cell(book, sheet, "XFD1048576", damage.number_cell("XFD1048576", "1"))
+    damage.set_cell(book, "利用実績", "XFD1", damage.number_cell("XFD1", "7"))
+    program = load_program(book)
+    strays = {(f.sheet, f.value) for f in program.findings if f.code == "outside-table"}
+    assert strays == {(sheet, "XFD1048576") for sheet in DATA_SHEETS} | {("利用実績", "XFD1")}
+    assert all(f.level == "warning" for f in program.findings if f.code == "outside-table")
+    assert compute_budget(program).grand_total == compute_budget(load_program(clean)).grand_total
+    assert compute_kpis(program).usage.total == compute_kpis(load_program(clean)).usage.total == 2
+    code, output = run("check", book)
+    assert code in (0, 1) and "表の外に値があります: 経費!XFD1048576" in output
+    assert _peak_kb("check", str(book)) <= 1.2 * _peak_kb("check", str(clean))
+
+
+def test_a_note_beside_the_table_or_a_row_typed_below_it_is_a_warning_not_data(book):
+    damage.set_cell(book, "経費", "K2", '<c r="K2" t="inlineStr"><is><t>要確認</t></is></c>')  # beside the table
+    damage.set_cell(book, "経費", "A9", '<c r="A9" t="inlineStr"><is><t>E9</t></is></c>')  # below it
+    program = load_program(book)
+    assert {f.value for f in program.findings if f.code == "outside-table"} == {"K2", "A9"}
+    assert [e.expense_id for e in program.expenses] == ["E1", "E2"]  # the row below is not read as an expense
+
+
+def _zip_with(path, members):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return path
+
+
+def test_a_package_that_names_a_part_twice_is_refused(book, tmp_path):
+    import warnings
+    import zipfile
+
+    members = []
+    with zipfile.ZipFile(book) as z:
+        members = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    part = damage._sheet_part(book, "経費")
+    forged = dict(members)[part].replace(b"100,000", b"1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it writes
+        twice = _zip_with(tmp_path / "twice.xlsx", members + [(part, forged)])
+    code, output = run("budget", twice)
+    assert code == 2 and "同じ名前の部品" in output and "Traceback" not in output
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_inflated(book, tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(book) as z:
+        members = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    bomb = _zip_with(tmp_path / "bomb.xlsx", members + [("xl/media/pad.bin", bytes(100 << 20))])  # 100 MB of zeros
+    assert bomb.stat().st_size < 2 << 20  # about 100 KB on disk
+    code, output = run("check", bomb)
+    assert code == 2 and "展開すると" in output and "Traceback" not in output

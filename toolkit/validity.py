@@ -120,11 +120,16 @@ def _plausible_dates(program: Program) -> Iterable[Finding]:
     s = program.settings
     first, last = date(s.fiscal_year - 1, 4, 1), date(s.fiscal_year + 2, 3, 31)
     for table, keys in _DATED:
-        for record in getattr(program, PROGRAM_FIELDS[table.sheet]):
-            for key in keys:
+        records = getattr(program, PROGRAM_FIELDS[table.sheet])
+        for key in keys:
+            # The distinct dates first, at C speed: 50,000 usage rows hold a few hundred.
+            bad = {d for d in set(map(attrgetter(key), records)) if d is not None and not first <= d <= last}
+            if not bad:
+                continue
+            header = table.header(key)
+            for record in records:
                 value = getattr(record, key)
-                if value is not None and not first <= value <= last:
-                    header = table.header(key)
+                if value in bad:
                     yield _error("implausible-date", table.sheet, record.row, header, value,
                                  f"{header} {value:%Y/%m/%d} は{s.fiscal_year}年度の前後1年（{first:%Y/%m/%d}〜"
                                  f"{last:%Y/%m/%d}）の外です。入力を確かめてください（この行は集計から除外しました）")

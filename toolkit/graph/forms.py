@@ -182,8 +182,19 @@ def download_item(client: GraphClient, item: DriveItem, *, what: str) -> bytes:
 
 def parse_form_workbook(data: bytes, item: DriveItem, *, what: str) -> FormTable:
     """The response table of a Forms result workbook: the first sheet whose header row has an ``ID`` column."""
+    import zipfile
+
     from python_calamine import CalamineError, CalamineWorkbook
 
+    from toolkit.workbook.xlsx import PatchError, check_sizes
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            check_sizes(package.infolist())  # nothing is inflated from a bomb, whoever put it in the library
+    except PatchError as exc:
+        raise SyncError(f"{what}: {exc}") from None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass  # not a zip: calamine says so below
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError):  # every kind of unreadable file

@@ -33,21 +33,32 @@ from toolkit.normalize import (
     parse_text,
 )
 from toolkit.validity import apply_row_rules
-from toolkit.workbook.cells import CALAMINE_KNOWN, CellError, find_error_cells, is_error_text, \
-    neutralise_unknown_errors
+from toolkit.workbook.cells import (
+    CALAMINE_KNOWN,
+    CellError,
+    find_error_cells,
+    is_error_text,
+    neutralise_unknown_errors,
+    outside_table,
+)
 
 
 class RawBook(dict):
     """sheet name → rows of raw values (row 0 = Excel row 1), with what the file says about its structure.
 
     ``sheet_names``: every sheet of the book, in order (for suggesting the sheet a renamed one looks like).
-    ``tables``: sheet → names of its Excel tables; None where not known (a book read through xlwings)."""
+    ``tables``: sheet → names of its Excel tables; None where not known (a book read through xlwings).
+    ``boxes``: data sheet → its table's last column and row: the data read; a value outside is a warning.
+    ``far``: sheet → the cells far beyond its table that held a value (left out before parsing)."""
 
     def __init__(self, sheets: Mapping[str, list[list[object]]] = (), *, sheet_names: Sequence[str] | None = None,
-                 tables: Mapping[str, tuple[str, ...]] | None = None, unread: Iterable[str] = ()):
+                 tables: Mapping[str, tuple[str, ...]] | None = None, unread: Iterable[str] = (),
+                 boxes: Mapping[str, tuple[int, int]] | None = None):
         super().__init__(sheets)
         self.sheet_names = tuple(sheet_names if sheet_names is not None else self)
         self.tables = dict(tables) if tables is not None else None
+        self.boxes = dict(boxes or {})
+        self.far: dict[str, list[str]] = {}
         # Sheets of the book not read on purpose (the job does not need them): neither records nor "missing".
         self.unread = frozenset(unread)
 
@@ -63,8 +74,10 @@ def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> RawBook:
     """Every sheet of the contract that exists in the file (or the named ``sheets``), as raw rows, with error
     cells as :class:`CellError` instead of the empty string calamine gives them."""
     with _SheetReader(Path(path), sheets) as reader:
-        return RawBook({name: reader.rows(name) for name in reader.names}, sheet_names=reader.layout.names,
-                       tables=reader.layout.tables, unread=reader.unread)
+        raw = RawBook({name: reader.rows(name) for name in reader.names}, sheet_names=reader.layout.names,
+                      tables=reader.layout.tables, unread=reader.unread, boxes=reader.layout.boxes)
+        raw.far = reader.far
+        return raw
 
 
 def load_program(path: str | Path, sheets: Sequence[str] | None = None) -> Program:
@@ -84,16 +97,19 @@ class _SheetReader(RawBook):
         data = _read_file(path)
         self.path = path
         self.layout = _open_layout(data, path)
-        super().__init__({}, sheet_names=self.layout.names, tables=self.layout.tables)
+        super().__init__({}, sheet_names=self.layout.names, tables=self.layout.tables, boxes=self.layout.boxes)
         wanted = set(sheets) if sheets is not None else {t.sheet for t in schema.TABLES}
         parts = {name: part for name, part in self.layout.parts.items() if name in wanted and part is not None}
         self.names = sorted(parts, key=lambda name: -self.layout.sizes.get(parts[name], 0))
         self.unread = {t.sheet for t in schema.TABLES} & set(self.layout.names) - set(parts)
         self._pool = ThreadPoolExecutor(max_workers=2)
-        self._scan = self._pool.submit(_scan_errors, data, parts, path)
+        # Per sheet, before calamine may parse it: its XML without cells far beyond its table (or None), and the
+        # references of those that held a value.
+        self._bounded: dict[str, Future] = {name: Future() for name in self.names}
+        self._scan = self._pool.submit(_scan_sheets, data, parts, path, self.layout.boxes, self._bounded)
         self._parsed: dict[str, Future] = {name: Future() for name in self.names}
         self._overlaid: set[str] = set()
-        self._pool.submit(self._parse, data)
+        self._pool.submit(self._parse, data, parts)
 
     def __enter__(self) -> "_SheetReader":
         return self
@@ -101,11 +117,16 @@ class _SheetReader(RawBook):
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _parse(self, data: bytes) -> None:
+    def _parse(self, data: bytes, parts: Mapping[str, str]) -> None:
         pending = list(self.names)
         try:
             try:
-                _calamine_rows(io.BytesIO(data), pending, self.path, self._parsed)
+                _calamine_rows(io.BytesIO(data), pending, self.path, self._parsed, self._bounded)
+            except _FarCells:
+                # A sheet reaches far beyond its table: everything left is read from a copy without those cells.
+                pending = [name for name in pending if not self._parsed[name].done()]
+                _, patched = self._scan.result()
+                _calamine_rows(_patched_copy(data, patched), pending, self.path, self._parsed)
             except WorkbookError:
                 errors, patched = self._scan.result()
                 if not patched:
@@ -121,6 +142,8 @@ class _SheetReader(RawBook):
 
     def rows(self, name: str) -> list[list[object]]:
         rows = self._parsed[name].result()
+        if self._bounded[name].result():
+            self.far[name] = self._bounded[name].result()
         errors, _ = self._scan.result()
         if name in errors and name not in self._overlaid:
             _overlay(rows, errors[name])
@@ -136,22 +159,39 @@ class _SheetReader(RawBook):
         return [by_sheet[n] for n in self.names if n in by_sheet] + [t for t in tables if t.sheet not in self._parsed]
 
 
-def _scan_errors(data: bytes, parts: Mapping[str, str], path: Path
-                 ) -> tuple[dict[str, dict[tuple[int, int], CellError]], dict[str, bytes]]:
-    """sheet -> its error cells, and part -> the sheet XML to give calamine when it holds an unknown error code."""
+class _FarCells(Exception):
+    """A sheet to be read from the copy without its far cells (raised inside the parse thread only)."""
+
+
+def _scan_sheets(data: bytes, parts: Mapping[str, str], path: Path, boxes: Mapping[str, tuple[int, int]],
+                 bounded: Mapping[str, Future]) -> tuple[dict[str, dict[tuple[int, int], CellError]], dict[str, bytes]]:
+    """sheet -> its error cells, and part -> the sheet XML to give calamine instead of the file's: without the cells
+    far beyond the table, with unknown error codes typed as text. Each sheet's verdict on far cells is handed to
+    ``bounded`` at once, in the parse order, so calamine never builds a sheet up to a stray cell."""
     errors: dict[str, dict[tuple[int, int], CellError]] = {}
     patched: dict[str, bytes] = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        for name, part in parts.items():
-            try:
-                xml = zf.read(part)
-            except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-                raise WorkbookError(f"「{path.name}」のシート「{name}」を読めません（{exc}）。") from None
-            found = find_error_cells(xml)
-            if found:
-                errors[name] = found
-                if any(not e.formula and e not in CALAMINE_KNOWN for e in found.values()):
-                    patched[part] = neutralise_unknown_errors(xml)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for name in bounded:
+                part = parts[name]
+                try:
+                    xml = zf.read(part)
+                except (KeyError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                    raise WorkbookError(f"「{path.name}」のシート「{name}」を読めません（{exc}）。") from None
+                inside, strays = outside_table(xml, *boxes[name]) if name in boxes else (None, [])
+                bounded[name].set_result(strays if inside is not None else None)
+                if inside is not None:
+                    xml = patched[part] = inside
+                found = find_error_cells(xml)
+                if found:
+                    errors[name] = found
+                    if any(not e.formula and e not in CALAMINE_KNOWN for e in found.values()):
+                        patched[part] = neutralise_unknown_errors(xml)
+    except BaseException as exc:
+        for future in bounded.values():
+            if not future.done():
+                future.set_exception(exc)
+        raise
     return errors, patched
 
 
@@ -174,6 +214,7 @@ class _Layout:
     parts: dict[str, str | None]
     tables: dict[str, tuple[str, ...]]
     sizes: dict[str, int]  # part -> uncompressed size (the biggest sheet is parsed first)
+    boxes: dict[str, tuple[int, int]]  # data sheet -> (last column, last row) of its table: the data read
 
 
 def _open_layout(data: bytes, path: Path) -> _Layout:
@@ -194,14 +235,21 @@ def _open_layout(data: bytes, path: Path) -> _Layout:
         except PatchError as exc:
             raise WorkbookError(f"「{path.name}」: {exc}") from None
         tables: dict[str, tuple[str, ...]] = {}
+        boxes: dict[str, tuple[int, int]] = {}
         for ref in book.sheets:
             if ref.part is not None:
                 try:
-                    tables[ref.name] = tuple(t.name for t in sheet_tables(book, ref))
+                    found = sheet_tables(book, ref)
                 except PatchError:
-                    tables[ref.name] = ()
+                    found = []
+                tables[ref.name] = tuple(t.name for t in found)
+                contract = schema.TABLES_BY_SHEET.get(ref.name)
+                named = [t for t in found if contract is not None and t.name == contract.name]
+                mine = named or (found if len(found) == 1 else [])  # a renamed lone table is still the data
+                if mine and contract is not None and contract is not schema.SETTINGS:
+                    boxes[ref.name] = (mine[0].c2, mine[0].r2)  # the data: up to the table's last column and row
         sizes = {info.filename: info.file_size for info in zf.infolist()}
-    return _Layout(tuple(s.name for s in book.sheets), {s.name: s.part for s in book.sheets}, tables, sizes)
+    return _Layout(tuple(s.name for s in book.sheets), {s.name: s.part for s in book.sheets}, tables, sizes, boxes)
 
 
 def _patched_copy(data: bytes, patched: Mapping[str, bytes]) -> io.BytesIO:
@@ -215,8 +263,10 @@ def _patched_copy(data: bytes, patched: Mapping[str, bytes]) -> io.BytesIO:
     return out
 
 
-def _calamine_rows(source: io.BytesIO, names: list[str], path: Path, into: Mapping[str, Future]) -> None:
-    """Parse ``names`` in order, handing each sheet's rows to its future as soon as it is read."""
+def _calamine_rows(source: io.BytesIO, names: list[str], path: Path, into: Mapping[str, Future],
+                   bounded: Mapping[str, Future] | None = None) -> None:
+    """Parse ``names`` in order, handing each sheet's rows to its future as soon as it is read. With ``bounded``,
+    a sheet is parsed only once the scan said it has no cells far beyond its table (else ``_FarCells``)."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -227,8 +277,12 @@ def _calamine_rows(source: io.BytesIO, names: list[str], path: Path, into: Mappi
     name = ""
     try:
         for name in names:
+            if bounded is not None and bounded[name].result() is not None:
+                raise _FarCells(name)
             # skip_empty_area=False keeps row 0 = Excel row 1, so findings name the row a person sees.
             into[name].set_result(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+    except (_FarCells, WorkbookError):
+        raise
     except Exception as exc:
         raise WorkbookError(f"「{path.name}」のシート「{name}」を読み込めません。Excel で開いて保存し直すと"
                             f"読めることがあります（詳細: {exc}）") from None
@@ -485,6 +539,42 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
     return records, rejected
 
 
+# ---------------------------------------------------------------- values outside the table
+
+STRAY_FINDINGS = 10  # per sheet: the first ten cells outside the table are named, the rest counted
+
+
+def _within_table(rows: Sequence[Sequence[object]], last_col: int, last_row: int
+                  ) -> tuple[Sequence[Sequence[object]], list[str]]:
+    """The rows and columns of the sheet's table (the table is the data), and the cells outside it holding a
+    value. Only a sheet wider or longer than its table costs anything here."""
+    from toolkit.workbook.xlsx import col_letters
+
+    strays = [f"{col_letters(c + 1)}{r + 1}" for r in range(last_row, len(rows))
+              for c, v in enumerate(rows[r]) if not is_blank(v)]
+    rows = rows[:last_row]
+    if rows and max(map(len, rows)) > last_col:
+        strays += [f"{col_letters(c + 1)}{r + 1}" for r, row in enumerate(rows) if len(row) > last_col
+                   for c in range(last_col, len(row)) if not is_blank(row[c])]
+        rows = [row[:last_col] for row in rows]
+    return rows, strays
+
+
+def _stray_findings(sheet: str, refs: Sequence[str]) -> list[Finding]:
+    def order(ref: str) -> tuple[int, int, str]:
+        letters = ref.rstrip("0123456789")
+        return int(ref[len(letters):]), len(letters), letters
+
+    refs = sorted(set(refs), key=order)
+    found = [Finding("warning", "outside-table", sheet, order(ref)[0], None, ref,
+                     f"表の外に値があります: {sheet}!{ref}（この値は読みません。表の中に入れるか、消してください）")
+             for ref in refs[:STRAY_FINDINGS]]
+    if len(refs) > STRAY_FINDINGS:
+        found.append(Finding("warning", "outside-table", sheet, None, None, len(refs) - STRAY_FINDINGS,
+                             f"{sheet} シートの表の外の値は、ほかに {len(refs) - STRAY_FINDINGS} セルあります"))
+    return found
+
+
 # ---------------------------------------------------------------- settings
 
 # Settings people type in their own way: 令和7年度 for the year, 90% for the warning share.
@@ -606,6 +696,9 @@ def _build_program(raw: RawBook) -> Program:
             if lacking:
                 missing.setdefault(table.sheet, []).extend(lacking)
             continue
+        if table.sheet in raw.boxes:
+            rows, near = _within_table(rows, *raw.boxes[table.sheet])
+            findings.extend(_stray_findings(table.sheet, raw.far.get(table.sheet, []) + near))
         records, left_out = read_table(table, rows, findings)
         if records is None:
             missing.setdefault(table.sheet, []).extend(

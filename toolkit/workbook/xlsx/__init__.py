@@ -27,7 +27,7 @@ _EXPORTS = {
     "RowUpdate": "_rows",
     "TableInfo": "_tables", "sheet_tables": "_tables",
     "verify": "_verify",
-    "Package": "_zip", "PatchError": "_zip", "write_package": "_zip",
+    "Package": "_zip", "PatchError": "_zip", "check_sizes": "_zip", "write_package": "_zip",
 }
 __all__ = sorted(_EXPORTS)
 
