@@ -407,6 +407,13 @@ def test_unsafe_company_names_cannot_leave_the_output_folder(small):
     assert len(names.safe_part("長" * 500)) == names.MAX_PART
     with pytest.raises(ValueError):
         names.inside(out, "../escape.docx")
+    # Inside the document the name is kept, without the control character XML cannot hold (Word would refuse
+    # the file): document.xml parses and shows the rest of the name.
+    with zipfile.ZipFile(evil) as z:
+        xml = z.read("word/document.xml")
+    from lxml import etree
+
+    assert "出る会社" in "".join(etree.fromstring(xml).itertext()) and b"\x07" not in xml
 
 
 def test_unknown_company_is_a_japanese_usage_error(small, tmp_path):

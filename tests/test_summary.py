@@ -288,3 +288,54 @@ def test_the_demo_opens_on_a_filled_dashboard(tmp_path):
     rows = summary_rows(result.workbook)
     assert next(r for r in rows if r[0] == "利用回数（回）")[1] == result.usage_total
     assert len([n for n in members(result.workbook) if n.startswith("xl/charts/")]) == 2
+
+
+# ---------------------------------------------------------------- labels that cannot break a chart (issue 19 item 4)
+
+# As read: a vertical tab pasted from Word (Excel stores it as _x000B_), 100+ characters, TeX-like dollars.
+HOSTILE_NAMES = ["株式会社\x0bパステッド改行", "株式会社" + "ながいなまえ" * 17, "$\\frac{株式会社$ 数式風"]
+
+
+def _rename_companies(path: Path, names: list[str]) -> None:
+    book = openpyxl.load_workbook(path)
+    ws = book["企業"]
+    for row, name in enumerate(names, start=2):
+        ws.cell(row=row, column=2, value=name.replace("\x0b", "_x000B_"))  # Excel's escape of the character
+    book.save(path)
+
+
+def test_control_characters_and_long_names_never_break_the_summary_charts(book):
+    _rename_companies(book, HOSTILE_NAMES)
+    result = CliRunner().invoke(main, ["summary", str(book)])
+    assert result.exit_code == 0, result.output
+    files = members(book)
+    charts = [n for n in files if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2
+    for name in charts:
+        root = etree.fromstring(files[name])  # well-formed: the vertical tab is gone, not written
+        assert "\x0b" not in "".join(root.itertext())
+    cached = "".join(t for name in charts for t in etree.fromstring(files[name]).itertext())
+    assert "株式会社パステッド改行" in cached and "$\\frac{株式会社$ 数式風" in cached  # shown, as typed
+
+
+def test_a_failure_in_the_toolkits_own_output_is_named_as_the_toolkits(book, monkeypatch):
+    import toolkit.workbook.xlsx._chart as chart
+
+    before = book.read_bytes()
+    monkeypatch.setattr(chart, "chart_xml", lambda *a, **k: b"<c:chartSpace")  # a toolkit bug, simulated
+    result = CliRunner().invoke(main, ["summary", str(book)])
+    said = "".join(result.output.split())  # the message as one line, wherever the terminal wrapped it
+    assert result.exit_code == 2 and "ブックではなくtoolkitの不具合" in said and "壊れていて読めません" not in said
+    assert "Traceback" not in result.output and book.read_bytes() == before
+
+
+def test_document_charts_take_any_name(tmp_path):
+    from toolkit.documents.charts import LABEL_CELLS, MAX_LABEL_CELLS, horizontal_bars, wrap
+
+    for name in HOSTILE_NAMES + ["あ" * 32767]:
+        assert horizontal_bars([name, "短い名前"], [3, 5], xlabel="回").startswith(b"\x89PNG")
+        lines = wrap(name).split("\n")
+        assert len(lines) <= 2 and all(display_width(line) <= LABEL_CELLS for line in lines)
+        assert sum(map(display_width, lines)) <= MAX_LABEL_CELLS
+    assert wrap("あ" * 32767).endswith("…")  # shortened, said so with an ellipsis
+    assert wrap("株式会社テスト") == "株式会社テスト"

@@ -52,3 +52,25 @@ def era_of_fiscal_year(year: int) -> Era | None:
 def display_width(text: str) -> int:
     """Width in half-width cells (Excel column units, terminal cells): a full-width character takes two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "FW" else 1 for ch in text)
+
+
+def shorten(text: str, cells: int) -> str:
+    """``text`` cut to ``cells`` half-width cells with an ellipsis (…, two cells) when it is wider."""
+    if display_width(text) <= cells:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in "FW" else 1
+        if used + w > cells - 2:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def printable(text: str) -> str:
+    """One line of text without control or format characters (a vertical tab pasted from Word, a zero-width
+    joiner): nothing a chart, a label or XML cannot hold."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else " " for ch in text).strip()

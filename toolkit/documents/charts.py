@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from toolkit.japanese import display_width  # noqa: E402
+from toolkit.japanese import display_width, printable, shorten  # noqa: E402
 
 from .formats import pct  # noqa: E402
 
@@ -51,6 +51,9 @@ def japanese_font() -> str | None:
 
 
 LABEL_CELLS = 36  # a label wider than this (in half-width cells) goes onto two lines rather than being cut
+# A label is at most two such lines: a longer one (a 100-character company name) is shortened with an ellipsis,
+# so the plot keeps its width and the label never runs off the page.
+MAX_LABEL_CELLS = 2 * LABEL_CELLS
 
 
 def _text_width_in(text: str, size_pt: float = 8) -> float:
@@ -59,20 +62,24 @@ def _text_width_in(text: str, size_pt: float = 8) -> float:
 
 
 def wrap(label: str, cells: int = LABEL_CELLS) -> str:
-    """A long label on two lines, never cut: broken after a space or before a （…） when there is one (the ID and
-    the name, the name and its area), else in the middle; the break that gives the narrower block wins."""
+    """A long label on two lines (never more: beyond two lines' width it is shortened with …): broken after a
+    space or before a （…） when there is one (the ID and the name, the name and its area), else in the middle;
+    the break that gives the narrower block wins. Linear in the label's length."""
+    label = shorten(printable(label), 2 * cells)
     if display_width(label) <= cells:
         return label
+    widths = [0]  # widths[i]: display width of label[:i]
+    for ch in label:
+        widths.append(widths[-1] + display_width(ch))
+    total = widths[-1]
+
     def widest(i: int) -> int:
-        return max(display_width(label[:i]), display_width(label[i:]))
+        return max(widths[i], total - widths[i])
 
     natural = [i for i, ch in enumerate(label) if ch == "（" and i > 0] + [i + 1 for i, ch in enumerate(label)
                                                                          if ch == " " and 0 < i < len(label) - 1]
     fitting = [i for i in natural if widest(i) <= cells]
-    if fitting:
-        cut = min(fitting, key=widest)
-    else:
-        cut = min(range(1, len(label)), key=widest)
+    cut = min(fitting or range(1, len(label)), key=widest)
     return label[:cut].rstrip() + "\n" + label[cut:].lstrip()
 
 
@@ -90,7 +97,7 @@ def _figure(height_in: float, labels: Sequence[str] = (), bottom_in: float = 0.4
     """A figure with margins set by hand: constrained layout would draw every chart twice."""
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
     FigureCanvasAgg(fig)
-    left_in = max([_text_width_in(x) for x in labels] + [0.3]) + 0.2
+    left_in = min(max([_text_width_in(x) for x in labels] + [0.3]) + 0.2, WIDTH_IN / 2)  # the plot keeps half
     fig.subplots_adjust(left=left_in / WIDTH_IN, right=1 - right_in / WIDTH_IN, bottom=bottom_in / height_in,
                         top=1 - top_in / height_in)
     return fig
@@ -120,7 +127,9 @@ def _png(fig: Figure) -> bytes:
 
 def _rc() -> dict:
     font = japanese_font()
-    rc = {"font.size": 8, "axes.titlesize": 9, "legend.fontsize": 7.5, "axes.unicode_minus": False}
+    # text.parse_math off: a company named 「$Rich$ 商事」 is shown as typed, never parsed as TeX (which failed).
+    rc = {"font.size": 8, "axes.titlesize": 9, "legend.fontsize": 7.5, "axes.unicode_minus": False,
+          "text.parse_math": False}
     if font:
         rc["font.family"] = [font]  # one family: a fallback chain makes every label slower to lay out
     return rc

@@ -7,6 +7,7 @@ context as ``Chart`` values and become docxtpl InlineImages of the document bein
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -29,9 +30,17 @@ class Chart:
     width_mm: float = 160
 
 
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _finalize(value: Any) -> Any:
-    # A staff-edited template may name a field that is empty: show nothing rather than "None".
-    return "" if value is None else value
+    # A staff-edited template may name a field that is empty: show nothing rather than "None". A control
+    # character pasted into a cell (a vertical tab from Word) would make document.xml unreadable: dropped.
+    if value is None:
+        return ""
+    if isinstance(value, str) and _XML_FORBIDDEN.search(value):
+        return _XML_FORBIDDEN.sub("", value)
+    return value
 
 
 class _Environment(SandboxedEnvironment):

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from lxml import etree
 
 from toolkit.workbook.layout import Chart
-from toolkit.workbook.xlsx._cells import absolute_range, attr, escape, number_text
+from toolkit.workbook.xlsx._cells import absolute_range, attr, clean_text, escape, number_text
 from toolkit.workbook.xlsx._opc import CT_CHART, CT_DRAWING, NS_REL, REL_CHART, REL_DRAWING, XML_DECLARATION
 from toolkit.workbook.xlsx._plan import Plan
 
@@ -33,7 +33,7 @@ def _text_props(font: str, size: int, bold: bool = False, color: str = "404040")
 
 
 def _str_cache(values: Sequence[object]) -> str:
-    points = "".join(f'<c:pt idx="{i}"><c:v>{escape(str(v))}</c:v></c:pt>' for i, v in enumerate(values)
+    points = "".join(f'<c:pt idx="{i}"><c:v>{escape(clean_text(str(v)))}</c:v></c:pt>' for i, v in enumerate(values)
                      if v is not None)
     return f'<c:strCache><c:ptCount val="{len(values)}"/>{points}</c:strCache>'
 
@@ -62,7 +62,7 @@ def chart_xml(chart: Chart, sheet: str, value: CellValue, number_format: str, fo
                   '<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/><c:showSerName val="0"/>'
                   '<c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>') if single else ""
         series.append(
-            f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/><c:tx><c:v>{escape(s.name)}</c:v></c:tx>'
+            f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/><c:tx><c:v>{escape(clean_text(s.name))}</c:v></c:tx>'
             f'<c:spPr><a:solidFill><a:srgbClr val="{PALETTE[i % len(PALETTE)]}"/></a:solidFill></c:spPr>'
             f'<c:invertIfNegative val="0"/>{labels}'
             f'<c:cat><c:strRef><c:f>{escape(absolute_range(sheet, cat.first_col, cat.first_row, cat.last_col, cat.last_row))}'
@@ -100,7 +100,7 @@ def chart_xml(chart: Chart, sheet: str, value: CellValue, number_format: str, fo
     xml = (f'<c:chartSpace xmlns:c="{NS_C}" xmlns:a="{NS_A}" xmlns:r="{NS_REL}"><c:lang val="ja-JP"/>'
            '<c:roundedCorners val="0"/><c:chart>'
            f'<c:title><c:tx><c:rich><a:bodyPr/><a:lstStyle/><a:p><a:pPr>{_text_props(font, 12, True, "1F3864")}'
-           f'</a:pPr><a:r><a:rPr lang="ja-JP" sz="1200" b="1"/><a:t>{escape(chart.title)}</a:t></a:r></a:p>'
+           f'</a:pPr><a:r><a:rPr lang="ja-JP" sz="1200" b="1"/><a:t>{escape(clean_text(chart.title))}</a:t></a:r></a:p>'
            '</c:rich></c:tx><c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
            f'<c:plotArea><c:layout/><c:barChart><c:barDir val="{"bar" if horizontal else "col"}"/>'
            f'<c:grouping val="{grouping}"/><c:varyColors val="0"/>{"".join(series)}'

@@ -48,10 +48,16 @@ def verify(written: BinaryIO, before: Package, changed: Mapping[str, bytes | Non
             raise _fail(f"{name} が壊れています") from e
         if data != content:
             raise _fail(f"{name} の内容が予定と違います")
-        if name in checks:
-            _check_sheet(data, checks[name])
-        elif name.endswith((".xml", ".rels")) or name == CONTENT_TYPES:
-            parse_xml(data, name)
+        try:
+            if name in checks:
+                _check_sheet(data, checks[name])
+            elif name.endswith((".xml", ".rels")) or name == CONTENT_TYPES:
+                parse_xml(data, name)
+        except PatchError as e:
+            # The toolkit's own output, not the staff's book: say so (the master is left as it was).
+            raise PatchError(f"toolkit が書き込もうとした {name} が正しい形式になっていないため、書き込みを中止しました"
+                             "（ブックではなく toolkit の不具合です。ブックは変更していません。お手数ですが担当者に"
+                             "連絡してください）。") from e
     present = {i.filename.lower() for i in after.infos}
     for name, content in planned.items():
         if name.endswith(".rels"):
