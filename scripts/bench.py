@@ -517,7 +517,7 @@ class Bench:
         for r in range(-1, self.rounds):  # round -1: the warm-up
             book = fresh_dir(folder / f"r{r}") / "book.xlsx"
             shutil.copy(path, book)
-            baseline = lambda: spawn(PLAIN + ["openpyxl-save", str(path), str(folder / f"r{r}" / "openpyxl.xlsx")])
+            baseline = lambda r=r: spawn(PLAIN + ["openpyxl-save", str(path), str(folder / f"r{r}" / "openpyxl.xlsx")])
             if r % 2:
                 base = baseline()
                 first = sync(book)

@@ -126,7 +126,8 @@ def repeat_usage_rows(source: Path, target: Path, times: int) -> Path:
         for k in range(times):
             shift = k * len(data)
             out.append(block if shift == 0 else _REF.sub(
-                lambda m: m.group(1) + m.group(2) + str(int(m.group(3)) + shift).encode() + m.group(4), block))
+                lambda m, shift=shift: m.group(1) + m.group(2) + str(int(m.group(3)) + shift).encode() + m.group(4),
+                block))
         last = 1 + len(data) * times
         new_xml = xml[:start] + b"".join(out) + xml[end:]
         new_xml = re.sub(rb'<dimension ref="([A-Z]+)1:([A-Z]+)\d+"', rb'<dimension ref="\g<1>1:\g<2>' +

@@ -184,7 +184,7 @@ def test_implausible_numbers_are_findings_and_json_stays_strict(book, tmp_path):
     for command in ("kpi", "budget", "check"):
         code, output = run(command, book, "--json")
         assert code in (0, 1)
-        json.loads(output, parse_constant=lambda c: pytest.fail(f"{command} printed {c}"))
+        json.loads(output, parse_constant=lambda c, command=command: pytest.fail(f"{command} printed {c}"))
     kpis = compute_kpis(program)
     assert all(math.isfinite(c.change_pct) for c in kpis.productivity.by_company.values())
 

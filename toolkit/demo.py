@@ -30,12 +30,11 @@ _SETTING = {s.key: s for s in schema.SETTING_ITEMS}
 FISCAL_YEAR = _SETTING["fiscal_year"].default
 USAGE_START: date = _SETTING["usage_start"].default
 USAGE_END: date = _SETTING["usage_end"].default
-CAP_DEFAULT = _SETTING["cap_default"].default
 
 VISIT, ONLINE, PHONE = schema.VOCABULARIES["形態"]
 BASE, ACTUAL = schema.VOCABULARIES["区分"]
 KICKOFF, SHARING, OTHER_EVENT = schema.VOCABULARIES["種別"]
-APPLIED, PRESENT, ABSENT = schema.VOCABULARIES["出欠"]
+_, PRESENT, ABSENT = schema.VOCABULARIES["出欠"]
 SRC_FORMS, SRC_TEAMS, SRC_MANUAL = schema.VOCABULARIES["出典（出欠）"]
 SRC_HEARING, SRC_USAGE_FORMS, SRC_LOG = schema.VOCABULARIES["出典（利用実績）"]
 TRIAL, INTRODUCED, STOPPED = schema.VOCABULARIES["状態"]

@@ -24,13 +24,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+from types import MappingProxyType
 from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from toolkit import excel, schema
 from toolkit.errors import SetupError
-from toolkit.workbook.xlsx import col_letters
 
 MODULE_NAME = "ToolkitMacros"
 MACRO_FILE = "toolkit_macros.bas"
@@ -72,10 +72,6 @@ COLUMN_WIDTHS = {1: 2.0, 2: 22.0, 3: 18.0, 4: 44.0}  # characters
 COMPANY_ROW, PDF_ROW, STATUS_ROW, RUN_AT_ROW, NO_ADDIN_ROW, OUTPUT_ROW = 15, 16, 18, 19, 21, 22
 NO_ADDIN_MESSAGE = ("Python を呼び出せませんでした。このパソコンに Python・toolkit・xlwings アドインが"
                     "設定されているか確認してください（手順書「Excel のボタンを使う」の1〜4）。")
-
-
-def _cell_ref(row: int, col: int = 3) -> str:
-    return f"{col_letters(col)}{row}"
 
 
 def _defined_names() -> dict[str, str]:
@@ -395,8 +391,8 @@ def _add_relationship(parts: _Parts, owner: str, rel_type: str, target_part: str
     return rid
 
 
-def _content_types(parts: _Parts, overrides: dict[str, str] = {}, defaults: dict[str, str] = {},
-                   main: str | None = None) -> None:
+def _content_types(parts: _Parts, overrides: Mapping[str, str] = MappingProxyType({}),
+                   defaults: Mapping[str, str] = MappingProxyType({}), main: str | None = None) -> None:
     root = _xml(parts.read("[Content_Types].xml"))
     ns = root.nsmap[None]
     present = {d.get("Extension", "").lower() for d in root.findall(f"{{{ns}}}Default")}
@@ -438,75 +434,74 @@ def _add_styles(parts: _Parts) -> dict[str, int]:
         return found
 
     fonts, fills, borders, xfs = (collection(t) for t in ("fonts", "fills", "borders", "cellXfs"))
-
-    def add_font(size: str, bold: bool, colour: str | None = None) -> int:
-        font = etree.fromstring(etree.tostring(fonts[0]))
-        for child in list(font):
-            if etree.QName(child).localname in ("b", "sz", "color"):
-                font.remove(child)
-        at = 0
-        if bold:
-            font.insert(0, etree.Element(_q("b")))
-            at = 1
-        # sz and color come after b/i/u… and before name: after any style flags present.
-        for i, child in enumerate(font):
-            if etree.QName(child).localname in ("name", "family", "charset", "scheme"):
-                at = i
-                break
-        else:
-            at = len(font)
-        font.insert(at, etree.Element(_q("sz"), val=size))
-        if colour:
-            font.insert(at + 1, etree.Element(_q("color"), rgb=colour))
-        fonts.append(font)
-        return len(fonts) - 1
-
-    def add_fill(rgb: str) -> int:
-        fill = etree.SubElement(fills, _q("fill"))
-        pattern = etree.SubElement(fill, _q("patternFill"), patternType="solid")
-        etree.SubElement(pattern, _q("fgColor"), rgb=rgb)
-        etree.SubElement(pattern, _q("bgColor"), indexed="64")
-        return len(fills) - 1
-
-    def add_border() -> int:
-        border = etree.SubElement(borders, _q("border"))
-        for side in ("left", "right", "top", "bottom"):
-            edge = etree.SubElement(border, _q(side), style="thin")
-            etree.SubElement(edge, _q("color"), rgb="FF7F7F7F")
-        etree.SubElement(border, _q("diagonal"))
-        return len(borders) - 1
-
-    def add_xf(font=0, fill=0, border=0, numfmt=0, wrap=False) -> int:
-        xf = etree.SubElement(xfs, _q("xf"), numFmtId=str(numfmt), fontId=str(font), fillId=str(fill),
-                              borderId=str(border), xfId="0")
-        for flag, used in (("applyNumberFormat", numfmt), ("applyFont", font), ("applyFill", fill),
-                           ("applyBorder", border)):
-            if used:
-                xf.set(flag, "1")
-        # Centred vertically: the rows beside the buttons are taller than the text.
-        xf.set("applyAlignment", "1")
-        alignment = etree.SubElement(xf, _q("alignment"), vertical="center")
-        if wrap:
-            alignment.set("wrapText", "1")
-        return len(xfs) - 1
-
-    title = add_font("16", True, "FF1F4E79")
-    bold = add_font("11", True)
-    note = add_font("10", False, "FF595959")
-    input_fill, status_fill = add_fill("FFFFF2CC"), add_fill("FFE2EFDA")
-    box = add_border()
+    title = _add_font(fonts, "16", True, "FF1F4E79")
+    bold = _add_font(fonts, "11", True)
+    note = _add_font(fonts, "10", False, "FF595959")
+    input_fill, status_fill = _add_fill(fills, "FFFFF2CC"), _add_fill(fills, "FFE2EFDA")
+    box = _add_border(borders)
     styles = {
-        "title": add_xf(font=title),
-        "label": add_xf(font=bold),
-        "note": add_xf(font=note),
-        "input": add_xf(fill=input_fill, border=box),
-        "status": add_xf(fill=status_fill, border=box, wrap=True),
-        "when": add_xf(fill=status_fill, border=box, numfmt=22),  # built-in "yyyy/m/d h:mm"
+        "title": _add_xf(xfs, font=title),
+        "label": _add_xf(xfs, font=bold),
+        "note": _add_xf(xfs, font=note),
+        "input": _add_xf(xfs, fill=input_fill, border=box),
+        "status": _add_xf(xfs, fill=status_fill, border=box, wrap=True),
+        "when": _add_xf(xfs, fill=status_fill, border=box, numfmt=22),  # built-in "yyyy/m/d h:mm"
     }
     for element in (fonts, fills, borders, xfs):
         element.set("count", str(len(element)))
     parts.write(part, _serialise(root))
     return styles
+
+
+def _add_font(fonts: etree._Element, size: str, bold: bool, colour: str | None = None) -> int:
+    """A copy of the book's first font, at ``size``, bold or not, in ``colour``: its index."""
+    font = etree.fromstring(etree.tostring(fonts[0]))
+    for child in list(font):
+        if etree.QName(child).localname in ("b", "sz", "color"):
+            font.remove(child)
+    if bold:
+        font.insert(0, etree.Element(_q("b")))
+    # sz and color come after b/i/u… and before name: after any style flags present.
+    at = next((i for i, child in enumerate(font)
+               if etree.QName(child).localname in ("name", "family", "charset", "scheme")), len(font))
+    font.insert(at, etree.Element(_q("sz"), val=size))
+    if colour:
+        font.insert(at + 1, etree.Element(_q("color"), rgb=colour))
+    fonts.append(font)
+    return len(fonts) - 1
+
+
+def _add_fill(fills: etree._Element, rgb: str) -> int:
+    fill = etree.SubElement(fills, _q("fill"))
+    pattern = etree.SubElement(fill, _q("patternFill"), patternType="solid")
+    etree.SubElement(pattern, _q("fgColor"), rgb=rgb)
+    etree.SubElement(pattern, _q("bgColor"), indexed="64")
+    return len(fills) - 1
+
+
+def _add_border(borders: etree._Element) -> int:
+    border = etree.SubElement(borders, _q("border"))
+    for side in ("left", "right", "top", "bottom"):
+        edge = etree.SubElement(border, _q(side), style="thin")
+        etree.SubElement(edge, _q("color"), rgb="FF7F7F7F")
+    etree.SubElement(border, _q("diagonal"))
+    return len(borders) - 1
+
+
+def _add_xf(xfs: etree._Element, font: int = 0, fill: int = 0, border: int = 0, numfmt: int = 0,
+            wrap: bool = False) -> int:
+    xf = etree.SubElement(xfs, _q("xf"), numFmtId=str(numfmt), fontId=str(font), fillId=str(fill),
+                          borderId=str(border), xfId="0")
+    for flag, used in (("applyNumberFormat", numfmt), ("applyFont", font), ("applyFill", fill),
+                       ("applyBorder", border)):
+        if used:
+            xf.set(flag, "1")
+    # Centred vertically: the rows beside the buttons are taller than the text.
+    xf.set("applyAlignment", "1")
+    alignment = etree.SubElement(xf, _q("alignment"), vertical="center")
+    if wrap:
+        alignment.set("wrapText", "1")
+    return len(xfs) - 1
 
 
 def _rels(parts: _Parts, part: str):

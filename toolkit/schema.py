@@ -339,7 +339,6 @@ SETTING_ITEMS: tuple[Setting, ...] = (
             "SharePoint / OneDrive から開いたブックで、Excel のボタンが書類を保存するパソコン上のフォルダ。"
             "空欄ならドキュメント フォルダの「出力」", figure=False),
 )
-SETTINGS_BY_ITEM: dict[str, Setting] = {s.item: s for s in SETTING_ITEMS}
 SETTINGS_BY_ITEM_KEY: dict[str, Setting] = {s.key: s for s in SETTING_ITEMS}
 
 

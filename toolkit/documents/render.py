@@ -99,7 +99,7 @@ def make_environment(*, strict: bool = False) -> SandboxedEnvironment:
 
 
 @lru_cache(maxsize=16)
-def _template_bytes(path: Path, mtime_ns: int) -> bytes:
+def _template_bytes(path: Path, _mtime_ns: int) -> bytes:
     # Read each template once per run (keyed by mtime so an edited template is picked up).
     return path.read_bytes()
 

@@ -214,13 +214,13 @@ def form_usage_rows(table: FormTable, prefix: str, companies: CompanyMatcher, se
             area = services.area_of(service_match.id)
         else:
             if raw_area not in areas:
-                areas[raw_area] = _parsed(lambda: parse_choice(raw_area, "業務分類"), raw_area)
+                areas[raw_area] = _parsed(lambda raw_area=raw_area: parse_choice(raw_area, "業務分類"), raw_area)
             area, ok = areas[raw_area]
             if not ok:
                 _issue(built, U.sheet, key, "利用領域", area, "業務分類の一覧にない値です")
         raw_date = _cell(row, date_i)
         if raw_date not in dates:
-            dates[raw_date] = _parsed(lambda: form_date(raw_date, table.english), raw_date)
+            dates[raw_date] = _parsed(lambda raw_date=raw_date: form_date(raw_date, table.english), raw_date)
         used_on, ok = dates[raw_date]
         if not ok:
             _issue(built, U.sheet, key, "利用日", used_on, "日付として読めません")

@@ -451,11 +451,8 @@ def _cell_finding(table: schema.Table, column: schema.Column, row: int, raw: obj
     return Finding(level, code, table.sheet, row, column.header, value, f"{text}（{consequence}）")
 
 
-def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
-               findings: list[Finding]) -> tuple[Iterable[tuple] | None, list[tuple]]:
-    """Rows of one present sheet → (record value tuples with their row number first, the same for rows left
-    out). The records are None when a column a figure needs is missing (the finding says which)."""
-    header_row = rows[0] if rows else ()
+def _columns(table: schema.Table, header_row: Sequence[object], findings: list[Finding]) -> list[_Col] | None:
+    """Where each contract column is, by its header; None when a column a figure needs is missing or doubled."""
     headers = _header_map(header_row)
     cols: list[_Col] = []
     lacking = False
@@ -469,9 +466,16 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
             findings.append(_missing_column(table, column, header_row))
             lacking |= column.needed
         cols.append(_Col(-1 if index is None else index, column, _parser_for(column)))
-    if lacking:
-        return None, []
+    return None if lacking else cols
 
+
+def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
+               findings: list[Finding]) -> tuple[Iterable[tuple] | None, list[tuple]]:
+    """Rows of one present sheet → (record value tuples with their row number first, the same for rows left
+    out). The records are None when a column a figure needs is missing (the finding says which)."""
+    cols = _columns(table, rows[0] if rows else (), findings)
+    if cols is None:
+        return None, []
     body = rows[1:]
     n = len(body)
     if n == 0:
@@ -500,29 +504,7 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
             if finding.level == "error":
                 error_rows.add(i)
         parsed_cols.append(parsed)
-
-    # Rows with a required value missing are either blank rows (skipped silently; staff may keep notes in their
-    # own columns) or rows with a missing value (an error). A table without required columns checks every row.
-    required = [pos for pos, c in enumerate(cols) if c.column.required]
-    if required:
-        candidates = sorted({i for pos in required if may_be_none[pos]
-                             for i, v in enumerate(parsed_cols[pos]) if v is None})
-    else:
-        candidates = range(n)
-    contract = [transposed[c.index] for c in cols if c.index >= 0]
-    unreadable = {(row, pos) for row, pos, _ in cell_findings}  # already one finding: not "missing" as well
-    blank_rows: set[int] = set()
-    for i in candidates:
-        if i not in error_rows and all(is_blank(col[i]) for col in contract):
-            blank_rows.add(i)
-            continue
-        for pos in required:
-            if parsed_cols[pos][i] is None and (i + 2, pos) not in unreadable:
-                header = cols[pos].column.header
-                cell_findings.append((i + 2, pos, Finding(
-                    "error", "missing-value", table.sheet, i + 2, header, None,
-                    f"必須項目「{header}」が空です（この行は集計から除外しました）")))
-                error_rows.add(i)
+    blank_rows = _blank_or_missing(table, cols, transposed, parsed_cols, may_be_none, cell_findings, error_rows)
     cell_findings.sort(key=lambda f: (f[0], f[1]))
     findings.extend(f for _, _, f in cell_findings)
 
@@ -537,6 +519,35 @@ def read_table(table: schema.Table, rows: Sequence[Sequence[object]],
             continue
         (rejected if i in error_rows else records).append(values)
     return records, rejected
+
+
+def _blank_or_missing(table: schema.Table, cols: list[_Col], transposed: list, parsed_cols: list[list[object]],
+                      may_be_none: list[bool], cell_findings: list[tuple[int, int, Finding]],
+                      error_rows: set[int]) -> set[int]:
+    """Rows with a required value missing are either blank rows (skipped silently; staff may keep notes in their
+    own columns: returned) or rows with a missing value (an error, added to ``cell_findings`` and ``error_rows``).
+    A table without required columns checks every row."""
+    required = [pos for pos, c in enumerate(cols) if c.column.required]
+    if required:
+        candidates = sorted({i for pos in required if may_be_none[pos]
+                             for i, v in enumerate(parsed_cols[pos]) if v is None})
+    else:
+        candidates = range(len(parsed_cols[0]) if parsed_cols else 0)
+    contract = [transposed[c.index] for c in cols if c.index >= 0]
+    unreadable = {(row, pos) for row, pos, _ in cell_findings}  # already one finding: not "missing" as well
+    blank_rows: set[int] = set()
+    for i in candidates:
+        if i not in error_rows and all(is_blank(col[i]) for col in contract):
+            blank_rows.add(i)
+            continue
+        for pos in required:
+            if parsed_cols[pos][i] is None and (i + 2, pos) not in unreadable:
+                header = cols[pos].column.header
+                cell_findings.append((i + 2, pos, Finding(
+                    "error", "missing-value", table.sheet, i + 2, header, None,
+                    f"必須項目「{header}」が空です（この行は集計から除外しました）")))
+                error_rows.add(i)
+    return blank_rows
 
 
 # ---------------------------------------------------------------- values outside the table

@@ -23,6 +23,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Callable, Iterator, Mapping, Sequence
 
 from toolkit.errors import WorkbookLocked, WriteError, describe_os_error
@@ -40,6 +41,7 @@ _UNCHANGED = "元のファイルは変更していません。"
 # waits, and then reads what the sync wrote.
 SYNC_WAIT = 600.0
 
+_NONE: Mapping = MappingProxyType({})  # an empty default no call can change
 Rows = Sequence[Mapping[str, object]]
 Sheets = Mapping[str, SheetLayout | Sequence[Sequence[object]]]
 # sheet -> RowUpdates, or sheet -> {worksheet row: {header: value}} (no check of what the row holds)
@@ -83,8 +85,8 @@ def read_table_headers(path: str | os.PathLike, sheet: str) -> list[str]:
         raise WriteError(f"ブック「{path.name}」を読めません。{describe_os_error(e, path.parent)}") from e
 
 
-def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {},
-                   update: Updates = {}, backups: int = 10) -> None:
+def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = _NONE, replace_sheets: Sheets = _NONE,
+                   update: Updates = _NONE, backups: int = 10) -> None:
     """Append rows to sheets' tables, overwrite cells of existing table rows, and/or write (or add) sheets the
     toolkit owns, as one all-or-nothing write.
 
@@ -116,7 +118,7 @@ class Transaction:
         self.path = path
         self._seen = _signature(path)
 
-    def patch(self, *, append: Mapping[str, Rows] = {}, replace_sheets: Sheets = {}, update: Updates = {},
+    def patch(self, *, append: Mapping[str, Rows] = _NONE, replace_sheets: Sheets = _NONE, update: Updates = _NONE,
               backups: int = 10) -> None:
         """As ``patch_workbook``, inside the transaction (the writer lock is already held)."""
         append = {sheet: list(rows) for sheet, rows in append.items() if rows}

@@ -109,7 +109,7 @@ class Plan:
             final[key] = (name, serialise(root))
         changed: dict[str, bytes | None] = {}
         added: list[tuple[str, bytes]] = []
-        for key, (name, content) in final.items():
+        for name, content in final.values():
             stored = self.pkg.name(name)
             if stored is not None:
                 changed[stored] = content
