@@ -301,7 +301,7 @@ class Bench:
     def bench_read(self) -> None:
         from python_calamine import CalamineWorkbook
 
-        from toolkit.workbook.read import load_program
+        from toolkit.load import load_program
 
         path = self.large
 
@@ -734,7 +734,7 @@ def write_docxtpl_jobs(workbook: Path, target: Path) -> None:
     with (charts as PNG bytes already drawn), pickled as plain data."""
     from toolkit.documents import build, catalog, formats
     from toolkit.documents.render import Chart
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
 
     program = load_program(workbook)
     if hasattr(build, "prepare"):  # the deliverables as Figures and Jobs

@@ -17,7 +17,7 @@ from toolkit.kpi import compute_kpis
 from toolkit.workbook.cloud import CloudBook, WorkbookSession
 from toolkit.workbook.layout import LOOKS, Cell, Chart, Range, Series, SheetLayout
 from toolkit.workbook.location import CloudUrl, parse_workbook
-from toolkit.workbook.read import load_program
+from toolkit.load import load_program
 
 NOTE = "ブラウザーで共同編集中のメモ"
 

@@ -130,7 +130,7 @@ def test_program_is_clean_except_for_what_it_shows_on_purpose(demo_path):
     from toolkit.budget import compute_budget
     from toolkit.checks import run_checks
     from toolkit.kpi import compute_kpis
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
 
     program = load_program(demo_path)
     assert program.findings == ()
@@ -169,7 +169,7 @@ def test_staff_words_events_minutes_and_settings_are_filled(sheets, demo_path):
     for meeting in sheets[schema.MEETINGS.sheet]:
         written = _day(meeting["作成日"]) - _day(meeting["開催日"])
         assert 1 <= written.days <= 4  # minutes written promptly after each meeting
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
 
     settings = load_program(demo_path).settings
     assert settings.issued_on == date(2026, 3, 27) and settings.contract_sum == 12_100_000

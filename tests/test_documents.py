@@ -29,7 +29,7 @@ from toolkit.errors import ToolkitError
 from toolkit.kpi import compute_kpis
 from toolkit.model import (AttendanceRecord, Company, Event, Expense, Financial, Meeting, PlanItem, Program, Service,
                            Settings, Subscription, SupportRecord, UsageDay)
-from toolkit.workbook.read import load_program
+from toolkit.load import load_program
 
 ROOT = Path(__file__).resolve().parents[1]
 ISSUED = date(2026, 3, 31)

@@ -526,13 +526,13 @@ def test_refresh_summary_adds_the_sheet_after_the_control_sheet_when_it_is_missi
 
 def test_refresh_summary_refused_leaves_the_last_summary(book, monkeypatch):
     """compute_budget refuses (MissingInput) when a sheet it needs is missing: 集計 is not redrawn from it."""
-    import toolkit.budget
+    import toolkit.summary
     from toolkit.errors import MissingInput
 
     def refuse(program):
         raise MissingInput(f"集計に必要なシート「{schema.EXPENSES.sheet}」がありません。")
 
-    monkeypatch.setattr(toolkit.budget, "compute_budget", refuse)
+    monkeypatch.setattr(toolkit.summary, "compute_budget", refuse)  # where the one 集計 job looks it up
     book.sheets[schema.SUMMARY_SHEET].set("A1", "前回の集計")
     outcome = excel.refresh_summary(book)
     assert not outcome.ok and schema.EXPENSES.sheet in outcome.message and book.app.alerts
@@ -545,7 +545,7 @@ def test_refresh_summary_refused_leaves_the_last_summary(book, monkeypatch):
 def test_button_error_counts_are_the_checks_counts(built, tmp_path, monkeypatch):
     """One 企業ID typo on 企業 makes every row of that company an error: the button says as many as check."""
     from toolkit.checks import counts, run_checks
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
     from toolkit.workbook.write import patch_workbook
 
     xlsm = tmp_path / "master.xlsm"

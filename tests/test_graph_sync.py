@@ -212,7 +212,7 @@ def test_rows_land_once_matched_and_a_rerun_adds_nothing(fake, book):
     unmatched = {(i["sheet"], i["key"].split(":")[0]) for i in report.unmatched if i["column"] == "企業ID"}
     assert ("出欠", "01EVENTFORM") in unmatched and ("利用実績", "01USAGEFORM") in unmatched
 
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
 
     program = load_program(book)
     dates = {r.response_id.split(":")[1]: r.date for r in program.usage if r.response_id}
@@ -846,7 +846,7 @@ def test_summary_started_during_a_sync_shows_the_rows_the_sync_added(fake, tmp_p
     """`toolkit sync B & sleep d; toolkit summary B`: the refresh waits for the sync still fetching (one writer lock
     from read to write), so 集計 counts the rows the sync adds. The sync is slowed by one throttled download."""
     from toolkit.kpi import compute_kpis
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
 
     (tmp_path / "r").mkdir()
     book = write_master(tmp_path / "r" / "m.xlsx", companies=COMPANIES, services=SERVICES, events=EVENTS,

@@ -9,7 +9,8 @@ from builders import write_workbook
 from toolkit import schema
 from toolkit.model import PROGRAM_FIELDS
 from toolkit.workbook.cells import ERROR_CODES, CellError
-from toolkit.workbook.read import WorkbookError, build_program, load_program, read_raw
+from toolkit.workbook.read import WorkbookError, read_raw
+from toolkit.load import build_program, load_program
 
 
 def test_values_typed_as_people_type_them(tmp_path):

@@ -8,7 +8,7 @@ from toolkit import schema
 from toolkit.budget import compute_budget, usage_months
 from toolkit.checks import run_checks
 from toolkit.kpi import compute_kpis
-from toolkit.workbook.read import load_program
+from toolkit.load import load_program
 
 AREAS = schema.BUSINESS_AREAS
 
@@ -274,7 +274,7 @@ def test_reader_leaves_rows_the_row_rules_reject_out_once(tmp_path):
 # ---------------------------------------------------------------- plausibility (issue 19 item 2)
 
 def _settings_program(*rows):
-    from toolkit.workbook.read import build_program
+    from toolkit.load import build_program
 
     return build_program({"設定": [["項目", "値"], *rows]})
 

@@ -23,8 +23,8 @@ from toolkit.cli import main
 from toolkit.demo import build_demo_workbook
 from toolkit.japanese import display_width
 from toolkit.kpi import compute_kpis
-from toolkit.summary import COMPANY_HEADERS, write_summary
-from toolkit.workbook.read import load_program
+from toolkit.summary import COMPANY_HEADERS, refresh_book
+from toolkit.load import load_program
 from toolkit.workbook.write import WriteError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,9 +136,9 @@ def test_rerun_replaces_its_charts_keeps_a_staff_picture_and_adds_no_formats(boo
     wb.save(book)
     original_styles = etree.fromstring(members(book)["xl/styles.xml"])
 
-    write_summary(book, now=datetime(2026, 3, 27, 10, 30))
+    refresh_book(book, now=datetime(2026, 3, 27, 10, 30))
     first = members(book)
-    write_summary(book, now=datetime(2026, 3, 27, 10, 31))
+    refresh_book(book, now=datetime(2026, 3, 27, 10, 31))
     files = members(book)
 
     assert files["xl/styles.xml"] == first["xl/styles.xml"]  # the second run found every format it needs
@@ -192,7 +192,7 @@ def test_a_strict_open_xml_book_is_refused_with_a_clear_message(book):
     _strict(book)
     original = book.read_bytes()
     with pytest.raises(WriteError, match="Strict Open XML") as caught:
-        write_summary(book)
+        refresh_book(book)
     assert "見つかりません" not in str(caught.value) and "名前を付けて保存" in str(caught.value)
     assert book.read_bytes() == original
 
@@ -214,8 +214,8 @@ print("done", flush=True)
 """
 SUMMARY_CHILD = """
 import sys
-from toolkit.summary import write_summary
-write_summary(sys.argv[1], on_wait=lambda: print("waiting", flush=True))
+from toolkit.summary import refresh_book
+refresh_book(sys.argv[1], on_wait=lambda: print("waiting", flush=True))
 print("done", flush=True)
 """
 
@@ -266,7 +266,7 @@ def test_libreoffice_reads_the_dashboard_and_its_charts(book, tmp_path):
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed")
-    write_summary(book, now=datetime(2026, 3, 27, 10, 30))
+    refresh_book(book, now=datetime(2026, 3, 27, 10, 30))
     out = tmp_path / "out"
     subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to",
                     "xlsx", "--outdir", str(out), str(book)], capture_output=True, timeout=180)

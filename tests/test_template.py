@@ -165,7 +165,7 @@ def test_write_template_refuses_to_overwrite(tmp_path):
 
 def test_written_template_reads_as_an_empty_program_without_errors(tmp_path):
     from toolkit.checks import run_checks
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
 
     target = tmp_path / "new.xlsx"
     write_template(target)
@@ -215,7 +215,7 @@ def test_guide_examples_are_a_valid_program():
     """Every example row, typed into its table, reads without an error: the guide never teaches a wrong input."""
     from toolkit.checks import run_checks
     from toolkit.workbook import guide
-    from toolkit.workbook.read import build_program
+    from toolkit.load import build_program
 
     raw = {}
     for table in schema.TABLES:
@@ -269,7 +269,7 @@ def test_company_name_is_shown_beside_a_typed_company_id_and_never_read(tmp_path
     """A calculated column right after 企業ID: the template's row, the demo's rows, and the reader ignores it."""
     from toolkit.demo import build_demo_workbook
     from toolkit.workbook import guide
-    from toolkit.workbook.read import load_program
+    from toolkit.load import load_program
 
     demo = tmp_path / "demo.xlsx"
     build_demo_workbook(demo)

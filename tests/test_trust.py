@@ -20,7 +20,7 @@ from toolkit.checks import run_checks
 from toolkit.cli import main
 from toolkit.errors import MissingInput, WorkbookError
 from toolkit.kpi import compute_kpis
-from toolkit.workbook.read import load_program
+from toolkit.load import load_program
 
 AREAS = schema.BUSINESS_AREAS
 
@@ -309,7 +309,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from toolkit.workbook.cells import ERROR_CODES, CellError  # noqa: E402
-from toolkit.workbook.read import RawBook, build_program, read_raw  # noqa: E402
+from toolkit.workbook.read import RawBook, read_raw
+from toolkit.load import build_program  # noqa: E402
 
 _SHEETS = [t.sheet for t in schema.TABLES if not t.owned]
 _HEADERS = [(t.sheet, h) for t in schema.TABLES if not t.owned for h in t.headers]

@@ -222,7 +222,7 @@ def _load(workbook, job: str | None = None):
     """The Program of a local file or of a workbook in SharePoint / OneDrive (downloaded, cached by cTag); with a
     ``job``, only the sheets it reads (schema.NEEDS): `budget` never parses 50,000 usage rows."""
     from toolkit import schema
-    from toolkit.workbook.location import load_program
+    from toolkit.load import load_program
 
     return load_program(workbook, None if job is None else schema.sheets_needed(job))
 
@@ -420,9 +420,9 @@ def summary(workbook: Path) -> None:
       toolkit summary マスター.xlsx
       toolkit summary "https://contoso.sharepoint.com/:x:/s/program/Eab…"
     """
-    from toolkit.workbook.location import write_summary
+    from toolkit.summary import refresh_book
 
-    write_summary(workbook, on_wait=lambda: warn("別の toolkit の処理（定期同期など）がこのブックに書き込み中です。"
+    refresh_book(workbook, on_wait=lambda: warn("別の toolkit の処理（定期同期など）がこのブックに書き込み中です。"
                                                 "終わるのを待ってから集計します…"))
     say(f"「集計」シートを更新しました: {workbook}")
 

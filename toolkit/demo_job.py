@@ -40,16 +40,13 @@ class DemoResult:
 
 
 def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None] | None = None) -> DemoResult:
-    from toolkit.budget import compute_budget
     from toolkit.checks import counts, run_checks
     from toolkit.demo import build_demo_workbook
     from toolkit.documents import build_plans, build_reports
     from toolkit.documents.booklet import build_all
-    from toolkit.kpi import compute_kpis
-    from toolkit.schema import SUMMARY_SHEET
-    from toolkit.summary import summary_layout
-    from toolkit.workbook.read import load_program
-    from toolkit.workbook.write import patch_workbook
+    from toolkit.load import load_program
+    from toolkit.summary import refresh_summary
+    from toolkit.workbook.write import Edits, patch_workbook
 
     step = progress or (lambda _: None)
     out_dir = Path(out_dir)
@@ -60,10 +57,10 @@ def run_demo(out_dir: Path, *, pdf: bool = True, progress: Callable[[str], None]
     build_demo_workbook(workbook)
     program = load_program(workbook)
     errors, warnings = counts(run_checks(program))
-    budget, kpis = compute_budget(program), compute_kpis(program)
     # The demo opens on a filled 集計, as after 「集計を更新」.
-    patch_workbook(workbook, replace_sheets={SUMMARY_SHEET: summary_layout(program, budget, kpis, datetime.now())},
-                   backups=0)
+    edits = Edits()
+    budget, kpis = refresh_summary(program, edits, datetime.now().replace(microsecond=0))
+    patch_workbook(workbook, append=edits.rows, replace_sheets=edits.sheets, backups=0)
     documents_dir = out_dir / "成果品"
     if pdf:  # every document and the booklet from one LibreOffice pass
         documents = build_all(program, documents_dir, progress=step)

@@ -162,7 +162,7 @@ def sheet_rows(sheet: Any) -> list[list[object]]:
 
 
 def load_open_program(book: Any):
-    from toolkit.workbook.read import build_program
+    from toolkit.load import build_program
 
     raw = read_open_book(book)
     return raw, build_program(raw)
@@ -344,9 +344,9 @@ def output_dir(book: Any) -> Path:
         return book_path(book).parent / OUTPUT_FOLDER
     from platformdirs import user_documents_path
 
-    from toolkit.workbook.read import build_program
+    from toolkit.workbook.read import build_records
 
-    settings = build_program(read_open_book(book, [schema.SETTINGS.sheet])).settings
+    settings = build_records(read_open_book(book, [schema.SETTINGS.sheet])).settings
     documents = user_documents_path()
     folder = os.path.expandvars(os.path.expanduser((settings.output_folder or "").strip()))
     return documents / folder if folder else documents / OUTPUT_FOLDER  # a relative folder: under Documents
@@ -441,25 +441,39 @@ def _make_reports(book: Any) -> Outcome:
         folder, check_note(program, "report"))
 
 
+class BookEdit:
+    """The destination of a job that writes the book open in Excel (the 集計 refresh): through xlwings, so the
+    staff see it at once and Excel saves it with their work."""
+
+    def __init__(self, book: Any):
+        self.book = book
+        self.shown: Any = None  # the sheet rewritten last (activated once the job is done)
+
+    def rewrite_sheet(self, sheet_name: str, layout) -> None:
+        from toolkit.excel_render import render
+
+        sheet = _sheet(self.book, sheet_name)
+        if sheet is None:  # a book without one: 集計 goes first, after the 操作 sheet when there is one
+            control = _sheet(self.book, CONTROL_SHEET)
+            sheet = (self.book.sheets.add(sheet_name, after=control) if control is not None
+                     else self.book.sheets.add(sheet_name, before=self.book.sheets[0]))
+        self.book.app.status_bar = f"{sheet_name}を更新しています…"
+        render(sheet, layout, text=cell_value)
+        self.shown = sheet
+
+    def append(self, sheet_name: str, rows: Sequence[Mapping[str, object]]) -> None:
+        if _sheet(self.book, sheet_name) is not None:  # an old book without 履歴: nothing to log into
+            append_rows(self.book, sheet_name, rows)
+
+
 def _refresh_summary(book: Any) -> Outcome:
-    from toolkit.budget import compute_budget
-    from toolkit.excel_render import render
-    from toolkit.kpi import compute_kpis
-    from toolkit.summary import summary_audit, summary_layout
+    from toolkit.summary import refresh_summary
 
     _, program = load_open_program(book)
-    budget, kpis = compute_budget(program), compute_kpis(program)  # MissingInput: refused, 集計 left as it was
-    now = datetime.now().replace(microsecond=0)
-    sheet = _sheet(book, schema.SUMMARY_SHEET)
-    if sheet is None:  # a book without one: 集計 goes first, after the 操作 sheet when there is one
-        control = _sheet(book, CONTROL_SHEET)
-        sheet = (book.sheets.add(schema.SUMMARY_SHEET, after=control) if control is not None
-                 else book.sheets.add(schema.SUMMARY_SHEET, before=book.sheets[0]))
-    book.app.status_bar = "集計を更新しています…"
-    render(sheet, summary_layout(program, budget, kpis, now), text=cell_value)
-    if _sheet(book, schema.AUDIT_LOG.sheet) is not None:
-        append_rows(book, schema.AUDIT_LOG.sheet, [summary_audit(now, "集計（Excel）", budget, kpis)])
-    sheet.activate()
+    edit = BookEdit(book)
+    # MissingInput: refused before anything is written, 集計 left as it was.
+    budget, kpis = refresh_summary(program, edit, datetime.now().replace(microsecond=0), "集計（Excel）")
+    edit.shown.activate()
     return Outcome(True, f"集計を更新しました（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）。"
                          + check_note(program, "summary") + _queue_note(book))
 

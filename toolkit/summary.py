@@ -9,9 +9,10 @@ changes. The template colours the status words used here (超過, 超過見込, 
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from pathlib import Path
-from typing import Callable
+from typing import Protocol
 
 from toolkit import schema
 from toolkit.audit import audit_row
@@ -20,7 +21,6 @@ from toolkit.japanese import display_width
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
 from toolkit.workbook.layout import SUMMARY_FROZEN_ROWS, Cell, Chart, Range, Series, SheetLayout, Style
-from toolkit.workbook.read import load_program
 
 TITLE = "集計（予算の執行状況と KPI の進み具合）"
 NOTE = ("このシートは「集計を更新」ボタン（コマンドでは toolkit summary）で書き換わります。"
@@ -188,21 +188,50 @@ def fit_widths(rows: tuple[tuple[Cell | None, ...], ...] | list) -> dict[int, fl
 
 
 def summary_audit(now: datetime, operation: str, budget: BudgetReport, kpis: KpiReport) -> dict[str, object]:
-    """The 履歴 row of a 集計 rewrite (the command's and the button's)."""
+    """The 履歴 row of a 集計 rewrite."""
     return audit_row(now, operation, schema.SUMMARY_SHEET, "",
                      f"集計シートを更新（利用回数 {kpis.usage.total:,} 回、総合計 {budget.grand_total:,} 円）")
 
 
-def write_summary(path: str | Path, *, now: datetime | None = None,
-                  on_wait: Callable[[], None] | None = None) -> None:
-    """Rewrite 集計 from the book as it is now: read, compute and write under the writer lock, so a sync that
-    writes meanwhile is either wholly before this read or waits until this write is done."""
-    from toolkit.workbook.write import SYNC_WAIT, transaction
+class Destination(Protocol):
+    """Where 集計 is written: the file on disk (``Edits``, one atomic patch), a book in SharePoint (the workbook
+    API session), the book open in Excel (``toolkit.excel``). It knows I/O, never rules."""
 
-    with transaction(path, on_wait=on_wait, wait=SYNC_WAIT) as tx:
-        program = load_program(path, schema.sheets_needed("summary"))
-        budget, kpis = compute_budget(program), compute_kpis(program)
-        now = now or datetime.now()
-        audit = summary_audit(now, "集計", budget, kpis)
-        tx.patch(append={schema.AUDIT_LOG.sheet: [audit]},
-                 replace_sheets={schema.SUMMARY_SHEET: summary_layout(program, budget, kpis, now)})
+    def rewrite_sheet(self, sheet: str, layout: SheetLayout) -> None: ...
+
+    def append(self, sheet: str, rows: Sequence[Mapping[str, object]]) -> None: ...
+
+
+def refresh_summary(program: Program, destination: Destination, now: datetime,
+                    operation: str = "集計") -> tuple[BudgetReport, KpiReport]:
+    """The 集計 job, written once for the command, the button, the demo and a book in SharePoint: compute (a
+    figure whose input is missing refuses here, before anything is written), rewrite 集計, add the 履歴 row."""
+    budget, kpis = compute_budget(program), compute_kpis(program)
+    destination.rewrite_sheet(schema.SUMMARY_SHEET, summary_layout(program, budget, kpis, now))
+    destination.append(schema.AUDIT_LOG.sheet, [summary_audit(now, operation, budget, kpis)])
+    return budget, kpis
+
+
+def refresh_book(location: object, *, now: datetime | None = None, env: Mapping[str, str] = os.environ,
+                 on_wait: Callable[[], None] | None = None) -> tuple[BudgetReport, KpiReport]:
+    """`toolkit summary`: read → compute → write under the writer lock, so a sync of the same book is either
+    wholly before this read or waits until this write is done (``on_wait``: told once when it waits)."""
+    from toolkit.load import build_program, load_program
+    from toolkit.workbook.location import is_cloud, parse_workbook
+    from toolkit.workbook.write import SYNC_WAIT, Edits, transaction, writer_lock
+
+    location = parse_workbook(location)
+    now = now or datetime.now().replace(microsecond=0)
+    sheets = schema.sheets_needed("summary")
+    if is_cloud(location):
+        from toolkit.errors import WriteError
+        from toolkit.workbook.cloud import CloudBook, graph_failures_as
+
+        with graph_failures_as(WriteError), CloudBook(location, env=env) as book, \
+                writer_lock(book.sync_path(), wait=SYNC_WAIT, on_wait=on_wait), book.edit() as session:
+            return refresh_summary(build_program(book.read_raw(sheets)), session, now)
+    with transaction(location, on_wait=on_wait, wait=SYNC_WAIT) as tx:
+        edits = Edits()
+        result = refresh_summary(load_program(location, sheets), edits, now)
+        tx.patch(append=edits.rows, replace_sheets=edits.sheets)
+        return result

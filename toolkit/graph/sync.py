@@ -599,9 +599,11 @@ def synchronize(destination: Destination, raw: Mapping[str, Sequence[Sequence[ob
     ``raw``: the master's sheets as read (file or open book); ``fetch(program, existing, state, columns)``
     reads the sources (``plan_sync`` with a client). Staff's workbook is written once, through ``destination``.
     """
-    from toolkit.workbook.read import build_program
+    from toolkit.workbook.read import build_records
 
-    program = build_program({s: raw[s] for s in PROGRAM_SHEETS if s in raw})
+    # The records the matching needs (companies, services, events, settings), as read: a sync adds what it
+    # fetched whatever the row rules say of other rows.
+    program = build_records({s: raw[s] for s in PROGRAM_SHEETS if s in raw})
     index = existing_index(raw)
     existing = {sheet: dict(index.get(sheet, {})) for sheet in SHEETS}
 

@@ -25,6 +25,7 @@ import json
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ import requests
 from openpyxl.utils.datetime import to_excel
 
 from toolkit import schema
-from toolkit.errors import AuthError, SyncError, WorkbookError, WorkbookLocked
+from toolkit.errors import AuthError, SyncError, ToolkitError, WorkbookError, WorkbookLocked
 from toolkit.graph.auth import make_session, resolve_config, token_source, user_tokens
 from toolkit.private import write_private_file
 from toolkit.graph.client import GraphClient, NotFound, OutcomeUnknown, error_codes
@@ -263,8 +264,7 @@ class WorkbookSession:
         self._tables: dict[str, _Table] = {}
 
     def __enter__(self) -> Self:
-        self.open()
-        return self
+        return self  # the session opens with the first call (a refresh refused before writing opens none)
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -623,19 +623,15 @@ def _locked_message(what: str) -> str:
             "チェックアウトされています）。その Excel を閉じるとロックが外れます。")
 
 
-# ---------------------------------------------------------------- 集計 in the cloud
+# ---------------------------------------------------------------- failures under the job's title
 
-def write_summary(book: CloudBook, *, now: datetime) -> None:
-    """`toolkit summary URL`: the same 集計 layout as a local file, rendered through range calls."""
-    from toolkit.budget import compute_budget
-    from toolkit.kpi import compute_kpis
-    from toolkit.summary import summary_audit, summary_layout
-    from toolkit.workbook.read import build_program
-
-    program = build_program(book.read_raw(schema.sheets_needed("summary")))
-    budget, kpis = compute_budget(program), compute_kpis(program)  # MissingInput: refused, nothing written
-    layout = summary_layout(program, budget, kpis, now)
-    audit = summary_audit(now, "集計", budget, kpis)
-    with book.edit() as session:
-        session.rewrite_sheet(schema.SUMMARY_SHEET, layout)
-        session.append(schema.AUDIT_LOG.sheet, [audit], key=None)
+@contextmanager
+def graph_failures_as(error: type[ToolkitError]) -> Iterator[None]:
+    """Graph failures (not found, no access, no connection) under the title of the job that met them: a command
+    reading the master says the book cannot be read, not that a sync failed. A sign-in failure keeps its own."""
+    try:
+        yield
+    except AuthError:
+        raise
+    except SyncError as exc:
+        raise error(str(exc)) from None

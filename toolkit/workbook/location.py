@@ -1,8 +1,7 @@
 """Where the master workbook lives: a file on this computer, or a file in SharePoint / OneDrive (a URL).
 
-Every command's WORKBOOK goes through ``parse_workbook``; readers call ``read_raw`` / ``load_program`` and the
-writers ask for "rewrite this sheet, append these rows" (``write_summary`` here, ``run_sync`` in
-``toolkit.graph.sync``), never for a path:
+Every command's WORKBOOK goes through ``parse_workbook``; ``toolkit.load`` reads it and the jobs write it through a
+destination ("rewrite this sheet, append these rows": ``toolkit.summary.refresh_book``, ``toolkit.graph.sync``):
 
 - a local file is read by ``toolkit.workbook.read`` and written by the zip patcher (atomic replace, backups,
   the owner-file lock);
@@ -17,18 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from toolkit.errors import ToolkitError, UsageError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from toolkit.model import Program
-    from toolkit.workbook.read import RawBook
+from toolkit.errors import UsageError
 
 # Characters people paste around an address (quotes from Explorer's "copy as path", angle brackets from mail).
 _WRAPPERS = "\"'<>「」 \t\r\n"
@@ -74,65 +66,6 @@ def is_cloud(location: object) -> bool:
 
 def display_name(location: Location) -> str:
     return location.name if isinstance(location, (Path, CloudUrl)) else str(location)
-
-
-# ---------------------------------------------------------------- reading
-
-def read_raw(location: Location, sheets: Sequence[str] | None = None, *,
-             env: Mapping[str, str] = os.environ) -> RawBook:
-    from toolkit.workbook import read
-
-    if not is_cloud(location):
-        return read.read_raw(location, sheets)
-    from toolkit.errors import WorkbookError
-    from toolkit.workbook.cloud import CloudBook
-
-    with _titled(WorkbookError), CloudBook(location, env=env) as book:
-        return book.read_raw(sheets)
-
-
-def load_program(location: Location, sheets: Sequence[str] | None = None, *,
-                 env: Mapping[str, str] = os.environ) -> Program:
-    """The Program of the workbook (of its ``sheets`` only, for a job that reads no more)."""
-    from toolkit.workbook import read
-
-    if not is_cloud(location):
-        return read.load_program(location, sheets)  # each sheet built while the next is parsed
-    return read.build_program(read_raw(location, sheets, env=env))
-
-
-# ---------------------------------------------------------------- writing
-
-def write_summary(location: Location, *, now: datetime | None = None, env: Mapping[str, str] = os.environ,
-                  on_wait: Callable[[], None] | None = None) -> None:
-    """`toolkit summary`: 集計 rewritten with the current budget and KPIs, one 履歴 row. ``on_wait``: called when
-    another toolkit process is writing the local book and this one waits for it."""
-    if not is_cloud(location):
-        from toolkit.summary import write_summary as write_local
-
-        write_local(location, now=now, on_wait=on_wait)
-        return
-    from toolkit.errors import WriteError
-    from toolkit.workbook.cloud import CloudBook, write_summary as write_cloud
-    from toolkit.workbook.write import SYNC_WAIT, writer_lock
-
-    with _titled(WriteError), CloudBook(location, env=env) as book, \
-            writer_lock(book.sync_path(), wait=SYNC_WAIT, on_wait=on_wait):  # after a sync of this book here
-        write_cloud(book, now=now or datetime.now().replace(microsecond=0))
-
-
-@contextmanager
-def _titled(error: type[ToolkitError]) -> Iterator[None]:
-    """Graph failures (not found, no access, no connection) under the title of the job that met them: a command
-    reading the master says the book cannot be read, not that a sync failed. A sign-in failure keeps its own."""
-    from toolkit.errors import AuthError, SyncError
-
-    try:
-        yield
-    except AuthError:
-        raise
-    except SyncError as exc:
-        raise error(str(exc)) from None
 
 
 # ---------------------------------------------------------------- files kept for a workbook in the cloud

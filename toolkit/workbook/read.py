@@ -1,11 +1,12 @@
-"""Master workbook → :class:`~toolkit.model.Program` (typed, frozen, validated records) + findings.
+"""Master workbook → :class:`~toolkit.model.Program` (typed, frozen records) + the findings of reading.
 
 Two steps, so the Excel adapter can feed the open book through the same code:
 ``read_raw`` (python-calamine: sheet name → rows of raw cell values, row 0 = Excel row 1, plus what the file's
 structure says: every sheet name, the tables on each sheet, and the error cells calamine reads as blank) and
-``build_program`` (find columns by header, normalise every cell, turn each unreadable value into a finding, note
-every sheet, table, header or setting a figure would need that is missing, run the row rules once, and leave the
-rows with errors out of the records). Nothing downstream sees a raw cell, and nothing downstream validates again.
+``build_records`` (find columns by header, normalise every cell, turn each unreadable value into a finding, note
+every sheet, table, header or setting a figure would need that is missing, and leave the rows with unreadable
+cells out of the records). Nothing downstream sees a raw cell. The row rules (``toolkit.validity``) are not the
+reader's: ``toolkit.load`` runs them once on what this returns.
 """
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ from toolkit.normalize import (
     parse_ratio,
     parse_text,
 )
-from toolkit.validity import apply_row_rules
 from toolkit.workbook.cells import (
     CALAMINE_KNOWN,
     CellError,
@@ -80,11 +80,11 @@ def read_raw(path: str | Path, sheets: Sequence[str] | None = None) -> RawBook:
         return raw
 
 
-def load_program(path: str | Path, sheets: Sequence[str] | None = None) -> Program:
+def load_records(path: str | Path, sheets: Sequence[str] | None = None) -> Program:
     """The Program of a workbook file (of its ``sheets`` only, when a job needs no more): each sheet is built as
     soon as it is parsed."""
     with _SheetReader(Path(path), sheets) as reader:
-        return build_program(reader)
+        return build_records(reader)
 
 
 class _SheetReader(RawBook):
@@ -150,7 +150,7 @@ class _SheetReader(RawBook):
             self._overlaid.add(name)
         return rows
 
-    # RawBook's face for build_program: a sheet is there once parsed; sheets come in the order they are parsed.
+    # RawBook's face for build_records: a sheet is there once parsed; sheets come in the order they are parsed.
     def get(self, name: str, default: object = None) -> object:
         return self.rows(name) if name in self._parsed else default
 
@@ -663,8 +663,10 @@ def _read_settings(rows: Sequence[Sequence[object]], findings: list[Finding],
 
 # ---------------------------------------------------------------- the program
 
-def build_program(raw: RawBook | Mapping[str, Sequence[Sequence[object]]]) -> Program:
-    """Raw sheets → the validated Program. Accepts a plain mapping (the Excel adapter's open book)."""
+def build_records(raw: RawBook | Mapping[str, Sequence[Sequence[object]]]) -> Program:
+    """Raw sheets → the Program of every readable row, with the findings of reading (the row rules that decide
+    which rows a figure may count run once above this, in ``toolkit.load``). Accepts a plain mapping (the Excel
+    adapter's open book)."""
     if not isinstance(raw, RawBook):
         raw = RawBook(raw)
     # Tens of thousands of small tuples would set off the cyclic garbage collector again and again; none of them
@@ -672,7 +674,7 @@ def build_program(raw: RawBook | Mapping[str, Sequence[Sequence[object]]]) -> Pr
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return apply_row_rules(_build_program(raw))
+        return _build_program(raw)
     finally:
         if enabled:
             gc.enable()

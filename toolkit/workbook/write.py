@@ -105,6 +105,21 @@ def patch_workbook(path: str | os.PathLike, *, append: Mapping[str, Rows] = _NON
         tx.patch(append=append, replace_sheets=replace_sheets, update=update, backups=backups)
 
 
+class Edits:
+    """A job's writes to a local book, gathered so they land in one atomic patch (``Transaction.patch``): the
+    destination a job like the 集計 refresh writes through for a file on disk."""
+
+    def __init__(self) -> None:
+        self.sheets: dict[str, SheetLayout] = {}
+        self.rows: dict[str, list[Mapping[str, object]]] = {}
+
+    def rewrite_sheet(self, sheet: str, layout: SheetLayout) -> None:
+        self.sheets[sheet] = layout
+
+    def append(self, sheet: str, rows: Sequence[Mapping[str, object]]) -> None:
+        self.rows.setdefault(sheet, []).extend(rows)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The transaction: one toolkit writer per workbook, from its read to its write.
 
