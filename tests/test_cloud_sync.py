@@ -13,7 +13,7 @@ import pytest
 from fake_graph import FORMS_HEADERS_JA
 from cloud_setup import FORMULA, T0, add_master, downloaded, keys, master_bytes, sync
 
-from toolkit.errors import AuthError, SyncError
+from toolkit.errors import AuthError, GraphError
 from toolkit.graph.queue import queue_path, read_queue
 from toolkit.workbook.cloud import CloudBook
 
@@ -222,7 +222,7 @@ def test_throttling_is_waited_out_as_asked(fake, env, master):
 def test_the_session_is_closed_when_a_write_fails(fake, env, master):
     url, file = master
     fake.fault("/rows/add", "403", times=1)
-    with pytest.raises(SyncError, match="編集する権限がありません") as caught:
+    with pytest.raises(GraphError, match="編集する権限がありません") as caught:
         sync(url, env)
     assert "途中まで" not in str(caught.value) and caught.value.exit_code == 2
     assert not fake.excel.open_sessions(file.item_id) and keys(file, "出欠") == []
@@ -231,7 +231,7 @@ def test_the_session_is_closed_when_a_write_fails(fake, env, master):
 def test_a_failure_half_way_says_what_went_in_and_the_next_run_writes_the_rest_once(fake, env, master):
     url, file = master
     fake.fault("/tables/UsageDays/rows/add", "403")
-    with pytest.raises(SyncError, match=r"途中まで書き込みました（出欠 3件）"):
+    with pytest.raises(GraphError, match=r"途中まで書き込みました（出欠 3件）"):
         sync(url, env)
     assert not fake.excel.open_sessions(file.item_id)
     report = sync(url, env)

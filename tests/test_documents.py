@@ -18,6 +18,7 @@ import docx
 import pytest
 from docx.shared import Mm
 
+from toolkit.errors import DocumentError
 from toolkit import schema
 from toolkit.budget import compute_budget
 from toolkit.demo import build_demo_workbook
@@ -405,7 +406,7 @@ def test_unsafe_company_names_cannot_leave_the_output_folder(small):
     assert names.safe_part("ＡＢＣ／ｄｅｆ") == "ABC_def"
     assert names.safe_part("..") == "無題" and names.safe_part("CON") == "_CON"
     assert len(names.safe_part("長" * 500)) == names.MAX_PART
-    with pytest.raises(ValueError):
+    with pytest.raises(DocumentError):
         names.inside(out, "../escape.docx")
     # Inside the document the name is kept, without the control character XML cannot hold (Word would refuse
     # the file): document.xml parses and shows the rest of the name.

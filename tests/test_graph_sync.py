@@ -34,7 +34,7 @@ from toolkit import schema
 from toolkit.errors import AuthError
 from toolkit.graph.http import make_session
 from toolkit.graph.queue import queue_path, read_queue, read_state, state_path
-from toolkit.graph.sync import SyncError, run_sync
+from toolkit.graph.sync import run_sync
 from toolkit.workbook.read import read_raw
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -707,19 +707,19 @@ def test_a_certificate_instead_of_a_secret(fake, book, tmp_path):
 ])
 def test_token_errors_become_clear_messages(fake, book, error, expected):
     fake.token_error = error
-    with pytest.raises(SyncError, match=expected):
+    with pytest.raises(AuthError, match=expected):
         sync(book, fake)
 
 
 def test_wrong_secret_unknown_tenant_and_no_credential(fake, book):
     with pytest.raises(AuthError, match="シークレット"):
         sync(book, fake, env=fake.env(TOOLKIT_CLIENT_SECRET="wrong"))
-    with pytest.raises(SyncError, match="テナント"):
+    with pytest.raises(AuthError, match="テナント"):
         sync(book, fake, env=fake.env(TOOLKIT_TENANT_ID="no-such-tenant",
                                       TOOLKIT_AUTHORITY=f"{fake.base_url}/no-such-tenant"))
     env = fake.env()
     del env["TOOLKIT_CLIENT_SECRET"]
-    with pytest.raises(SyncError, match="TOOLKIT_CLIENT_CERTIFICATE"):
+    with pytest.raises(AuthError, match="TOOLKIT_CLIENT_CERTIFICATE"):
         sync(book, fake, env=env)
     assert not book.with_name(book.name + ".toolkit-sync-state.json").exists()
 

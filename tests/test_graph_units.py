@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from fake_graph import ORGANIZER_ID, FakeGraph
 
-from toolkit.errors import SyncError
+from toolkit.errors import GraphError, SyncError
 from toolkit.graph.auth import AuthConfig, describe_msal_error, load_certificate
 from toolkit.private import owner_only_command, private_folder, write_private_file
 from toolkit.graph.client import GraphClient
@@ -85,7 +85,7 @@ def test_keys_come_from_raw_rows_including_invalid_ones_with_their_worksheet_row
 
 
 def test_a_download_that_is_not_a_workbook_is_a_clear_error():
-    with pytest.raises(SyncError, match="Excel ブックとして読めません"):
+    with pytest.raises(GraphError, match="Excel ブックとして読めません"):
         parse_form_workbook(b"<html>sign in</html>", DriveItem("i", "d", "n", None, None), what="t")
 
 
@@ -265,7 +265,7 @@ def test_a_retry_after_beyond_the_limit_is_cut_to_the_limit(graph):
 def test_retries_are_bounded_with_backoff_and_jitter(graph):
     fake, client, waits = graph
     fake.fault("attendanceRecords", "503", times=10, retry_after=None)
-    with pytest.raises(SyncError, match="3回"):
+    with pytest.raises(GraphError, match="3回"):
         list(client.iter_values(_records_url(fake), what="t"))
     # urllib3: no wait before the first retry, then back-off 2 s plus up to 1 s of jitter.
     assert len(waits) == 1 and 2.0 <= waits[0] <= 3.0
@@ -286,7 +286,7 @@ def test_a_401_gets_one_fresh_token(graph):
 
 def test_the_token_is_never_sent_to_another_host(graph):
     _, client, _ = graph
-    with pytest.raises(SyncError, match="トークン"):
+    with pytest.raises(GraphError, match="トークン"):
         client.get_json("https://attacker.example/v1.0/me", what="t")
 
 
@@ -303,9 +303,9 @@ def test_settings_ids_env_precedence_and_scopes_of_the_configured_cloud(tmp_path
     us = resolve_config(S(), {"TOOLKIT_GRAPH_URL": "https://graph.microsoft.us/v1.0"})
     assert us.app_scopes == ["https://graph.microsoft.us/.default"]
     assert us.delegated_scopes == ["https://graph.microsoft.us/.default"]
-    with pytest.raises(SyncError, match="https"):
+    with pytest.raises(GraphError, match="https"):
         resolve_config(S(), {"TOOLKIT_AUTHORITY": "http://127.0.0.1/x"})
-    with pytest.raises(SyncError, match="テナントID"):
+    with pytest.raises(GraphError, match="テナントID"):
         resolve_config(None, {})
 
 
@@ -321,7 +321,7 @@ def test_the_certificate_file_gives_key_certificate_and_sha1_thumbprint(tmp_path
     other = fake.make_certificate(tmp_path / "o.pem", register=False).read_text()
     mixed = tmp_path / "mixed.pem"
     mixed.write_text(cert.private_key + "\n" + other[other.index("-----BEGIN CERTIFICATE-----"):])
-    with pytest.raises(SyncError, match="対になっていません"):
+    with pytest.raises(GraphError, match="対になっていません"):
         load_certificate(mixed)
 
 

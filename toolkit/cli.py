@@ -549,7 +549,7 @@ def sync(workbook: Path, dry_run: bool, full: bool, as_json: bool) -> None:
     """
     from contextlib import nullcontext
 
-    from toolkit.errors import SyncError
+    from toolkit.errors import ToolkitError
     from toolkit.workbook.location import is_cloud
     from toolkit.workbook.lock import writer_lock
 
@@ -561,7 +561,7 @@ def sync(workbook: Path, dry_run: bool, full: bool, as_json: bool) -> None:
         try:
             with progress("Microsoft 365 から取得中…", enabled=not as_json):
                 result = run_sync(workbook, dry_run=dry_run, full=full)
-        except SyncError as exc:  # nothing was written (configuration, sign-in, the workbook itself)
+        except ToolkitError as exc:  # nothing was written (configuration, sign-in, the workbook itself)
             if as_json:
                 emit_json({"error": str(exc)})
             raise  # shown once, with its exit status, by ToolkitGroup

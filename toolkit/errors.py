@@ -69,16 +69,23 @@ class DocumentError(ToolkitError):
     title = "書類を作成できません"
 
 
+class GraphError(ToolkitError):
+    """Microsoft 365 (Graph) refused or failed a call: not found, no access, throttled, no connection, a broken
+    answer. A command reading a master in SharePoint shows it as WorkbookError, the sync as a failed source."""
+
+    title = "Microsoft 365 を利用できませんでした"
+
+
+class AuthError(GraphError):
+    """Signing in failed: configuration, secret, certificate, consent, tenant, or the sign-in expired."""
+
+    title = "サインインできませんでした"
+
+
 class SyncError(ToolkitError):
     """The sync (or one of its sources) could not be completed; nothing half-read was written."""
 
     title = "同期できませんでした"
-
-
-class AuthError(SyncError):
-    """Signing in failed: configuration, secret, certificate, consent, tenant, or the sign-in expired."""
-
-    title = "サインインできませんでした"
 
 
 class SetupError(ToolkitError):

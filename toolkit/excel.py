@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from toolkit import schema
+from toolkit.errors import MissingInput, UsageError
 from toolkit.workbook.layout import runs
 from toolkit.workbook.xlsx import col_letters
 
@@ -214,7 +215,7 @@ def append_rows(book: Any, sheet_name: str, rows: Sequence[Mapping[str, object]]
         return 0
     sheet = _sheet(book, sheet_name)
     if sheet is None:
-        raise ValueError(f"シート「{sheet_name}」がありません")
+        raise MissingInput(f"シート「{sheet_name}」がありません。元の名前に戻してください")
     table = _table(sheet, schema.TABLES_BY_SHEET[sheet_name].name)
     whole = table.range
     top, left = whole.row, whole.column
@@ -238,7 +239,7 @@ def _table(sheet: Any, name: str) -> Any:
     if found is None and len(tables) == 1:
         found = tables[0]  # renamed by staff: the sheet's only table is still the one
     if found is None:
-        raise ValueError(f"シート「{sheet.name}」にテーブル（{name}）がありません。行を追加できません")
+        raise MissingInput(f"シート「{sheet.name}」にテーブル（{name}）がありません。行を追加できません")
     return found
 
 
@@ -330,7 +331,7 @@ def book_path(book: Any) -> Path:
     """The open book's file on this computer; the outputs and the sync's queue live beside it."""
     full = Path(str(book.fullname))
     if not full.is_absolute():
-        raise ValueError("ブックがまだ保存されていません。パソコン上のフォルダーか SharePoint / OneDrive に保存してから、"
+        raise UsageError("ブックがまだ保存されていません。パソコン上のフォルダーか SharePoint / OneDrive に保存してから、"
                          "もう一度押してください。")
     return full
 
@@ -530,7 +531,7 @@ def update_rows(book: Any, sheet_name: str, rows: Mapping[int, Mapping[str, obje
     """Rewrite cells of existing rows (worksheet row -> {header: value}), columns found by the live header row."""
     sheet = _sheet(book, sheet_name)
     if sheet is None:
-        raise ValueError(f"シート「{sheet_name}」がありません")
+        raise MissingInput(f"シート「{sheet_name}」がありません。元の名前に戻してください")
     table = _table(sheet, schema.TABLES_BY_SHEET[sheet_name].name)
     left = table.range.column
     headers = [schema.fold(h) if isinstance(h, str) else None

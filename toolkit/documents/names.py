@@ -9,6 +9,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+from toolkit.errors import DocumentError
+
 MAX_PART = 40  # characters per name part: Japanese takes 3 bytes each in UTF-8, file systems allow 255 bytes
 _FORBIDDEN = re.compile(r'[\\/:*?"<>|]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -57,5 +59,5 @@ def inside(out_dir: Path, name: str) -> Path:
     base = Path(out_dir).resolve()
     path = (base / name).resolve()
     if path.parent != base:
-        raise ValueError(f"出力先フォルダの外にファイルを書こうとしました: {name}")
+        raise DocumentError(f"出力先フォルダの外にファイルを書こうとしました: {name}")
     return path

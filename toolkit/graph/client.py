@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from toolkit.errors import AuthError, SyncError
+from toolkit.errors import AuthError, GraphError
 from toolkit.graph.http import BACKOFF, DEFAULT_TIMEOUT, DEFAULT_TRIES, RETRY_STATUSES
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -36,15 +36,15 @@ class TokenSource(Protocol):
     def refresh(self) -> str: ...
 
 
-class NotFound(SyncError):
+class NotFound(GraphError):
     """404: a share link, meeting or user that does not exist (or is not visible to the app)."""
 
 
-class OutcomeUnknown(SyncError):
+class OutcomeUnknown(GraphError):
     """A write was sent but its answer never came (a dropped connection, a time-out): it may have been applied."""
 
 
-class Forbidden(SyncError):
+class Forbidden(GraphError):
     """403: the app lacks a permission, a site grant or the Teams application access policy."""
 
 
@@ -81,15 +81,15 @@ def _claims_challenge(response: requests.Response) -> bool:
     return "insufficient_claims" in response.headers.get("WWW-Authenticate", "")
 
 
-def _connection_failure(exc: Exception, what: str, tries: int) -> SyncError:
+def _connection_failure(exc: Exception, what: str, tries: int) -> GraphError:
     if isinstance(exc, requests.Timeout):
-        return SyncError(f"{what}: Microsoft 365 から時間内に応答がありません（{type(exc).__name__}）。"
+        return GraphError(f"{what}: Microsoft 365 から時間内に応答がありません（{type(exc).__name__}）。"
                          "しばらくしてから再実行してください。")
     if isinstance(exc, _BODY_ERRORS):
-        return SyncError(f"{what}: 接続が途中で切れました（{type(exc).__name__}）。{tries}回試しましたが"
+        return GraphError(f"{what}: 接続が途中で切れました（{type(exc).__name__}）。{tries}回試しましたが"
                          "取得できませんでした。しばらくしてから再実行してください。")
     # urllib3 has already retried the connection
-    return SyncError(f"{what}: Microsoft 365 に接続できません（{type(exc).__name__}）。ネットワークを確認してください。")
+    return GraphError(f"{what}: Microsoft 365 に接続できません（{type(exc).__name__}）。ネットワークを確認してください。")
 
 
 def _session_sleep(session: requests.Session) -> Callable[[float], None]:
@@ -121,7 +121,7 @@ class GraphClient:
 
     def _check_origin(self, url: str) -> None:
         if _origin(url) != self._origin:
-            raise SyncError("Microsoft Graph 以外のアドレスへの移動を指示されたため、同期を中止しました"
+            raise GraphError("Microsoft Graph 以外のアドレスへの移動を指示されたため、同期を中止しました"
                             "（アクセストークンを外部に送らないため）。")
 
     def _get(self, url: str, *, what: str, params: Mapping[str, str] | None = None,
@@ -155,10 +155,10 @@ class GraphClient:
                 self.requests_made += len(getattr(getattr(response.raw, "retries", None), "history", ()) or ())
                 _ = response.content  # read it all now: a body cut off half-way fails here, not later
             except requests.exceptions.SSLError as exc:
-                raise SyncError(f"{what}: サーバー証明書を検証できません。社内プロキシの証明書を使う場合は "
+                raise GraphError(f"{what}: サーバー証明書を検証できません。社内プロキシの証明書を使う場合は "
                                 f"TOOLKIT_CA_BUNDLE を設定してください（{type(exc).__name__}）。") from None
             except requests.exceptions.RetryError:
-                raise SyncError(f"{what}: サーバーが繰り返しエラーを返しました。しばらくしてから再実行してください。") \
+                raise GraphError(f"{what}: サーバーが繰り返しエラーを返しました。しばらくしてから再実行してください。") \
                     from None
             except (requests.Timeout, requests.ConnectionError, *_BODY_ERRORS) as exc:
                 if method == "POST" and not isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -199,9 +199,9 @@ class GraphClient:
         if status in RETRY_STATUSES:
             problem = ("要求が多すぎるため制限されました（HTTP 429）" if status == 429
                        else f"サーバーが一時的に応答できません（HTTP {status}）")
-            raise SyncError(f"{what}: {problem}。{self.tries}回試しましたが取得できませんでした。"
+            raise GraphError(f"{what}: {problem}。{self.tries}回試しましたが取得できませんでした。"
                             "しばらくしてから再実行してください。")
-        raise SyncError(f"{what}: Microsoft Graph がエラーを返しました（{detail}）。")
+        raise GraphError(f"{what}: Microsoft Graph がエラーを返しました（{detail}）。")
 
     def get_json(self, path_or_url: str, *, what: str, params: Mapping[str, str] | None = None) -> dict:
         response = self._get(self.url(path_or_url), what=what, params=params)
@@ -209,10 +209,10 @@ class GraphClient:
         try:
             body = json.loads(response.content)
         except ValueError:
-            raise SyncError(f"{what}: Microsoft Graph の応答が壊れています（JSON として読めません）。"
+            raise GraphError(f"{what}: Microsoft Graph の応答が壊れています（JSON として読めません）。"
                             "しばらくしてから再実行してください。") from None
         if not isinstance(body, dict):
-            raise SyncError(f"{what}: Microsoft Graph の応答の形式が想定と違います。")
+            raise GraphError(f"{what}: Microsoft Graph の応答の形式が想定と違います。")
         return body
 
     def iter_values(self, path_or_url: str, *, what: str,
@@ -222,16 +222,16 @@ class GraphClient:
         seen: set[str] = set()
         while url is not None:
             if url in seen:
-                raise SyncError(f"{what}: 次のページのリンクが同じページを指しています（応答の形式が想定と違います）。")
+                raise GraphError(f"{what}: 次のページのリンクが同じページを指しています（応答の形式が想定と違います）。")
             seen.add(url)
             page = self.get_json(url, what=what, params=params)
             values = page.get("value")
             if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
-                raise SyncError(f"{what}: Microsoft Graph の応答に value の一覧がありません（形式が想定と違います）。")
+                raise GraphError(f"{what}: Microsoft Graph の応答に value の一覧がありません（形式が想定と違います）。")
             yield from values
             next_link = page.get("@odata.nextLink")
             if next_link is not None and not isinstance(next_link, str):
-                raise SyncError(f"{what}: 次のページのリンクの形式が想定と違います。")
+                raise GraphError(f"{what}: 次のページのリンクの形式が想定と違います。")
             url = next_link
             params = None  # the next link carries its own query
 
@@ -244,7 +244,7 @@ class GraphClient:
             while response.status_code in REDIRECT_STATUSES:
                 location = response.headers.get("Location")
                 if not location or hops >= 5:
-                    raise SyncError(f"{what}: ダウンロード先への転送が正しくありません。")
+                    raise GraphError(f"{what}: ダウンロード先への転送が正しくありません。")
                 hops += 1
                 # Pre-authenticated: our bearer token must not travel to the file host.
                 response = self._get(urljoin(response.url, location), what=what, authorized=False)
@@ -252,4 +252,4 @@ class GraphClient:
                 continue  # the short-lived download URL expired before we used it: a new one from /content
             self.raise_for_status(response, what)
             return response.content
-        raise SyncError(f"{what}: ダウンロード用の URL が繰り返し期限切れになりました。しばらくしてから再実行してください。")
+        raise GraphError(f"{what}: ダウンロード用の URL が繰り返し期限切れになりました。しばらくしてから再実行してください。")

@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
-from toolkit.errors import SyncError
+from toolkit.errors import GraphError
 from toolkit.graph.client import Forbidden, GraphClient, NotFound
 from toolkit.normalize import Invalid, parse_date
 from toolkit.schema import fold
@@ -129,7 +129,7 @@ def _drive_item(body: dict, what: str) -> DriveItem:
     parent = body.get("parentReference") if isinstance(body.get("parentReference"), dict) else {}
     item_id, drive_id = body.get("id"), parent.get("driveId")
     if not isinstance(item_id, str) or not item_id or not isinstance(drive_id, str) or not drive_id:
-        raise SyncError(f"{what}: ファイルの情報に ID がありません（応答の形式が想定と違います）。")
+        raise GraphError(f"{what}: ファイルの情報に ID がありません（応答の形式が想定と違います）。")
     return DriveItem(item_id, drive_id, str(body.get("name") or ""), body.get("cTag"),
                      _modified(body.get("lastModifiedDateTime")))
 
@@ -153,7 +153,7 @@ def _item_by_path(client: GraphClient, url: str, what: str) -> dict:
                            what=what, params={"$select": "id,webUrl"})
     site_id = site.get("id")
     if not isinstance(site_id, str) or not site_id:
-        raise SyncError(f"{what}: サイトの情報に ID がありません（応答の形式が想定と違います）。")
+        raise GraphError(f"{what}: サイトの情報に ID がありません（応答の形式が想定と違います）。")
     rest = path[len(site_path):]
     for drive in client.iter_values(f"sites/{quote(site_id, safe=',')}/drives", what=what,
                                     params={"$select": "id,webUrl"}):
@@ -192,13 +192,13 @@ def parse_form_workbook(data: bytes, item: DriveItem, *, what: str) -> FormTable
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             check_sizes(package.infolist())  # nothing is inflated from a bomb, whoever put it in the library
     except PatchError as exc:
-        raise SyncError(f"{what}: {exc}") from None
+        raise GraphError(f"{what}: {exc}") from None
     except (zipfile.BadZipFile, OSError, ValueError):
         pass  # not a zip: calamine says so below
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError):  # every kind of unreadable file
-        raise SyncError(f"{what}: ダウンロードしたフォーム結果ブックを Excel ブックとして読めません。") from None
+        raise GraphError(f"{what}: ダウンロードしたフォーム結果ブックを Excel ブックとして読めません。") from None
     try:
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=True)
@@ -209,10 +209,10 @@ def parse_form_workbook(data: bytes, item: DriveItem, *, what: str) -> FormTable
                     body = tuple(tuple(r) for r in rows[index + 1:] if not all(_is_blank(c) for c in r))
                     return FormTable(item, headers, body, own, questions, english)
     except (CalamineError, ValueError, OSError):
-        raise SyncError(f"{what}: フォーム結果ブックの読み込み中にエラーが発生しました。") from None
+        raise GraphError(f"{what}: フォーム結果ブックの読み込み中にエラーが発生しました。") from None
     finally:
         book.close()
-    raise SyncError(f"{what}: フォーム結果ブックに「ID」列のある表が見つかりません。"
+    raise GraphError(f"{what}: フォーム結果ブックに「ID」列のある表が見つかりません。"
                     "Forms の「Excel で開く」で作られたブックの共有リンクか確認してください。")
 
 

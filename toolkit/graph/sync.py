@@ -24,7 +24,7 @@ from typing import Protocol
 import requests
 
 from toolkit import schema
-from toolkit.errors import AuthError, SyncError, ToolkitError, WorkbookLocked
+from toolkit.errors import AuthError, GraphError, SyncError, ToolkitError, WorkbookError, WorkbookLocked
 from toolkit.graph import rows as rowmap
 from toolkit.graph import teams
 from toolkit.graph.auth import make_session, resolve_config, token_source
@@ -155,7 +155,7 @@ class _Planner:
         source = Source(label, sheet)
         try:
             read(source)
-        except SyncError as exc:
+        except (GraphError, SyncError) as exc:  # Graph refused, or the source's content cannot be used
             if isinstance(exc, AuthError):
                 raise  # the credential itself: every other source would fail the same way
             source.built, source.error = None, str(exc).removeprefix(f"{label}: ")
@@ -721,7 +721,7 @@ def run_sync(workbook: str | os.PathLike, *, dry_run: bool = False, env: Mapping
         return _run_cloud_sync(location, dry_run=dry_run, env=env, session=session, now=now, full=full)
     path = Path(location)
     if not path.is_file():
-        raise SyncError(f"ブックが見つかりません: {path}")
+        raise WorkbookError(f"ブックが見つかりません: {path}")
     from toolkit.workbook.write import transaction
 
     # The writer lock from the read to the write (also while Excel has the book: the rows are queued then), so a

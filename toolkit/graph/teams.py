@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
-from toolkit.errors import SyncError
+from toolkit.errors import GraphError
 from toolkit.graph.client import Forbidden, GraphClient, NotFound
 
 JAPAN = timezone(timedelta(hours=9))  # no daylight saving: a fixed offset needs no tz database (Windows)
@@ -69,11 +69,11 @@ def resolve_organizer(client: GraphClient, organizer: str, known: dict[str, str]
     try:
         body = client.get_json(f"users/{quote(organizer, safe='@')}", what=what, params={"$select": "id"})
     except NotFound:
-        raise SyncError(f"{what}: 設定シートの「Teams主催者」（{organizer}）のユーザーが見つかりません。"
+        raise GraphError(f"{what}: 設定シートの「Teams主催者」（{organizer}）のユーザーが見つかりません。"
                         "UPN かオブジェクトIDを確認してください。") from None
     object_id = body.get("id")
     if not isinstance(object_id, str) or not object_id:
-        raise SyncError(f"{what}: ユーザー情報にオブジェクトIDがありません（形式が想定と違います）。")
+        raise GraphError(f"{what}: ユーザー情報にオブジェクトIDがありません（形式が想定と違います）。")
     known[key] = object_id
     return object_id
 
@@ -100,11 +100,11 @@ def find_meeting(client: GraphClient, base: str, join_url: str, *, what: str) ->
         body = client.get_json(f"{base}/onlineMeetings", what=what, params={"$filter": flt})
         values = body.get("value")
         if not isinstance(values, list):
-            raise SyncError(f"{what}: 会議の検索結果の形式が想定と違います。")
+            raise GraphError(f"{what}: 会議の検索結果の形式が想定と違います。")
         if values:
             meeting_id = values[0].get("id") if isinstance(values[0], dict) else None
             if not isinstance(meeting_id, str) or not meeting_id:
-                raise SyncError(f"{what}: 会議の検索結果に会議 ID がありません。")
+                raise GraphError(f"{what}: 会議の検索結果に会議 ID がありません。")
             return meeting_id
     return None
 
@@ -130,14 +130,14 @@ def _records(client: GraphClient, reports_url: str, day: date | None, *, what: s
     for report in client.iter_values(reports_url, what=what):
         report_id = report.get("id")
         if not isinstance(report_id, str) or not report_id:
-            raise SyncError(f"{what}: 出席レポートに ID がありません（形式が想定と違います）。")
+            raise GraphError(f"{what}: 出席レポートに ID がありません（形式が想定と違います）。")
         if not _on_day(report.get("meetingStartDateTime"), day):
             continue  # another session of a recurring or channel meeting
         url = f"{reports_url}/{quote(report_id, safe='')}/attendanceRecords"
         for record in client.iter_values(url, what=what):
             record_id = record.get("id")
             if not isinstance(record_id, str) or not record_id:
-                raise SyncError(f"{what}: 出席記録に ID がありません（形式が想定と違います）。")
+                raise GraphError(f"{what}: 出席記録に ID がありません（形式が想定と違います）。")
             identity = record.get("identity") if isinstance(record.get("identity"), dict) else {}
             seconds = record.get("totalAttendanceInSeconds")
             yield AttendanceRecord(
@@ -213,7 +213,7 @@ def registrations(client: GraphClient, ref: SessionRef, *, what: str) -> list[Re
     for item in client.iter_values(url, what=what):
         reg_id = item.get("id")
         if not isinstance(reg_id, str) or not reg_id:
-            raise SyncError(f"{what}: 登録情報に ID がありません（形式が想定と違います）。")
+            raise GraphError(f"{what}: 登録情報に ID がありません（形式が想定と違います）。")
         name = " ".join(p for p in (_text(item.get("lastName")), _text(item.get("firstName"))) if p) or None
         found.append(Registration(reg_id, _text(item.get("email")), name, _text(item.get("status")) or ""))
     return found

@@ -36,7 +36,7 @@ import requests
 from openpyxl.utils.datetime import to_excel
 
 from toolkit import schema
-from toolkit.errors import AuthError, SyncError, ToolkitError, WorkbookError, WorkbookLocked
+from toolkit.errors import AuthError, GraphError, ToolkitError, WorkbookError, WorkbookLocked
 from toolkit.graph.auth import make_session, resolve_config, token_source, user_tokens
 from toolkit.private import write_private_file
 from toolkit.graph.client import GraphClient, NotFound, OutcomeUnknown, error_codes
@@ -285,12 +285,12 @@ class WorkbookSession:
             else:
                 self.id = _session_id(_body(response, self.what), self.what)
             return
-        raise SyncError(f"{self.what}: 編集用のセッションを開始できません（HTTP 504）。しばらくしてから再実行してください。")
+        raise GraphError(f"{self.what}: 編集用のセッションを開始できません（HTTP 504）。しばらくしてから再実行してください。")
 
     def _poll(self, location: str) -> str:
         """A createSession answered 202: its operation, polled until it succeeds or fails."""
         if not location:
-            raise SyncError(f"{self.what}: 編集用のセッションの作成状況を確認できません（Location がありません）。")
+            raise GraphError(f"{self.what}: 編集用のセッションの作成状況を確認できません（Location がありません）。")
         for _ in range(POLL_LIMIT):
             response = self.client.request("GET", location, what=self.what)
             self.client.raise_for_status(response, self.what)
@@ -299,7 +299,7 @@ class WorkbookSession:
             if status in ("succeeded", "completed"):
                 resource = body.get("resourceLocation")
                 if not resource:
-                    raise SyncError(f"{self.what}: 編集用のセッションの作成結果がありません。")
+                    raise GraphError(f"{self.what}: 編集用のセッションの作成結果がありません。")
                 result = self.client.request("GET", resource, what=self.what)
                 self.client.raise_for_status(result, self.what)
                 return _session_id(_body(result, self.what), self.what)
@@ -307,11 +307,11 @@ class WorkbookSession:
                 codes = {c.casefold() for c in _operation_codes(body)}
                 if codes & _LOCK_CODES:
                     raise WorkbookLocked(_locked_message(self.what))
-                raise SyncError(f"{self.what}: 編集用のセッションを開始できませんでした"
+                raise GraphError(f"{self.what}: 編集用のセッションを開始できませんでした"
                                 f"（{'、'.join(_operation_codes(body)) or '不明なエラー'}）。")
             wait = response.headers.get("Retry-After")
             self.client.sleep(float(wait) if wait and wait.isdigit() else POLL_WAIT)
-        raise SyncError(f"{self.what}: 編集用のセッションの作成が終わりません。しばらくしてから再実行してください。")
+        raise GraphError(f"{self.what}: 編集用のセッションの作成が終わりません。しばらくしてから再実行してください。")
 
     def close(self) -> None:
         """Always called (``with``): an open session would hold the workbook on the service for minutes."""
@@ -321,7 +321,7 @@ class WorkbookSession:
         try:
             self.client.request("POST", f"{self.base}/closeSession", what=self.what, body={},
                                 headers={SESSION_HEADER: session})
-        except SyncError:
+        except GraphError:
             pass  # the session expires by itself; what was written is saved already (persistChanges)
 
     def _check(self, response: requests.Response) -> None:
@@ -331,10 +331,10 @@ class WorkbookSession:
         if response.status_code == 423 or codes & _LOCK_CODES:
             raise WorkbookLocked(_locked_message(self.what))
         if response.status_code == 403:
-            raise SyncError(f"{self.what}: 同期用アカウントにこのブックを編集する権限がありません（HTTP 403）。"
+            raise GraphError(f"{self.what}: 同期用アカウントにこのブックを編集する権限がありません（HTTP 403）。"
                             "ブックの共有設定で、`toolkit login` でサインインしたアカウントに編集を許可してください。")
         if any(c.startswith("invalidsession") for c in codes):
-            raise SyncError(f"{self.what}: Excel がこのブックの編集用セッションを開けません（"
+            raise GraphError(f"{self.what}: Excel がこのブックの編集用セッションを開けません（"
                             f"{'、'.join(error_codes(response))}）。ブックが大きすぎるか、Excel for the web が扱えない"
                             "機能を含んでいないか確認してください。")
         self.client.raise_for_status(response, self.what)
@@ -350,7 +350,7 @@ class WorkbookSession:
             codes = {c.casefold() for c in error_codes(response)} if response.status_code >= 400 else set()
             if codes & _EXPIRED_CODES:
                 if self.renewals >= SESSION_RENEWALS:
-                    raise SyncError(f"{self.what}: 編集用のセッションが繰り返し切れました。しばらくしてから再実行してください。")
+                    raise GraphError(f"{self.what}: 編集用のセッションが繰り返し切れました。しばらくしてから再実行してください。")
                 self.renewals += 1
                 self.id = None
                 self.open()
@@ -434,7 +434,7 @@ class WorkbookSession:
             if remaining is chunk and isinstance(index, int):
                 return table.top + 1 + index
             return self._not_landed(table, chunk, [], key)[1]  # a retry added the rest: find the chunk's start
-        raise SyncError(f"{self.what}: 行の追加がタイムアウトを繰り返しました（追加済みの行は二重になりません）。"
+        raise GraphError(f"{self.what}: 行の追加がタイムアウトを繰り返しました（追加済みの行は二重になりません）。"
                         "しばらくしてから再実行してください。")
 
     def _not_landed(self, table: _Table, chunk: list[list[object]], remaining: list[list[object]],
@@ -598,14 +598,14 @@ def _body(response: requests.Response, what: str) -> dict:
     try:
         data = response.json()
     except ValueError:
-        raise SyncError(f"{what}: Excel の応答が壊れています（JSON として読めません）。") from None
+        raise GraphError(f"{what}: Excel の応答が壊れています（JSON として読めません）。") from None
     return data if isinstance(data, dict) else {}
 
 
 def _session_id(body: object, what: str) -> str:
     session = body.get("id") if isinstance(body, dict) else None
     if not isinstance(session, str) or not session or any(ord(ch) < 32 for ch in session):
-        raise SyncError(f"{what}: 編集用のセッションの応答に ID がありません（形式が想定と違います）。")
+        raise GraphError(f"{what}: 編集用のセッションの応答に ID がありません（形式が想定と違います）。")
     return session
 
 
@@ -633,5 +633,5 @@ def graph_failures_as(error: type[ToolkitError]) -> Iterator[None]:
         yield
     except AuthError:
         raise
-    except SyncError as exc:
+    except GraphError as exc:
         raise error(str(exc)) from None
