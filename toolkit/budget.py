@@ -74,7 +74,7 @@ def usage_months(start: date, end: date) -> int:
 
 
 def planned_cost(sub: Subscription, usage_end: date) -> int:
-    if sub.state == "中止":
+    if sub.state == schema.STATE_STOPPED:
         return 0
     months = usage_months(sub.start, sub.end or usage_end)
     return (sub.initial_fee or 0) + (sub.monthly_fee or 0) * months

@@ -48,7 +48,7 @@ def _first_visit(program: Program) -> Iterable[Finding]:
         if current is None or (r.date, r.row) < (current.date, current.row):
             first[r.company_id] = r
     for company_id, r in first.items():
-        if r.form != "対面":
+        if r.form != schema.FORM_VISIT:
             yield Finding("warning", "first-visit-not-in-person", schema.SUPPORT_LOG.sheet, r.row,
                           schema.SUPPORT_LOG.header("form"), r.form,
                           f"{company_id} の初回の支援（{r.date:%Y/%m/%d}）が「{r.form}」です。初回面談は原則対面です")
@@ -83,7 +83,7 @@ def _financial_order(program: Program) -> Iterable[Finding]:
     for f in program.financials:
         periods.setdefault(f.company_id, {})[f.period] = f
     for company_id, p in periods.items():
-        base, actual = p.get("基準"), p.get("実績")
+        base, actual = p.get(schema.PERIOD_BASE), p.get(schema.PERIOD_ACTUAL)
         if base and actual and actual.period_end <= base.period_end:
             yield Finding("warning", "financial-order", schema.FINANCIALS.sheet, actual.row,
                           schema.FINANCIALS.header("period_end"),
@@ -103,7 +103,7 @@ def _labour_change(program: Program) -> Iterable[Finding]:
         periods.setdefault(f.company_id, {})[f.period] = f
     low, high = LABOUR_CHANGE
     for company_id, p in periods.items():
-        base, actual = p.get("基準"), p.get("実績")
+        base, actual = p.get(schema.PERIOD_BASE), p.get(schema.PERIOD_ACTUAL)
         if not (base and actual):
             continue
         for attr in ("total_hours", "workers"):  # the basis kpi.company_productivity uses, in its order

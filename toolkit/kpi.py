@@ -180,7 +180,7 @@ def productivity_kpi(program: Program) -> ProductivityKpi:
     reasons: dict[str, str] = {}
     for c in program.companies:
         mine = periods.get(c.company_id, {})
-        result = company_productivity(c.company_id, mine.get("基準"), mine.get("実績"))
+        result = company_productivity(c.company_id, mine.get(schema.PERIOD_BASE), mine.get(schema.PERIOD_ACTUAL))
         if isinstance(result, str):
             missing.append(c.company_id)
             reasons[c.company_id] = result

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
-if TYPE_CHECKING:  # pragma: no cover
-    from toolkit.schema import Table
+from toolkit import schema
 
 
 class Finding(NamedTuple):
@@ -222,12 +221,18 @@ class AuditEntry(NamedTuple):
     detail: str | None
 
 
-# sheet -> record class, in the order of schema.TABLES (settings are read separately).
-RECORD_TYPES: dict[str, type] = {
-    "企業": Company, "サービス": Service, "導入": Subscription, "経費": Expense, "支援記録": SupportRecord,
-    "利用実績": UsageDay, "決算": Financial, "改善計画": PlanItem, "イベント": Event, "出欠": AttendanceRecord,
-    "会議記録": Meeting, "履歴": AuditEntry,
-}
+# Each data table with its record class and Program attribute, in the order of schema.TABLES (settings are read
+# separately). The sheet names come from the contract, spelled there once.
+_RECORDS: tuple[tuple[schema.Table, type, str], ...] = (
+    (schema.COMPANIES, Company, "companies"), (schema.SERVICES, Service, "services"),
+    (schema.SUBSCRIPTIONS, Subscription, "subscriptions"), (schema.EXPENSES, Expense, "expenses"),
+    (schema.SUPPORT_LOG, SupportRecord, "support"), (schema.USAGE_DAYS, UsageDay, "usage"),
+    (schema.FINANCIALS, Financial, "financials"), (schema.PLAN_ITEMS, PlanItem, "plan_items"),
+    (schema.EVENTS, Event, "events"), (schema.ATTENDANCE, AttendanceRecord, "attendance"),
+    (schema.MEETINGS, Meeting, "meetings"), (schema.AUDIT_LOG, AuditEntry, "audit"),
+)
+RECORD_TYPES: dict[str, type] = {table.sheet: cls for table, cls, _ in _RECORDS}  # sheet -> record class
+PROGRAM_FIELDS: dict[str, str] = {table.sheet: attr for table, _, attr in _RECORDS}  # sheet -> Program attribute
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: rules memoise per Program
@@ -257,7 +262,7 @@ class Program:
     # unreadable setting). A job that needs one of these sheets refuses (``require``).
     missing: dict[str, tuple[Finding, ...]] = field(default_factory=dict)
 
-    def require(self, tables: Iterable["Table"], job: str) -> None:
+    def require(self, tables: Iterable[schema.Table], job: str) -> None:
         """Raise MissingInput naming every sheet or column ``job`` needs that the workbook lacks."""
         lacking = [f for t in tables for f in self.missing.get(t.sheet, ())]
         if lacking:
@@ -267,7 +272,7 @@ class Program:
             raise MissingInput(f"{job}に必要なシート・列・設定がないか読めないため、{job}を中止しました"
                                f"（何も書き込んでいません）。\n{lines}", lacking)
 
-    def excluded_rows(self, tables: Iterable["Table"]) -> int:
+    def excluded_rows(self, tables: Iterable[schema.Table]) -> int:
         """Rows of these sheets left out of the figures because of an error."""
         return sum(len(self.rejected.get(t.sheet, ())) for t in tables)
 
@@ -290,10 +295,3 @@ class Program:
     def cap_for(self, company: Company) -> int:
         return company.cap if company.cap is not None else self.settings.cap_default
 
-
-# sheet -> Program attribute
-PROGRAM_FIELDS: dict[str, str] = {
-    "企業": "companies", "サービス": "services", "導入": "subscriptions", "経費": "expenses",
-    "支援記録": "support", "利用実績": "usage", "決算": "financials", "改善計画": "plan_items",
-    "イベント": "events", "出欠": "attendance", "会議記録": "meetings", "履歴": "audit",
-}

@@ -46,6 +46,12 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "取組段階": ("1", "2", "3", "4"),
 }
 
+# The vocabulary values the rules compare against, spelled once (unpacked so a changed list fails at import).
+FORM_VISIT = VOCABULARIES["形態"][0]  # 対面: the first visit's rule (原則対面)
+PERIOD_BASE, PERIOD_ACTUAL = VOCABULARIES["区分"]  # 基準 (before support), 実績 (after it)
+STATE_STOPPED = VOCABULARIES["状態"][2]  # 中止: costs nothing and adopts nothing
+STATUS_APPLIED, STATUS_PRESENT, STATUS_ABSENT = VOCABULARIES["出欠"]
+
 # Defined names on the hidden lists sheet that the drop-downs point at (ASCII: Excel names cannot start with
 # every Japanese character in every locale, and a name never shown to staff need not be Japanese).
 VOCABULARY_NAMES: dict[str, str] = {

@@ -43,7 +43,7 @@ def trace_company(program: Program, company_id: str) -> dict:
     fin_sheet = schema.FINANCIALS.sheet
     fin_errors = _error_messages(program, fin_sheet)
     periods = {f.period: f for f in program.financials if f.company_id == company_id}
-    result = company_productivity(company_id, periods.get("基準"), periods.get("実績"))
+    result = company_productivity(company_id, periods.get(schema.PERIOD_BASE), periods.get(schema.PERIOD_ACTUAL))
     rows = [{"row": f.row, "period": f.period, "period_end": _iso(f.period_end), "status": "使用"}
             for f in sorted(periods.values(), key=lambda f: f.row)]
     rows += [{"row": f.row, "period": f.period, "period_end": _iso(f.period_end),

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from toolkit import schema
 
 # 出欠 and 利用実績 name their key column the same.
-RESPONSE_ID = schema.ATTENDANCE.column("回答ID").header
+RESPONSE_ID = schema.ATTENDANCE.header("response_id")
 
 # Sheets the sync appends to, in the order they are written.
 TARGETS = (schema.ATTENDANCE, schema.USAGE_DAYS)

@@ -27,11 +27,11 @@ from toolkit.graph.matching import CompanyMatcher, ServiceMatcher, normalize_ema
 from toolkit.graph.forms import FormTable, form_date
 from toolkit.graph.teams import AttendanceRecord, Registration
 from toolkit.normalize import Invalid, parse_choice
+from toolkit.schema import STATUS_ABSENT, STATUS_APPLIED, STATUS_PRESENT
 
 A = schema.ATTENDANCE
 U = schema.USAGE_DAYS
 SOURCE_FORMS, SOURCE_TEAMS, _SOURCE_MANUAL = schema.VOCABULARIES["出典（出欠）"]
-STATUS_APPLIED, STATUS_PRESENT, STATUS_ABSENT = schema.VOCABULARIES["出欠"]
 
 _ANONYMOUS = {"anonymous", "匿名"}
 # Registration states that mean the person is not coming (anything else is an application, 申込).
@@ -183,11 +183,11 @@ def form_attendance_rows(table: FormTable, prefix: str, event_id: str, companies
         built.rows.append(_attendance_row(event_id, match.id, person, email, status, None, SOURCE_FORMS, key,
                                           imported_at))
         if match.id is None:
-            _issue(built, A.sheet, key, "企業ID", company or email, match.reason)
+            _issue(built, A.sheet, key, A.header("company_id"), company or email, match.reason)
         if not ok:
-            _issue(built, A.sheet, key, "出欠", status, "出欠は 出席・欠席 のどちらか（空欄は申込）です")
+            _issue(built, A.sheet, key, A.header("status"), status, "出欠は 出席・欠席 のどちらか（空欄は申込）です")
         if person is None:
-            _issue(built, A.sheet, key, "氏名", None, "氏名が空です")
+            _issue(built, A.sheet, key, A.header("name"), None, "氏名が空です")
     return built
 
 
@@ -217,24 +217,24 @@ def form_usage_rows(table: FormTable, prefix: str, companies: CompanyMatcher, se
                 areas[raw_area] = _parsed(lambda raw_area=raw_area: parse_choice(raw_area, "業務分類"), raw_area)
             area, ok = areas[raw_area]
             if not ok:
-                _issue(built, U.sheet, key, "利用領域", area, "業務分類の一覧にない値です")
+                _issue(built, U.sheet, key, U.header("area"), area, "業務分類の一覧にない値です")
         raw_date = _cell(row, date_i)
         if raw_date not in dates:
             dates[raw_date] = _parsed(lambda raw_date=raw_date: form_date(raw_date, table.english), raw_date)
         used_on, ok = dates[raw_date]
         if not ok:
-            _issue(built, U.sheet, key, "利用日", used_on, "日付として読めません")
+            _issue(built, U.sheet, key, U.header("date"), used_on, "日付として読めません")
         built.rows.append(dict(zip(U.headers, (
             company_match.id, service_match.id, area, used_on,
             normalize_email(responder) if responder and "@" in responder else None, SOURCE_FORMS, key))))
         if company_match.id is None:
-            _issue(built, U.sheet, key, "企業ID", company, company_match.reason)
+            _issue(built, U.sheet, key, U.header("company_id"), company, company_match.reason)
         if service_match.id is None:
-            _issue(built, U.sheet, key, "サービスID", service, service_match.reason)
+            _issue(built, U.sheet, key, U.header("service_id"), service, service_match.reason)
         if area is None:
-            _issue(built, U.sheet, key, "利用領域", None, "利用領域が空です")
+            _issue(built, U.sheet, key, U.header("area"), None, "利用領域が空です")
         if used_on is None:
-            _issue(built, U.sheet, key, "利用日", None, "利用日が空です")
+            _issue(built, U.sheet, key, U.header("date"), None, "利用日が空です")
     return built
 
 
@@ -259,7 +259,7 @@ def teams_attendance_rows(records: Sequence[AttendanceRecord], event_id: str, co
         built.rows.append(_attendance_row(event_id, match.id, record.name or email, email, STATUS_PRESENT, minutes,
                                           SOURCE_TEAMS, key, imported_at))
         if match.id is None:
-            _issue(built, A.sheet, key, "企業ID", email or record.name, match.reason)
+            _issue(built, A.sheet, key, A.header("company_id"), email or record.name, match.reason)
     return built
 
 
@@ -276,7 +276,7 @@ def registration_rows(registrations: Sequence[Registration], webinar_id: str, ev
         built.rows.append(_attendance_row(event_id, match.id, reg.name or email, email, status, None, SOURCE_TEAMS,
                                           key, imported_at))
         if match.id is None:
-            _issue(built, A.sheet, key, "企業ID", email or reg.name, match.reason)
+            _issue(built, A.sheet, key, A.header("company_id"), email or reg.name, match.reason)
     return built
 
 

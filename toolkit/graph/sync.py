@@ -58,9 +58,11 @@ PROGRAM_SHEETS = tuple(s for s in READ_SHEETS if s not in SHEETS)
 AUDIT_OPERATION = "同期"
 # Columns a changed response rewrites in its row (the others — 出典, 回答ID — are the row's identity).
 UPDATED_COLUMNS = {
-    ATTENDANCE: ("企業ID", "氏名", "メール", "出欠", "参加時間（分）", "取込日時"),
-    USAGE: ("企業ID", "サービスID", "利用領域", "利用日", "アカウント"),
+    ATTENDANCE: tuple(map(schema.ATTENDANCE.header, ("company_id", "name", "email", "status", "minutes",
+                                                    "imported_at"))),
+    USAGE: tuple(map(schema.USAGE_DAYS.header, ("company_id", "service_id", "area", "date", "account"))),
 }
+_IMPORTED_AT, _USED_ON = schema.ATTENDANCE.header("imported_at"), schema.USAGE_DAYS.header("date")
 _SAMPLE = 20  # responses remembered per form to recognise it when its result workbook is re-created
 
 
@@ -578,12 +580,12 @@ def _change_text(sheet: str, before: Sequence[object] | None, header: Sequence[o
     old = dict(zip((str(h) for h in header), before))
     parts = []
     for column in UPDATED_COLUMNS[sheet]:
-        if column == "取込日時" or column not in after:
+        if column == _IMPORTED_AT or column not in after:
             continue
         a, b = old.get(column), after.get(column)
         a = "" if a is None else (a.isoformat() if hasattr(a, "isoformat") else str(a))
         b = "" if b is None else (b.isoformat() if hasattr(b, "isoformat") else str(b))
-        if a[:10] != b[:10] if column == "利用日" else a != b:
+        if a[:10] != b[:10] if column == _USED_ON else a != b:
             parts.append(f"{column}: {a or '（空）'} → {b or '（空）'}")
     return "回答が編集されたため更新: " + ("、".join(parts) if parts else "値の変更なし")
 

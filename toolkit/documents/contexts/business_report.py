@@ -38,7 +38,7 @@ def toc_entries(pages: dict[str, int] | None = None, offset: int = 0) -> list[di
 def _catalogue(program: Program) -> list[dict]:
     adopters: dict[str, set[str]] = defaultdict(set)
     for sub in program.subscriptions:
-        if sub.state != "中止":
+        if sub.state != schema.STATE_STOPPED:
             adopters[sub.service_id].add(sub.company_id)
     rows = []
     for area in schema.BUSINESS_AREAS:
@@ -90,7 +90,7 @@ def _plans(program: Program) -> dict:
 def _events(program: Program) -> list[dict]:
     present: dict[str, list] = defaultdict(list)
     for a in program.attendance:
-        if a.status == "出席":
+        if a.status == schema.STATUS_PRESENT:
             present[a.event_id].append(a)
     out = []
     for e in sorted(program.events, key=lambda e: (e.date, e.row)):
@@ -109,10 +109,10 @@ def _verification(program: Program, kpi: KpiReport) -> list[dict]:
     for i, c in enumerate(program.companies):
         names = list(dict.fromkeys(
             free_text(services[s.service_id].name) if s.service_id in services else s.service_id
-            for s in program.subscriptions if s.company_id == c.company_id and s.state != "中止"))
+            for s in program.subscriptions if s.company_id == c.company_id and s.state != schema.STATE_STOPPED))
         stopped = list(dict.fromkeys(
             free_text(services[s.service_id].name) if s.service_id in services else s.service_id
-            for s in program.subscriptions if s.company_id == c.company_id and s.state == "中止"))
+            for s in program.subscriptions if s.company_id == c.company_id and s.state == schema.STATE_STOPPED))
         before, after = stage(c.stage), stage(c.stage_after)
         p = productivity(kpi.productivity.by_company.get(c.company_id),
                          kpi.productivity.missing_reasons.get(c.company_id))
