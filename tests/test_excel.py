@@ -16,6 +16,7 @@ from lxml import etree
 
 from tests import fake_xlwings as xw
 from tests.excel_book import fake_book, fetching, put_rows, queued_rows
+from toolkit.japanese import display_width
 from toolkit import excel, excel_setup, schema
 
 MACRO_CALL = re.compile(r'RunToolkit\s+"import ([\w.]+); \1\.(\w+)\(\)"')
@@ -451,7 +452,7 @@ def test_render_draws_values_formats_widths_and_native_charts(tmp_path):
     assert sheet.format("A6").number_format == "General"
     # Widths: the layout's where given, else wide enough for the longest name (not cut to 5 characters).
     assert sheet.column_widths[1] == 9.0
-    assert sheet.column_widths[2] >= excel_render.display_width("株式会社あおば精機製作所")
+    assert sheet.column_widths[2] >= display_width("株式会社あおば精機製作所")
     assert sheet.column_widths[3] >= len("350,680")
     charts = list(sheet.charts)
     assert [c.name for c in charts] == ["toolkit_chart_1", "toolkit_chart_2"]

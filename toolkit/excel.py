@@ -171,9 +171,6 @@ def load_open_program(book: Any):
 
 # ---------------------------------------------------------------- writing into the open book
 
-_FORMULA_START = ("=", "+", "-", "@", "'", "\t", "\r", "\n")
-
-
 def cell_value(value: object) -> object:
     """A value as xlwings must be given it so that Excel keeps it as it is.
 

@@ -12,16 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from toolkit.japanese import display_width
 from toolkit.workbook import layout as L
 from toolkit.workbook.xlsx import col_letters
 
 CHART_TYPES = {("bar", False): "bar_clustered", ("bar", True): "bar_stacked",
                ("column", False): "column_clustered", ("column", True): "column_stacked"}
-# Styles whose text runs on over the empty cells to its right: they do not decide a column's width.
-_OVERFLOWING = {"title", "note", "section"}
-MAX_WIDTH = 40.0  # characters: longer text wraps or runs on rather than making one column a page wide
-_NUMBER_WIDTH = {"yen": 1.35, "int": 1.35}  # room for the thousands separators
 
 
 def render(sheet: Any, layout: L.SheetLayout, *, text: Any = None) -> None:
@@ -39,7 +34,7 @@ def render(sheet: Any, layout: L.SheetLayout, *, text: Any = None) -> None:
                                      for row in layout.rows]
     for (style, word), (r1, c1, r2, c2) in style_blocks(layout):
         _apply(sheet.range((r1, c1), (r2, c2)), style, word)
-    for column, chars in column_widths(layout).items():
+    for column, chars in sorted({**L.fit_widths(layout.rows), **layout.widths}.items()):
         sheet.range((1, column)).column_width = chars
     for n, chart in enumerate(layout.charts, start=1):
         _chart(sheet, chart, n)
@@ -89,33 +84,6 @@ def _runs(row: Sequence[L.Cell | None]) -> Iterator[tuple[int, int, tuple[str, s
             if key is not None:
                 yield start, c - 1, key
             start, key = c, this
-
-
-def column_widths(layout: L.SheetLayout) -> dict[int, float]:
-    """The layout's widths; a column it leaves open is made as wide as its widest cell (capped)."""
-    widest: dict[int, float] = {}
-    for row in layout.rows:
-        for c, cell in enumerate(row, start=1):
-            if cell is None or cell.value is None or cell.style in _OVERFLOWING:
-                continue
-            w = display_width(_shown(cell)) * _NUMBER_WIDTH.get(cell.style, 1.0)
-            if cell.style == "header":
-                w = min(w, 16)  # headers wrap: a long one takes two lines instead of a wide column
-            widest[c] = max(widest.get(c, 0.0), w)
-    widths = {c: min(MAX_WIDTH, max(6.0, w + 2)) for c, w in widest.items()}
-    widths.update(layout.widths)
-    return dict(sorted(widths.items()))
-
-
-def _shown(cell: L.Cell) -> str:
-    v = cell.value
-    if isinstance(v, float) and cell.style == "pct":
-        return f"{v:.1%}"
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return f"{v:,.2f}" if isinstance(v, float) and not v.is_integer() else f"{v:,.0f}"
-    if cell.style == "datetime":
-        return "2026/03/31 10:30"
-    return str(v)
 
 
 def address(rng: L.Range) -> str:

@@ -63,7 +63,7 @@ def parse_id(raw: object) -> str | None:
     text = parse_text(raw)
     if text is None:
         return None
-    return "".join(nfkc(text).split()) or None
+    return fold(text) or None
 
 
 # ---------------------------------------------------------------- numbers
@@ -134,7 +134,7 @@ def parse_yen(raw: object) -> int | None:
         raise Invalid(f"{expected}を入力してください")
     if isinstance(raw, (int, float)):
         return _integral(float(raw), "金額")
-    text = "".join(nfkc(str(raw)).split())
+    text = fold(str(raw))
     if _FOREIGN_CURRENCY.search(text):
         raise Invalid("円以外の通貨の金額です。円に換算した金額を入力してください")
     _check_grouping(text)
@@ -168,7 +168,7 @@ def parse_number(raw: object) -> float | None:
         raise Invalid("数値を入力してください")
     if isinstance(raw, (int, float)):
         return _plausible(float(raw), "数値")
-    text = "".join(nfkc(str(raw)).split())
+    text = fold(str(raw))
     _check_grouping(text)
     sign, text = _number_sign(text.replace(",", ""))
     text = _UNIT_SUFFIX_RE.sub("", text)
@@ -282,7 +282,7 @@ def parse_email(raw: object) -> str | None:
     text = parse_text(raw)
     if text is None:
         return None
-    text = "".join(nfkc(text).split())
+    text = fold(text)
     if text.lower().startswith("mailto:"):
         text = text[7:]
     if not _EMAIL_RE.match(text):
@@ -315,7 +315,7 @@ def parse_fiscal_year(raw: object) -> int | None:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         year = _integral(float(raw), "年度")
     else:
-        m = _FISCAL_YEAR_RE.match("".join(nfkc(str(raw)).split()))
+        m = _FISCAL_YEAR_RE.match(fold(str(raw)))
         if not m:
             raise Invalid("年度（例: 2025、令和7年度）を入力してください")
         if m.group("y"):

@@ -8,19 +8,17 @@ changes. The template colours the status words used here (超過, 超過見込, 
 """
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
 from toolkit import schema
 from toolkit.audit import audit_row
 from toolkit.budget import BudgetReport, compute_budget
-from toolkit.japanese import display_width
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
-from toolkit.workbook.layout import SUMMARY_FROZEN_ROWS, Cell, Chart, Range, Series, SheetLayout, Style
+from toolkit.workbook.layout import SUMMARY_FROZEN_ROWS, Cell, Chart, Range, Series, SheetLayout, Style, fit_widths
 
 TITLE = "集計（予算の執行状況と KPI の進み具合）"
 NOTE = ("このシートは「集計を更新」ボタン（コマンドでは toolkit summary）で書き換わります。"
@@ -33,7 +31,6 @@ KPI_HEADERS = ("指標", "実績", "目標", "達成率", "状況")
 MONTH_HEADERS = ("月", "利用回数", "累計", "目標に対する累計")
 CAP_USE_HEADERS = ("企業名", "実績", "計画額")  # the bar chart's categories and series (named by this header row)
 CHART_ROWS = 22  # rows the two charts take, side by side
-_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 40, 14
 
 
 def _achieved(flag: bool) -> str:
@@ -154,37 +151,6 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
                                   for col, name in enumerate(CAP_USE_HEADERS[1:], start=2)),
                             anchor=(charts_row, 4), size=(8, CHART_ROWS)))
     return SheetLayout(tuple(sheet.rows), fit_widths(sheet.rows), tuple(charts), freeze_rows=SUMMARY_FROZEN_ROWS)
-
-
-def _shown(cell: Cell) -> str:
-    """The text Excel shows for a cell (for widths)."""
-    v = cell.value
-    if v is None:
-        return ""
-    if isinstance(v, datetime):
-        return f"{v:%Y/%m/%d %H:%M}"
-    if isinstance(v, date):
-        return f"{v:%Y/%m/%d}"
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        formats: dict[str, Callable[[float], str]] = {"pct": lambda x: f"{x:.1%}", "change": lambda x: f"{x:+.2f}",
-                                                      "yen": lambda x: f"{x:,.0f}", "int": lambda x: f"{x:,.0f}"}
-        return formats.get(cell.style, str)(v)
-    return str(v)
-
-
-def fit_widths(rows: tuple[tuple[Cell | None, ...], ...] | list) -> dict[int, float]:
-    """Column widths that fit what the tables show: names and amounts in full, headers on at most three lines.
-    Titles, notes and section headings are left to run across the empty cells beside them."""
-    widths: dict[int, float] = {}
-    for row in rows:
-        for c, cell in enumerate(row, start=1):
-            if cell is None or cell.style in ("title", "note", "section"):
-                continue
-            shown = max(display_width(line) for line in _shown(cell).split("\n"))
-            if cell.style == "header":
-                shown = min(shown, max(_HEADER_WIDTH, math.ceil(shown / 3)))
-            widths[c] = max(widths.get(c, _MIN_WIDTH), min(shown + 2, _MAX_WIDTH))
-    return widths
 
 
 def summary_audit(now: datetime, operation: str, budget: BudgetReport, kpis: KpiReport) -> dict[str, object]:

@@ -7,11 +7,12 @@ the employer.
 from __future__ import annotations
 
 import re
-import unicodedata
+
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from toolkit.model import Company, Service
+from toolkit.schema import fold
 
 # Legal-form words a person may or may not type before or after the name. NFKC has already turned
 # ㈱ / ㈲ / full-width brackets into "(株)" / "(有)", so only the ASCII-bracket spellings are listed.
@@ -37,7 +38,7 @@ def normalize_name(text: object) -> str:
     """The comparison form of a company or service name: ``㈱ ｱｲｳ商事`` and ``アイウ商事株式会社`` agree."""
     if text is None:
         return ""
-    folded = "".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
+    folded = fold(str(text)).casefold()
     # Strip repeatedly: "株式会社 (株)X" is odd but harmless; a name that is only a legal form stays as is.
     previous = None
     while previous != folded:
@@ -51,7 +52,7 @@ def normalize_name(text: object) -> str:
 def normalize_email(text: object) -> str:
     if text is None:
         return ""
-    value = "".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
+    value = fold(str(text)).casefold()
     value = value.removeprefix("mailto:")
     return value
 

@@ -6,10 +6,13 @@ SharePoint. Styles are named here, not as cell formats, so every writer maps the
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
+
+from toolkit.japanese import display_width
 
 Style = Literal[
     "title",  # the sheet's title line
@@ -141,3 +144,38 @@ class SheetLayout:
     def values(self) -> list[list[Value]]:
         """The plain values, row by row (for writers and tests that do not style)."""
         return [[None if c is None else c.value for c in row] for row in self.rows]
+
+
+_MIN_WIDTH, _MAX_WIDTH, _HEADER_WIDTH = 8, 40, 14  # characters
+
+
+def shown(cell: Cell) -> str:
+    """The text Excel shows for a cell (for widths)."""
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return f"{v:%Y/%m/%d %H:%M}"
+    if isinstance(v, date):
+        return f"{v:%Y/%m/%d}"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        formats: dict[str, Callable[[float], str]] = {"pct": lambda x: f"{x:.1%}", "change": lambda x: f"{x:+.2f}",
+                                                      "yen": lambda x: f"{x:,.0f}", "int": lambda x: f"{x:,.0f}"}
+        return formats.get(cell.style, str)(v)
+    return str(v)
+
+
+def fit_widths(rows: tuple[tuple[Cell | None, ...], ...] | list) -> dict[int, float]:
+    """Column widths that fit what the tables show: names and amounts in full, headers on at most three lines.
+    Titles, notes and section headings are left to run across the empty cells beside them. The one width rule
+    of a layout: every renderer (zip patcher, xlwings, workbook API) sizes its columns by it."""
+    widths: dict[int, float] = {}
+    for row in rows:
+        for c, cell in enumerate(row, start=1):
+            if cell is None or cell.style in ("title", "note", "section"):
+                continue
+            width = max(display_width(line) for line in shown(cell).split("\n"))
+            if cell.style == "header":
+                width = min(width, max(_HEADER_WIDTH, math.ceil(width / 3)))
+            widths[c] = max(widths.get(c, _MIN_WIDTH), min(width + 2, _MAX_WIDTH))
+    return widths
