@@ -7,7 +7,6 @@ the employer.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable
 from typing import NamedTuple
 
