@@ -56,3 +56,6 @@ _.page_margins  # unused attribute (toolkit/workbook/template.py:147)
 _.showGridLines  # unused attribute (toolkit/workbook/template.py:330)
 _._fonts  # unused attribute (toolkit/workbook/template.py:338)
 __getattr__  # unused function (toolkit/workbook/xlsx/__init__.py:35)
+_.raised_on  # unused variable (toolkit/model.py) — the 課題 record's fields, for the 状況報告書
+_.impact  # unused variable (toolkit/model.py)
+_.reported_on  # unused variable (toolkit/model.py)

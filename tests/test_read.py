@@ -41,7 +41,7 @@ def test_columns_found_by_header_in_any_order_with_staff_columns_and_blank_rows(
     assert [(e.expense_id, e.amount, e.row) for e in program.expenses] == [("E1", 1000, 2), ("E2", 2000, 5)]
     # The staff's note-only row is blank for the contract: no finding. Optional 摘要/証憑番号 missing: warnings.
     assert all(f.level == "warning" and f.code == "missing-column" for f in program.findings)
-    assert {f.column for f in program.findings} == {"摘要", "証憑番号"}
+    assert {f.column for f in program.findings} == {"摘要", "証憑番号", "負担区分", "会議ID"}
 
 
 def test_bad_cell_is_one_error_finding_and_row_is_left_out(tmp_path):

@@ -16,6 +16,8 @@ CONTRACT = {  # workbook.md, verbatim: these names are relied on by people and t
     "イベント": ("Events", "イベントID, 種別, 名称, 開催日, 形式, 会場, Teams会議URL, フォーム結果URL, 実施内容, 成果・意見"),
     "出欠": ("Attendance", "イベントID, 企業ID, 氏名, メール, 出欠, 参加時間（分）, 出典, 回答ID, 取込日時"),
     "会議記録": ("Meetings", "会議ID, 開催日, 形式, 出席者, 議題, 報告事項, 決定事項, 課題・対応, 次回予定, 作成日"),
+    # workbook.md, "Added for the year-long operation": the issue register of 5(3)ア.
+    "課題": ("Issues", "課題ID, 起票日, 区分, 内容, 影響, 対応, 担当, 期限, 状態, 委託者報告日"),
     "履歴": ("AuditLog", "日時, 操作, シート, キー, 内容"),
 }
 

@@ -363,7 +363,7 @@ def _lacks(raw: RawBook, table: schema.Table) -> bool:
         return True
     rows = raw[table.sheet]
     header = [h for h in (rows[0] if rows else []) if type(h) is not CellError]
-    if any(c.needed and c.header not in header for c in table.columns):
+    if any(c.refuses_when_absent and c.header not in header for c in table.columns):
         return True
     if table is schema.SETTINGS:
         items = {s.item: s for s in schema.SETTING_ITEMS}

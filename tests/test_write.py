@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 import pytest
 import python_calamine
 from openpyxl.chart import BarChart, Reference
@@ -38,6 +39,7 @@ USAGE = schema.USAGE_DAYS
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 TAX = "税込金額"  # a column staff added themselves, computed by a table formula
 TAX_FORMULA = f"{EXP.name}[[#This Row],[金額]]*1.1"
+TAX_COL = get_column_letter(len(EXP.headers) + 1)  # the staff's calculated column, right of the contract's
 STAFF_SHEET = "スタッフメモ"
 CUSTOM_PART = "customXml/item1.xml"
 
@@ -189,11 +191,11 @@ def test_append_keeps_every_other_part_byte_identical(tmp_path):
 
     wb = openpyxl.load_workbook(book)
     ws = wb[EXP.sheet]
-    assert ws.tables[EXP.name].ref == "A1:H6"
+    assert ws.tables[EXP.name].ref == f"A1:{TAX_COL}6"
     assert ws["B5"].value == datetime(2025, 8, 4) and ws["B5"].number_format == "yyyy/m/d"
     assert ws["E5"].value == 45000 and ws["E5"].data_type == "n" and ws["E5"].number_format == "#,##0"
     assert ws["F5"].value == "追加 & <確認>" and ws["F5"].data_type == "s"
-    assert ws["H5"].value == f"={TAX_FORMULA}" and ws["H6"].value == f"={TAX_FORMULA}"
+    assert ws[f"{TAX_COL}5"].value == f"={TAX_FORMULA}" and ws[f"{TAX_COL}6"].value == f"={TAX_FORMULA}"
     assert ws["C6"].value is None
     # Excel grows a column's drop-down and highlight with the table; so does the writer.
     assert "E2:E6" in {str(r.sqref) for r in ws.conditional_formatting}
@@ -677,5 +679,5 @@ def test_libreoffice_opens_the_patched_workbook(tmp_path):
     assert converted is not None, "LibreOffice could not open the patched workbook"
     rows = calamine_rows(converted, EXP.sheet)
     assert rows[4][:5] == ["E004", date(2025, 8, 4), "C03", schema.COST_CLOUD, 45000]
-    assert rows[4][7] == pytest.approx(49500)  # LibreOffice computed the staff's table formula in the new row
+    assert rows[4][len(EXP.headers)] == pytest.approx(49500)  # LibreOffice computed the staff's table formula
     assert calamine_rows(converted, "検査結果") == [["シート", "件数"], ["経費", 1]]

@@ -58,9 +58,10 @@ class BudgetReport:
     by_month: dict[str, dict[str, int]]
     excluded_rows: int = 0  # rows of the budget's sheets left out because of an error (see toolkit check)
     excluded_by_sheet: dict[str, int] = field(default_factory=dict)
+    contractor_borne: list[dict[str, object]] = field(default_factory=list)  # 負担区分 受託者: listed apart
 
     def as_json(self) -> dict:
-        return {"cap_default": self.cap_default,
+        return {"cap_default": self.cap_default, "contractor_borne": self.contractor_borne,
                 "companies": {cid: c.as_json() for cid, c in self.companies.items()},
                 "common": self.common, "grand_total": self.grand_total,
                 "common_items": [{"description": d, "amount": a} for d, a in self.common_items],
@@ -104,7 +105,12 @@ def compute_budget(program: Program) -> BudgetReport:
     program_months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     common_items: dict[str, int] = {}
     common = 0
+    contractor_borne: list[dict[str, object]] = []
     for e in program.expenses:
+        if e.bearer == schema.BORNE_BY_CONTRACTOR:  # never against the 委託料 or a company's cap (workbook.md)
+            contractor_borne.append({"expense_id": e.expense_id, "company": e.company_id, "line": e.line,
+                                     "amount": e.amount, "meeting_id": e.meeting_id})
+            continue
         month = f"{e.date:%Y-%m}"
         program_months[month][e.line] += e.amount
         if e.line == schema.COST_COMMON:
@@ -145,5 +151,5 @@ def compute_budget(program: Program) -> BudgetReport:
         common_items=list(common_items.items()),
         grand_total=sum(c.total for c in companies.values()) + common,
         by_month={m: dict(v) for m, v in sorted(program_months.items())},
-        excluded_rows=left_out, excluded_by_sheet=by_sheet,
+        excluded_rows=left_out, excluded_by_sheet=by_sheet, contractor_borne=contractor_borne,
     )

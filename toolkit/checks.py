@@ -92,6 +92,22 @@ def _financial_order(program: Program) -> Iterable[Finding]:
                           f"{base.period_end:%Y/%m/%d} より後になっていません")
 
 
+def _next_visit(program: Program) -> Iterable[Finding]:
+    header = schema.SUPPORT_LOG.header("next_date")
+    for r in program.support:
+        if r.next_date is not None and r.next_date < r.date:
+            yield Finding("warning", "next-before-visit", schema.SUPPORT_LOG.sheet, r.row, header, r.next_date,
+                          f"次回予定日 {r.next_date:%Y/%m/%d} が支援日 {r.date:%Y/%m/%d} より前です")
+
+
+def _issue_due(program: Program) -> Iterable[Finding]:
+    header = schema.ISSUES.header("due")
+    for i in program.issues:
+        if i.due is None and i.state != schema.ISSUE_DONE:
+            yield Finding("warning", "issue-without-due", schema.ISSUES.sheet, i.row, header, None,
+                          f"課題 {i.issue_id} に期限がありません（期限切れを知らせられません）")
+
+
 LABOUR_CHANGE = (0.5, 2.0)  # a labour input halved or doubled between the two periods is worth a second look
 
 
@@ -149,6 +165,8 @@ PROGRAM_RULES = (
     (_usage_period, (schema.SETTINGS, schema.USAGE_DAYS)),
     (_financial_order, (schema.FINANCIALS,)),
     (_labour_change, (schema.FINANCIALS,)),
+    (_next_visit, (schema.SUPPORT_LOG,)),
+    (_issue_due, (schema.ISSUES,)),
     (_budget, schema.NEEDS["budget"]),
 )
 

@@ -523,6 +523,34 @@ def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on
     _print_written([path])
 
 
+@main.command()
+@WORKBOOK
+@click.option("--as-of", "as_of", type=DocumentDate(), help="この日の時点で見ます（例: 2025-12-15）。省略時は今日。")
+@click.option("--out", "out_dir", type=Folder(), default=Path("output"), show_default=True,
+              help="状況報告の記録（状況報告_YYYYMMDD.json）を置くフォルダ。前回の記録と比べて変化を示します")
+@JSON_FLAG
+def status(workbook: Path, as_of: date | None, out_dir: Path, as_json: bool) -> None:
+    """事業の今の状況と見込み（利用回数・予算・労働生産性の測定・連絡・会議・課題）を示します。
+
+    委託者との会議の前に、目標に届くか、どの企業がいつ上限を超えるか、決算書が契約期間内に出るか、
+    連絡の空いた企業、会議記録の遅れ、期限切れの課題をまとめます。
+
+    \b
+    例:
+      toolkit status マスター.xlsx
+      toolkit status マスター.xlsx --as-of 2025-12-15 --json
+    """
+    from toolkit.status_job import run_status
+
+    result = run_status(_load(workbook, "status"), as_of or date.today(), out_dir)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    from toolkit.cli_views import print_status
+
+    print_status(console(), result)
+
+
 # ---------------------------------------------------------------- Microsoft 365
 
 @main.command()

@@ -32,7 +32,7 @@ USAGE_START: date = _SETTING["usage_start"].default
 USAGE_END: date = _SETTING["usage_end"].default
 
 VISIT, ONLINE, PHONE = schema.VOCABULARIES["形態"]
-BASE, ACTUAL = schema.VOCABULARIES["区分"]
+BASE, ACTUAL = schema.PERIOD_BASE, schema.PERIOD_ACTUAL
 KICKOFF, SHARING, OTHER_EVENT = schema.VOCABULARIES["種別"]
 _, PRESENT, ABSENT = schema.VOCABULARIES["出欠"]
 SRC_FORMS, SRC_TEAMS, SRC_MANUAL = schema.VOCABULARIES["出典（出欠）"]

@@ -51,6 +51,9 @@ class Settings(NamedTuple):
     usage_form_url: str
     issued_on: date | None
     contract_sum: int | None
+    contract_start: date | None
+    contact_interval_days: int
+    minutes_due_days: int
     output_folder: str
 
     @property
@@ -120,6 +123,8 @@ class Expense(NamedTuple):
     amount: int
     description: str | None
     voucher: str | None
+    bearer: str | None = None  # 委託料 / 受託者 (None: 委託料); defaults: rows built in code before the column
+    meeting_id: str | None = None
 
 
 class SupportRecord(NamedTuple):
@@ -133,6 +138,7 @@ class SupportRecord(NamedTuple):
     content: str | None
     materials: str | None
     next_plan: str | None
+    next_date: date | None = None
 
 
 class UsageDay(NamedTuple):
@@ -212,6 +218,20 @@ class Meeting(NamedTuple):
     time: str | None
 
 
+class Issue(NamedTuple):
+    row: int
+    issue_id: str
+    raised_on: date
+    kind: str | None
+    content: str
+    impact: str | None
+    response: str | None
+    owner: str | None
+    due: date | None
+    state: str | None
+    reported_on: date | None
+
+
 class AuditEntry(NamedTuple):
     row: int
     at: datetime | None
@@ -229,7 +249,7 @@ _RECORDS: tuple[tuple[schema.Table, type, str], ...] = (
     (schema.SUPPORT_LOG, SupportRecord, "support"), (schema.USAGE_DAYS, UsageDay, "usage"),
     (schema.FINANCIALS, Financial, "financials"), (schema.PLAN_ITEMS, PlanItem, "plan_items"),
     (schema.EVENTS, Event, "events"), (schema.ATTENDANCE, AttendanceRecord, "attendance"),
-    (schema.MEETINGS, Meeting, "meetings"), (schema.AUDIT_LOG, AuditEntry, "audit"),
+    (schema.MEETINGS, Meeting, "meetings"), (schema.ISSUES, Issue, "issues"), (schema.AUDIT_LOG, AuditEntry, "audit"),
 )
 RECORD_TYPES: dict[str, type] = {table.sheet: cls for table, cls, _ in _RECORDS}  # sheet -> record class
 PROGRAM_FIELDS: dict[str, str] = {table.sheet: attr for table, _, attr in _RECORDS}  # sheet -> Program attribute
@@ -251,6 +271,7 @@ class Program:
     events: tuple[Event, ...] = ()
     attendance: tuple[AttendanceRecord, ...] = ()
     meetings: tuple[Meeting, ...] = ()
+    issues: tuple[Issue, ...] = ()
     audit: tuple[AuditEntry, ...] = ()
     # Findings of reading: unreadable cells, missing values, missing sheets and headers.
     findings: tuple[Finding, ...] = ()

@@ -37,20 +37,25 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "業務分類": BUSINESS_AREAS,
     "費目": (COST_CLOUD, COST_SETUP, COST_CONSULTING, COST_COMMON),
     "形態": ("対面", "オンライン", "電話・メール"),
-    "区分": ("基準", "実績"),
+    "区分": ("基準", "実績", "暫定"),  # 暫定: a 試算表 standing in for a 決算書 not filed in time (status.md)
     "種別": ("説明会・ワークショップ", "成果共有会", "その他"),
     "出欠": ("申込", "出席", "欠席"),
     "出典（出欠）": ("Forms", "Teams", "手入力"),
     "出典（利用実績）": ("ヒアリング", "Forms", "ログ"),
     "状態": ("検証中", "導入済", "中止"),
     "取組段階": ("1", "2", "3", "4"),
+    "負担区分": ("委託料", "受託者"),
+    "区分（課題）": ("課題", "リスク", "要件指摘", "変更"),
+    "状態（課題）": ("未着手", "対応中", "完了"),
 }
 
 # The vocabulary values the rules compare against, spelled once (unpacked so a changed list fails at import).
 FORM_VISIT = VOCABULARIES["形態"][0]  # 対面: the first visit's rule (原則対面)
-PERIOD_BASE, PERIOD_ACTUAL = VOCABULARIES["区分"]  # 基準 (before support), 実績 (after it)
+PERIOD_BASE, PERIOD_ACTUAL, PERIOD_PROVISIONAL = VOCABULARIES["区分"]  # before support, after it, a 試算表
 STATE_STOPPED = VOCABULARIES["状態"][2]  # 中止: costs nothing and adopts nothing
 STATUS_APPLIED, STATUS_PRESENT, STATUS_ABSENT = VOCABULARIES["出欠"]
+BORNE_BY_CONTRACTOR = VOCABULARIES["負担区分"][1]  # 受託者: never against the 委託料 or a cap
+ISSUE_DONE = VOCABULARIES["状態（課題）"][2]  # 完了
 
 # Defined names on the hidden lists sheet that the drop-downs point at (ASCII: Excel names cannot start with
 # every Japanese character in every locale, and a name never shown to staff need not be Japanese).
@@ -65,6 +70,9 @@ VOCABULARY_NAMES: dict[str, str] = {
     "出典（利用実績）": "list_usage_source",
     "状態": "list_subscription_state",
     "取組段階": "list_stage",
+    "負担区分": "list_bearer",
+    "区分（課題）": "list_issue_kind",
+    "状態（課題）": "list_issue_state",
 }
 LISTS_SHEET = "リスト"
 
@@ -81,11 +89,19 @@ class Column:
     # that leaves its row out, and the column's absence refuses the figure, as for a required column; any other
     # optional column only warns.
     figure: bool = False
+    # A column added in a later round that a figure reads (負担区分): a bad value is an error as for any figure
+    # column, but a book without the column keeps working (every row has the default).
+    added: bool = False
 
     @property
     def needed(self) -> bool:
-        """A figure cannot be computed without this column."""
+        """A bad value in this column leaves its row out of the figures."""
         return self.required or self.figure
+
+    @property
+    def refuses_when_absent(self) -> bool:
+        """A figure cannot be computed without this column."""
+        return self.needed and not self.added
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,7 @@ class Table:
     columns: tuple[Column, ...]
     id_column: str | None = None  # header of the column whose values are unique
     owned: bool = False  # written only by the toolkit
+    optional: bool = False  # added later (課題): a book without the sheet keeps working, nothing reads it as missing
 
     @cached_property  # read per row by the sync's row building: made once
     def headers(self) -> tuple[str, ...]:
@@ -115,10 +132,10 @@ class Table:
 
 
 def _c(header: str, key: str, kind: Kind = "text", required: bool = False, vocabulary: str | None = None,
-       width: float | None = None, figure: bool = False) -> Column:
+       width: float | None = None, figure: bool = False, added: bool = False) -> Column:
     if vocabulary is not None and kind == "text":
         kind = "choice"
-    return Column(header, key, kind, required, vocabulary, width, figure)
+    return Column(header, key, kind, required, vocabulary, width, figure, added)
 
 
 SETTINGS = Table("設定", "Settings", (
@@ -181,6 +198,10 @@ EXPENSES = Table("経費", "Expenses", (
     _c("金額", "amount", "yen", True, width=12),
     _c("摘要", "description", width=32),
     _c("証憑番号", "voucher", width=12),
+    # Added for the year-long operation (workbook.md): who bears the amount (empty = 委託料), and the meeting
+    # that decided a contractor-borne one.
+    _c("負担区分", "bearer", "choice", vocabulary="負担区分", width=10, figure=True, added=True),
+    _c("会議ID", "meeting_id", "id", width=10),
 ), id_column="経費ID")
 
 SUPPORT_LOG = Table("支援記録", "SupportLog", (
@@ -193,6 +214,7 @@ SUPPORT_LOG = Table("支援記録", "SupportLog", (
     _c("支援内容", "content", width=48),
     _c("提供資料", "materials", width=28),
     _c("次回予定", "next_plan", width=20),
+    _c("次回予定日", "next_date", "date", width=12),  # the next visit agreed: overdue when past (status.md)
 ), id_column="記録ID")
 
 USAGE_DAYS = Table("利用実績", "UsageDays", (
@@ -267,6 +289,19 @@ MEETINGS = Table("会議記録", "Meetings", (
     _c("開催時間", "time", width=14),
 ), id_column="会議ID")
 
+ISSUES = Table("課題", "Issues", (
+    _c("課題ID", "issue_id", "id", True, width=10),
+    _c("起票日", "raised_on", "date", True, width=12),
+    _c("区分", "kind", "choice", vocabulary="区分（課題）", width=10),
+    _c("内容", "content", required=True, width=40),
+    _c("影響", "impact", width=24),
+    _c("対応", "response", width=32),
+    _c("担当", "owner", width=12),
+    _c("期限", "due", "date", width=12),
+    _c("状態", "state", "choice", vocabulary="状態（課題）", width=10),
+    _c("委託者報告日", "reported_on", "date", width=12),
+), id_column="課題ID", optional=True)
+
 AUDIT_LOG = Table("履歴", "AuditLog", (
     _c("日時", "at", "datetime", width=18),
     _c("操作", "operation", width=14),
@@ -277,7 +312,7 @@ AUDIT_LOG = Table("履歴", "AuditLog", (
 
 TABLES: tuple[Table, ...] = (
     SETTINGS, COMPANIES, SERVICES, SUBSCRIPTIONS, EXPENSES, SUPPORT_LOG, USAGE_DAYS, FINANCIALS,
-    PLAN_ITEMS, EVENTS, ATTENDANCE, MEETINGS, AUDIT_LOG,
+    PLAN_ITEMS, EVENTS, ATTENDANCE, MEETINGS, ISSUES, AUDIT_LOG,
 )
 TABLES_BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
 
@@ -304,6 +339,7 @@ NEEDS["summary"] = _union(NEEDS["budget"], NEEDS["kpi"])
 NEEDS["plan"] = _union(NEEDS["summary"], (SUPPORT_LOG, PLAN_ITEMS))
 NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS))
 NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
+NEEDS["status"] = _union(NEEDS["report"], (ISSUES,))  # 課題 optional: an older book without it keeps working
 NEEDS["settings"] = (SETTINGS,)  # `toolkit login --workbook`: the tenant and client IDs
 
 
@@ -341,6 +377,10 @@ SETTING_ITEMS: tuple[Setting, ...] = (
     Setting("利用実績フォーム結果URL", "usage_form_url", "url", "", "利用実績報告フォームの結果ブックの共有リンク", figure=False),
     Setting("作成日", "issued_on", "date", None, "成果品に記載する日付（表紙・「…現在」・会議記録の作成日）。空欄なら作成した日"),
     Setting("委託料", "contract_sum", "yen", None, "委託契約の金額（円）。予算執行状況報告書に執行総額・残額とともに記載"),
+    Setting("契約日", "contract_start", "date", None, "委託契約の日。会議を毎月開いたかをこの月から数えます"
+            "（空欄なら最初の会議記録の月から）"),
+    Setting("連絡間隔の上限（日）", "contact_interval_days", "int", 30, "この日数を超えて連絡のない企業を要注意に"),
+    Setting("会議記録の提出期限（日）", "minutes_due_days", "int", 7, "会議から会議記録の作成までの日数の上限"),
     Setting("出力フォルダ", "output_folder", "text", "",
             "SharePoint / OneDrive から開いたブックで、Excel のボタンが書類を保存するパソコン上のフォルダ。"
             "空欄ならドキュメント フォルダの「出力」", figure=False),

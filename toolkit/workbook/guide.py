@@ -33,6 +33,7 @@ PURPOSES: dict[str, str] = {
     S.EVENTS.sheet: "説明会・ワークショップ・成果共有会。1回1行",
     S.ATTENDANCE.sheet: "イベントの申込・出欠。1人1行（Microsoft 365 の同期でも追加されます）",
     S.MEETINGS.sheet: "市との打合せ。1回1行（会議記録になります）",
+    S.ISSUES.sheet: "課題・リスク・委託者への要件指摘の管理表。1件1行（状況報告書に載ります）",
     S.AUDIT_LOG.sheet: "toolkit が書き込んだ記録（同期・集計など）。toolkit だけが書き込みます",
 }
 
@@ -67,6 +68,9 @@ EXAMPLES: dict[str, dict[str, str]] = {
     S.MEETINGS.name: {"meeting_id": "M01", "date": "2025/9/5", "style": "オンライン", "attendees": "市 産業振興課、受託者 山田",
         "agenda": "9月の進捗", "reports": "キックオフ説明会の準備", "decisions": "9/10 に開催", "next_meeting": "10/3 10:00",
         "written_on": "2025/9/8", "time": "10:00〜11:00"},
+    S.ISSUES.name: {"issue_id": "K01", "raised_on": "2025/10/3", "kind": "課題", "content": "3月決算の企業は実績期の決算書が"
+        "契約期間内に出ない", "impact": "労働生産性を測れない企業が出る", "response": "試算表での暫定値を市と協議",
+        "owner": "山田", "due": "2025/11/14", "state": "対応中", "reported_on": "2025/10/15"},
     S.AUDIT_LOG.name: {"at": "2025/10/1 07:00", "operation": "同期", "sheet": "利用実績",
         "detail": "Microsoft 365 から 12行を追加"},
 }

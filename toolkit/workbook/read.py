@@ -348,7 +348,7 @@ def _missing_column(table: schema.Table, column: schema.Column, header_row: Sequ
     look_alike = similar(column.header, staff)
     hint = (f"列「{look_alike}」がそれなら、見出しを「{column.header}」に戻してください。" if look_alike else
             f"1行目に見出し「{column.header}」の列を戻してください。")
-    if column.needed:
+    if column.refuses_when_absent:
         return Finding("error", "missing-column", table.sheet, 1, column.header, look_alike,
                        f"必要な列「{column.header}」がありません。{hint}")
     return Finding("warning", "missing-column", table.sheet, 1, column.header, look_alike,
@@ -464,7 +464,7 @@ def _columns(table: schema.Table, header_row: Sequence[object], findings: list[F
             lacking |= column.needed
         elif index is None:
             findings.append(_missing_column(table, column, header_row))
-            lacking |= column.needed
+            lacking |= column.refuses_when_absent
         cols.append(_Col(-1 if index is None else index, column, _parser_for(column)))
     return None if lacking else cols
 
@@ -591,7 +591,8 @@ def _stray_findings(sheet: str, refs: Sequence[str]) -> list[Finding]:
 # Settings people type in their own way: 令和7年度 for the year, 90% for the warning share.
 _SETTING_PARSERS = {"fiscal_year": parse_fiscal_year, "warn_ratio": parse_ratio}
 # Settings a figure divides by or compares against: 0 or less would count every company as achieved or over.
-_POSITIVE_SETTINGS = frozenset({"usage_target", "cap_default", "contract_sum"})
+_POSITIVE_SETTINGS = frozenset({"usage_target", "cap_default", "contract_sum", "contact_interval_days",
+                                "minutes_due_days"})
 
 
 def _read_settings(rows: Sequence[Sequence[object]], findings: list[Finding],
@@ -692,8 +693,8 @@ def _build_program(raw: RawBook) -> Program:
             continue  # the job does not read it: no records, and no "missing" finding either
         rows = raw.get(table.sheet)
         if rows is None:
-            if table.owned:
-                continue  # an old workbook without the toolkit's own log is fine
+            if table.owned or table.optional:
+                continue  # an old workbook without the toolkit's own log, or a sheet added later, is fine
             finding = _missing_sheet(table, raw)
             findings.append(finding)
             missing.setdefault(table.sheet, []).append(finding)

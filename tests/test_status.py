@@ -1,0 +1,174 @@
+"""`toolkit status` against status.md's definitions, every figure worked out by hand below from the rows of one
+small program (as of 2025-12-15, before the usage period, after it), and a book without the new sheet or column."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from builders import write_workbook
+from toolkit import schema
+from toolkit.cli import main
+from toolkit.load import load_program
+from toolkit.status import compute_status
+
+AREAS = schema.BUSINESS_AREAS
+D = date(2025, 12, 15)
+
+
+def sheets():
+    return {
+        "企業": [["C01", "株式会社Ａ", *[None] * 8, 3], ["C02", "株式会社Ｂ", *[None] * 8, 12],
+                ["C03", "株式会社Ｃ", *[None] * 8, 9]],
+        "サービス": [[f"S{i:02d}", f"サービス{i}", None, area] for i, area in enumerate(AREAS, start=1)],
+        "導入": [["U1", "C01", "S02", "経理", 1, "2025/9/1", None, "30,000", "10,000", "導入済"],
+                 ["U2", "C02", "S03", "グループウェア", 1, "2025/10/1", None, "80,000", "20,000", "検証中"],
+                 ["U3", "C03", "S04", "販売促進", 1, "2025/9/1", "2025/11/30", "5,000", "0", "中止"]],
+        "経費": [["E1", "2025/10/31", "C01", "クラウドサービス経費", "40,000"],
+                 ["E2", "2025/11/30", "C01", "クラウドサービス経費", "30,000"],
+                 ["E3", "2025/12/20", "C01", "クラウドサービス経費", "30,000"],  # after the as-of date
+                 ["E4", "2025/11/30", "C02", "クラウドサービス経費", "100,000", None, None, "受託者", "M2"],
+                 ["E5", "2025/11/30", "C02", "サポート費（設定費用）", "50,000"],
+                 ["E6", "2025/10/10", None, "共通経費", "30,000", "説明会 会場費"]],
+        "支援記録": [["R1", "C01", "2025/9/5", "対面", "山本", 2],
+                    ["R2", "C01", "2025/10/20", "オンライン", "山本", 1.5, None, None, None, "2025/11/20"],
+                    ["R3", "C01", "2026/1/10", "オンライン", "山本", 1],  # planned, after the as-of date
+                    ["R4", "C02", "2025/10/2", "対面", "佐藤", 2, None, None, None, "2025/12/20"]],
+        "利用実績": [["C01", "S02", "経理", d] for d in ("2025/9/10", "2025/11/20", "2025/11/21", "2025/12/1",
+                                                        "2025/12/15", "2025/12/16")]
+                   + [["C01", "S02", "経理", "2025/12/1", "another@a.example"],  # the same day: counted once
+                      ["C02", "S03", "グループウェア", "2025/10/5"], ["C02", "S03", "グループウェア", "2025/11/17"]],
+        "決算": [["C02", "基準", "2024/12/31", "1,000万", "500万", "100万", 10],
+                 ["C02", "暫定", "2025/12/31", "1,100万", "500万", "100万", 10],
+                 ["C03", "基準", "2024/9/30", "1,000万", "500万", "100万", 10],
+                 ["C03", "実績", "2025/9/30", "1,100万", "500万", "100万", 10]],
+        "改善計画": [[c, y, "経理", "請求書の電子化"] for c in ("C01", "C02", "C03") for y in (2025, 2026, 2027)],
+        "イベント": [["EV1", "説明会・ワークショップ", "キックオフ", "2025/9/20"],
+                    ["EV2", "成果共有会", "成果共有会", "2026/2/20"]],
+        "会議記録": [["M1", "2025/9/3", None, None, "開始", None, None, None, None, "2025/9/8"],
+                    ["M2", "2025/10/15", None, None, "経費", None, None, None, None, "2025/10/30"],
+                    ["M3", "2025/12/10", None, None, "進捗"]],
+        "課題": [["K1", "2025/10/1", "課題", "3月決算の企業の実績期", None, None, "山田", "2025/11/30", "対応中"],
+                ["K2", "2025/11/5", "リスク", "成果共有会の会場", None, None, "山田", "2026/1/31", "未着手"],
+                ["K3", "2025/9/10", "課題", "説明会の案内", None, None, "山田", "2025/9/15", "完了"]],
+    }
+
+
+@pytest.fixture
+def book(tmp_path):
+    return write_workbook(tmp_path / "m.xlsx", sheets(), settings={"委託料": 10_000_000})
+
+
+def test_every_figure_of_the_status_as_of_mid_december(book):
+    got = compute_status(load_program(book), D).as_json()
+    assert got["as_of"] == "2025-12-15"
+    # Usage: counted days ≤ D: C01 9/10, 11/20, 11/21, 12/1, 12/15 (12/1 twice counts once) + C02 10/5, 11/17 = 7.
+    # In (11/17, 12/15]: C01 11/20, 11/21, 12/1, 12/15 = 4 (11/17 is the window's open end) → 4/28 = 0.142857.
+    # Days left to 2026-02-28: 16 + 31 + 28 = 75; projected floor(7 + 0.142857 × 75) = floor(17.71) = 17;
+    # required (1000 − 7) / 75 = 13.24; 17 < 900 → 遅れ. C02's subscription runs, no use since 11/17 → idle;
+    # C03's is 中止.
+    assert got["usage"] == {"to_date": 7, "recent_pace": 0.14, "remaining_days": 75, "projected": 17,
+                            "required_pace": 13.24, "status": "遅れ", "idle_companies": ["C02"]}
+    # Budget: C01 booked 40,000 + 30,000 (12/20 is later); planned 10,000 + 30,000 × 6 months = 190,000; entered
+    # 70,000 → unbooked 120,000. C02's cloud row is borne by the contractor: entered 100,000, booked 0; planned
+    # 20,000 + 80,000 × 5 = 420,000 → unbooked 320,000; running total Oct 100k, Nov 180k, Dec 260k, Jan 340k,
+    # Feb 420k > 400,000 → breach 2026-02. C03: 中止, nothing planned.
+    assert got["budget"]["companies"] == [
+        {"company": "C01", "booked": 70000, "planned": 190000, "unbooked": 120000, "projected": 190000,
+         "cap": 400000, "breach_month": None},
+        {"company": "C02", "booked": 0, "planned": 420000, "unbooked": 320000, "projected": 320000, "cap": 400000,
+         "breach_month": "2026-02"},
+        {"company": "C03", "booked": 0, "planned": 0, "unbooked": 0, "projected": 0, "cap": 400000,
+         "breach_month": None}]
+    # All 費目 borne by the 委託料 up to D: 40,000 + 30,000 + 50,000 + 30,000 = 150,000; + 120,000 + 320,000.
+    assert {k: got["budget"][k] for k in ("booked_total", "projected_total", "contract", "projected_balance")} == \
+        {"booked_total": 150000, "projected_total": 590000, "contract": 10000000, "projected_balance": 9410000}
+    # Productivity: C01 support from 2025-09-05, closes in March → FY end 2026-03-31, 7 months (Sep–Mar),
+    # statements by 2026-05-31 > 契約終了日 2026-03-31. C02 from 10/2, December → 2025-12-31, 3 months, by
+    # 2026-02-28, only a 暫定 row. C03 no support: its subscription's start 2025-09-01, September → 2025-09-30,
+    # 1 month, by 2025-11-30, a 実績 row.
+    assert got["productivity"]["companies"] == [
+        {"company": "C01", "support_start": "2025-09-05", "fy_end": "2026-03-31", "support_months": 7,
+         "statements_expected": "2026-05-31", "measurable_by_contract_end": False, "basis": "なし"},
+        {"company": "C02", "support_start": "2025-10-02", "fy_end": "2025-12-31", "support_months": 3,
+         "statements_expected": "2026-02-28", "measurable_by_contract_end": True, "basis": "暫定"},
+        {"company": "C03", "support_start": "2025-09-01", "fy_end": "2025-09-30", "support_months": 1,
+         "statements_expected": "2025-11-30", "measurable_by_contract_end": True, "basis": "確定"}]
+    # Contacts: C01 last 10/20 (56 days), next agreed 11/20, nothing since → overdue; C02 last 10/2 (74 days),
+    # next 12/20 is still ahead.
+    assert got["contacts"] == [
+        {"company": "C01", "last_contact": "2025-10-20", "days_since": 56, "next_planned": "2025-11-20",
+         "overdue": True},
+        {"company": "C02", "last_contact": "2025-10-02", "days_since": 74, "next_planned": "2025-12-20",
+         "overdue": False},
+        {"company": "C03", "last_contact": None, "days_since": None, "next_planned": None, "overdue": False}]
+    # Kick-off 9/20 ≤ 9/1 + 30 days; sharing 2026-02-20 in [2026-02-11, 2026-03-10].
+    assert got["events"] == {"kickoff": {"held": True, "date": "2025-09-20"},
+                             "sharing": {"date": "2026-02-20", "in_window": True}}
+    # Meetings from the first one's month (no 契約日): Sep, Oct, Dec held → Nov without. M2 written 15 days
+    # after; M3 (12/10) has no 作成日 but only 5 days have passed.
+    assert got["meetings"] == {"months_without": ["2025-11"], "late_minutes": ["M2"]}
+    assert got["issues"] == [
+        {"id": "K1", "title": "3月決算の企業の実績期", "due": "2025-11-30", "state": "対応中", "overdue": True},
+        {"id": "K2", "title": "成果共有会の会場", "due": "2026-01-31", "state": "未着手", "overdue": False}]
+    assert got["workload"] == [{"staff": "佐藤", "month": "2025-10", "hours": 2.0},
+                               {"staff": "山本", "month": "2025-09", "hours": 2.0},
+                               {"staff": "山本", "month": "2025-10", "hours": 1.5}]
+    areas = [w["area"] for w in got["warnings"]]
+    assert areas.count("usage") == 2 and areas.count("budget") == 1 and areas.count("meetings") == 2
+    assert areas.count("contacts") == 3 and areas.count("issues") == 1
+    assert areas.count("productivity") == 2  # C01 not measurable; C02 (3 months) and C03 (1) in one line
+    assert "C02（3か月）、C03（1か月）" in got["warnings"][areas.index("productivity") + 1]["message"]
+    assert got["changes"] is None
+    assert set(got) == {"as_of", "usage", "budget", "productivity", "contacts", "events", "meetings", "issues",
+                        "workload", "warnings", "changes"}
+
+
+def test_before_the_usage_period_and_after_it(book):
+    program = load_program(book)
+    before = compute_status(program, date(2025, 8, 20)).usage
+    # 2025-08-20 → 2026-02-28: 11 + 30 + 31 + 30 + 31 + 31 + 28 = 192 days; required 1000 / 192 = 5.21.
+    assert before == {"to_date": 0, "recent_pace": 0.0, "remaining_days": 192, "projected": 0,
+                      "required_pace": 5.21, "status": "開始前", "idle_companies": []}
+    after = compute_status(program, date(2026, 3, 15)).usage
+    # Every counted day: C01 six (12/16 too), C02 two; nothing left, so the projection is what was counted.
+    assert after == {"to_date": 8, "recent_pace": 0.0, "remaining_days": 0, "projected": 8, "required_pace": 0.0,
+                     "status": "遅れ", "idle_companies": []}
+
+
+def test_the_command_prints_json_keeps_a_record_and_says_what_moved(book, tmp_path):
+    out = tmp_path / "状況"
+    first = CliRunner().invoke(main, ["status", str(book), "--as-of", "2025-11-14", "--out", str(out), "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["changes"] is None and (out / "状況報告_20251114.json").is_file()
+    second = CliRunner().invoke(main, ["status", str(book), "--as-of", "2025-12-15", "--out", str(out), "--json"])
+    data = json.loads(second.output)
+    assert data == json.loads((out / "状況報告_20251215.json").read_text(encoding="utf-8"))
+    # 11/14: counted 9/10, 10/5 = 2 (11/17 and later not yet); 12/15: 7.
+    assert data["changes"]["since"] == "2025-11-14"
+    assert data["changes"]["figures"]["usage_to_date"] == {"from": 2, "to": 7}
+    screen = CliRunner().invoke(main, ["status", str(book), "--as-of", "2025-12-15", "--out", str(out)])
+    assert screen.exit_code == 0 and "利用回数" in screen.output and "要対応" in screen.output
+
+
+def test_a_book_without_the_issue_sheet_or_the_next_visit_column_still_works(tmp_path):
+    headers = {"支援記録": [h for h in schema.SUPPORT_LOG.headers if h != "次回予定日"]}
+    rows = sheets()
+    rows["支援記録"] = [r[:9] for r in rows["支援記録"]]
+    book = write_workbook(tmp_path / "old.xlsx", rows, omit=["課題"], headers=headers)
+    got = compute_status(load_program(book), D).as_json()
+    assert got["issues"] == [] and all(c["next_planned"] is None for c in got["contacts"])
+    assert got["usage"]["to_date"] == 7
+
+
+def test_check_warns_of_a_next_visit_before_its_visit_and_an_issue_without_a_due_date(tmp_path):
+    from toolkit.checks import run_checks
+
+    rows = sheets()
+    rows["支援記録"][0] = ["R1", "C01", "2025/9/5", "対面", "山本", 2, None, None, None, "2025/9/1"]
+    rows["課題"][1] = ["K2", "2025/11/5", "リスク", "成果共有会の会場", None, None, "山田", None, "未着手"]
+    found = {(f.level, f.code, f.sheet, f.row) for f in run_checks(load_program(write_workbook(tmp_path / "c.xlsx",
+                                                                                              rows)))}
+    assert ("warning", "next-before-visit", "支援記録", 2) in found and ("warning", "issue-without-due", "課題", 3) in found
