@@ -14,7 +14,7 @@ demo's 20 companies, 50,000 利用実績 and 5,000 支援記録 rows, and the sa
 ``--quick`` (development only, not a verdict on the targets): 3 rounds, 10,000 / 1,000 / 100,000 rows, 2,000
 form responses.
 
-Rows (names for ``--only``): read, append, kpi, budget, check, summary, large, docx, pdf, booklet, demo, sync,
+Rows (names for ``--only``): read, append, kpi, budget, check, summary, status, large, docx, pdf, booklet, demo, sync,
 cloud-sync.
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ _CONSOLE_SCRIPT = Path(sys.executable).with_name("toolkit")
 TOOLKIT = [str(_CONSOLE_SCRIPT)] if _CONSOLE_SCRIPT.is_file() else [sys.executable, "-m", "toolkit"]
 NA = "n/a (未実装)"
 USAGE_FORM_SETTING = next(s.item for s in schema.SETTING_ITEMS if s.key == "usage_form_url")
-ROW_NAMES = ("read", "append", "kpi", "budget", "check", "summary", "large", "docx", "pdf", "booklet", "demo",
+ROW_NAMES = ("read", "append", "kpi", "budget", "check", "summary", "status", "large", "docx", "pdf", "booklet", "demo",
              "sync", "cloud-sync")
 
 
@@ -373,7 +373,7 @@ class Bench:
         if selected & {"kpi", "budget", "check"}:
             contenders["calamine"] = lambda r: spawn(PLAIN + ["read", str(path)])
         for command in ("kpi", "budget", "check"):
-            if command in selected or (command == "kpi" and "summary" in selected):
+            if command in selected or (command == "kpi" and selected & {"summary", "status"}):
                 # check exits 1 when the book has errors (the demo's C11 is over its cap on purpose)
                 contenders[command] = (lambda c: lambda r: self.toolkit(c, path, "--json", ok=(0, 1)))(command)
 
@@ -384,6 +384,9 @@ class Bench:
 
         if "summary" in selected:
             contenders["summary"] = summary
+        if "status" in selected:  # quality.md: status --json ≤ 1.3× kpi, same rounds
+            contenders["status"] = lambda r: self.toolkit("status", path, "--json", "--as-of", "2025-12-15",
+                                                          "--out", fresh_dir(folder / f"status{r}"))
         res = interleave(self.rounds, contenders, "commands")
         for command in ("kpi", "budget", "check"):
             if command in selected:
@@ -393,6 +396,9 @@ class Bench:
         if "summary" in selected:
             self.add(Row("summary", "toolkit summary", Target("ratio", 1.5, "≤ 1.5× kpi"),
                          [s.seconds for s in res["summary"]], [s.seconds for s in res["kpi"]], "toolkit kpi"))
+        if "status" in selected:
+            self.add(Row("status", "toolkit status --json", Target("ratio", 1.3, "≤ 1.3× kpi"),
+                         [s.seconds for s in res["status"]], [s.seconds for s in res["kpi"]], "toolkit kpi"))
 
     # ------------------------------------------------------------ 500,000 rows: time and memory
 
@@ -838,7 +844,7 @@ def main() -> None:
     jobs: list[tuple[set[str], Callable[[], None]]] = [
         ({"read"}, bench.bench_read),
         ({"append"}, bench.bench_append),
-        ({"kpi", "budget", "check", "summary"}, lambda: bench.bench_commands(selected)),
+        ({"kpi", "budget", "check", "summary", "status"}, lambda: bench.bench_commands(selected)),
         ({"large"}, bench.bench_large),
         ({"docx"}, bench.bench_docx),
         ({"pdf", "booklet"}, lambda: bench.bench_pdf(selected)),

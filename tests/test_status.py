@@ -172,3 +172,18 @@ def test_check_warns_of_a_next_visit_before_its_visit_and_an_issue_without_a_due
     found = {(f.level, f.code, f.sheet, f.row) for f in run_checks(load_program(write_workbook(tmp_path / "c.xlsx",
                                                                                               rows)))}
     assert ("warning", "next-before-visit", "支援記録", 2) in found and ("warning", "issue-without-due", "課題", 3) in found
+
+
+def test_the_summary_sheet_shows_the_same_warnings_as_of_its_refresh(book):
+    from datetime import datetime
+
+    from toolkit.summary import refresh_book
+    from toolkit.workbook.read import read_raw
+
+    refresh_book(book, now=datetime(2025, 12, 15, 9, 0))
+    rows = read_raw(book, sheets=[schema.SUMMARY_SHEET])[schema.SUMMARY_SHEET]
+    cells = [r[0] for r in rows if r and isinstance(r[0], str)]
+    head = next(i for i, c in enumerate(cells) if c.startswith("要注意（2025/12/15 時点"))
+    block = cells[head + 1:]
+    assert "・C02は計画どおりに払うと2026-02に上限400,000円を超えます" in block
+    assert "・2025-11に委託者との会議の記録がありません" in block

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from toolkit import schema
@@ -95,6 +95,15 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
                    f"（{measured}社で算出、{len(p.missing)}社は決算が揃っていません）。", "note"))
     sheet.blank()
 
+    attention = status_warnings(program, now.date())
+    if attention is not None:  # a book lacking a sheet the status reads gets no block (its check says why)
+        sheet.add(Cell(f"要注意（{now:%Y/%m/%d} 時点。toolkit status と同じ判定）", "section"))
+        for warning in attention[:MAX_ATTENTION] or [{"message": "要注意の項目はありません。"}]:
+            sheet.add(Cell("・" + warning["message"], "note"))
+        if len(attention) > MAX_ATTENTION:
+            sheet.add(Cell(f"ほか {len(attention) - MAX_ATTENTION} 件（toolkit status で一覧）", "note"))
+        sheet.blank()
+
     sheet.add(Cell("グラフ", "section"))
     charts_row = sheet.next_row
     sheet.blank(CHART_ROWS)
@@ -153,6 +162,20 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
     return SheetLayout(tuple(sheet.rows), fit_widths(sheet.rows), tuple(charts), freeze_rows=SUMMARY_FROZEN_ROWS)
 
 
+MAX_ATTENTION = 15  # lines of the 要注意 block (the rest: toolkit status)
+
+
+def status_warnings(program: Program, day: date) -> list[dict] | None:
+    """The warnings of ``toolkit status`` as of ``day``; None where the book lacks a sheet the status reads."""
+    from toolkit.errors import MissingInput
+    from toolkit.status import compute_status
+
+    try:
+        return compute_status(program, day).warnings
+    except MissingInput:
+        return None
+
+
 def summary_audit(now: datetime, operation: str, budget: BudgetReport, kpis: KpiReport) -> dict[str, object]:
     """The 履歴 row of a 集計 rewrite."""
     return audit_row(now, operation, schema.SUMMARY_SHEET, "",
@@ -188,7 +211,7 @@ def refresh_book(location: object, *, now: datetime | None = None, env: Mapping[
 
     location = parse_workbook(location)
     now = now or datetime.now().replace(microsecond=0)
-    sheets = schema.sheets_needed("summary")
+    sheets = schema.sheets_needed("status")  # the 要注意 block reads what `toolkit status` reads
     if is_cloud(location):
         from toolkit.errors import WriteError
         from toolkit.workbook.cloud import CloudBook, graph_failures_as
