@@ -93,12 +93,8 @@ def usage_status(program: Program, as_of: date) -> dict:
     idle: list[str] = []
     if s.usage_start <= as_of <= s.usage_end:
         used = {u.company_id for u in recent}
-        for c in program.companies:
-            active = any(sub.company_id == c.company_id and sub.start <= as_of
-                         and (sub.end is None or sub.end >= as_of) and sub.state != schema.STATE_STOPPED
-                         for sub in program.subscriptions)
-            if active and c.company_id not in used:
-                idle.append(c.company_id)
+        idle = [c.company_id for c in program.companies
+                if _active(program, c.company_id, as_of) and c.company_id not in used]
     return {"to_date": to_date, "recent_pace": round(pace, 2), "remaining_days": remaining, "projected": projected,
             "required_pace": round(required, 2), "status": state, "idle_companies": idle}
 
@@ -195,7 +191,10 @@ def contact_status(program: Program, as_of: date) -> list[dict]:
 
 
 def _active(program: Program, company_id: str, as_of: date) -> bool:
-    return any(sub.company_id == company_id and sub.start <= as_of and (sub.end is None or sub.end >= as_of)
+    """A subscription running on ``as_of`` (開始日 ≤ D, 終了日 ≥ D, 終了日 empty meaning 利用終了日 as the budget
+    reads it), not 中止."""
+    end = program.settings.usage_end
+    return any(sub.company_id == company_id and sub.start <= as_of <= (sub.end or end)
                and sub.state != schema.STATE_STOPPED for sub in program.subscriptions)
 
 
