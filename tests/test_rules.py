@@ -363,3 +363,24 @@ def test_labour_input_must_be_plausible_and_a_big_change_is_questioned(tmp_path)
     doubled = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1,000万", "500万", "100万", 10],
                                 ["C01", "実績", "2026/3/31", "1,000万", "500万", "100万", 20]])
     assert not any(f.code == "labour-change" for f in run_checks(doubled))  # ×2 exactly is within the bound
+
+
+def test_budget_thresholds_are_strict_and_sums_add(tmp_path):
+    """workbook.md: 実績 above the cap is an error, 計画額 above it a warning, either above 上限警告割合 × cap a
+    warning: 'above' is strict. Figures by hand with the default cap 400,000 and share 0.9 (360,000)."""
+    from toolkit.budget import status_of
+
+    assert status_of(400_000, 400_000, 400_000, 0.9) == "warning"  # equal to the cap is not over it
+    assert status_of(400_001, 0, 400_000, 0.9) == "over"
+    assert status_of(0, 400_001, 400_000, 0.9) == "plan_over"
+    assert status_of(360_000, 360_000, 400_000, 0.9) == "ok"  # equal to 90 % is not above it
+    assert status_of(360_001, 0, 400_000, 0.9) == "warning" and status_of(0, 360_001, 400_000, 0.9) == "warning"
+    # Two amounts in one month add up (E1 + E9 in October: 100,000 + 20,000); a subscription without 月額費用
+    # plans its 初期費用 only (10,000), whatever its months.
+    program = load(tmp_path, 経費=[["E1", "2025/10/1", "C01", "クラウドサービス経費", "100,000"],
+                                 ["E9", "2025/10/20", "C01", "クラウドサービス経費", "20,000"]],
+                   導入=[["U1", "C01", "S02", "経理", 1, "2025/9/1", None, None, "10,000", "導入済"]])
+    budget = compute_budget(program)
+    assert budget.companies["C01"].by_month == {"2025-10": {"クラウドサービス経費": 120_000}}
+    assert budget.by_month == {"2025-10": {"クラウドサービス経費": 120_000}}
+    assert budget.companies["C01"].planned_cloud_service == 10_000
