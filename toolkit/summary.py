@@ -211,16 +211,27 @@ def refresh_book(location: object, *, now: datetime | None = None, env: Mapping[
 
     location = parse_workbook(location)
     now = now or datetime.now().replace(microsecond=0)
-    sheets = schema.sheets_needed("status")  # the 要注意 block reads what `toolkit status` reads
     if is_cloud(location):
         from toolkit.errors import WriteError
         from toolkit.workbook.cloud import CloudBook, graph_failures_as
 
         with graph_failures_as(WriteError), CloudBook(location, env=env) as book, \
                 writer_lock(book.sync_path(), wait=SYNC_WAIT, on_wait=on_wait), book.edit() as session:
-            return refresh_summary(build_program(book.read_raw(sheets)), session, now)
+            program = _readable(lambda sheets: build_program(book.read_raw(sheets)))
+            return refresh_summary(program, session, now)
     with transaction(location, on_wait=on_wait, wait=SYNC_WAIT) as tx:
         edits = Edits()
-        result = refresh_summary(load_program(location, sheets), edits, now)
+        result = refresh_summary(_readable(lambda sheets: load_program(location, sheets)), edits, now)
         tx.patch(append=edits.rows, replace_sheets=edits.sheets)
         return result
+
+
+def _readable(load: Callable[[Sequence[str]], Program]) -> Program:
+    """The sheets the 要注意 block reads as well, when they can be read; else only 集計's own: a broken staff
+    sheet (支援記録 cut off by a crashed save) never blocks the figures, the block is left out instead."""
+    from toolkit.errors import WorkbookError
+
+    try:
+        return load(schema.sheets_needed("status"))
+    except WorkbookError:
+        return load(schema.sheets_needed("summary"))
