@@ -384,3 +384,17 @@ def test_budget_thresholds_are_strict_and_sums_add(tmp_path):
     assert budget.companies["C01"].by_month == {"2025-10": {"クラウドサービス経費": 120_000}}
     assert budget.by_month == {"2025-10": {"クラウドサービス経費": 120_000}}
     assert budget.companies["C01"].planned_cloud_service == 10_000
+
+
+def test_a_provisional_period_is_reported_beside_the_kpi_never_in_its_place(tmp_path):
+    # C01: 基準 (1,000万 + 500万 + 100万) / 10 = 160万; 実績 (1,100万 + 500万 + 100万) / 10 = 170万 → +6.25 %.
+    # C02: no 実績 yet; its 暫定 (試算表) (900万 + 500万 + 100万) / 10 = 150万 against 160万 → −6.25 %.
+    program = load(tmp_path, 決算=[["C01", "基準", "2025/3/31", "1,000万", "500万", "100万", 10],
+                                 ["C01", "実績", "2026/3/31", "1,100万", "500万", "100万", 10],
+                                 ["C02", "基準", "2025/3/31", "1,000万", "500万", "100万", 10],
+                                 ["C02", "暫定", "2026/1/31", "900万", "500万", "100万", 10]])
+    p = compute_kpis(program).productivity
+    assert p.average_change_pct == pytest.approx(6.25) and p.achieved  # the KPI: 確定 only
+    assert "C02" in p.missing and "暫定値あり" in p.missing_reasons["C02"]
+    assert p.provisional["C02"].change_pct == pytest.approx(-6.25)
+    assert p.average_with_provisional_pct == pytest.approx(0.0)  # (6.25 − 6.25) / 2

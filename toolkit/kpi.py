@@ -53,6 +53,10 @@ class ProductivityKpi:
     by_company: dict[str, CompanyProductivity]
     missing: list[str]
     missing_reasons: dict[str, str]
+    # Companies without a 実績 yet, measured on a 暫定 row (a 試算表 agreed with the city, status.md), and the
+    # average with them: reported beside the KPI, never in its place.
+    provisional: dict[str, CompanyProductivity] = field(default_factory=dict)
+    average_with_provisional_pct: float | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,11 @@ class KpiReport:
             "productivity": {
                 "average_change_pct": p.average_change_pct, "target_pct": p.target_pct, "achieved": p.achieved,
                 "by_company": {cid: {"base": c.base, "actual": c.actual, "change_pct": c.change_pct,
-                                     "basis": c.basis} for cid, c in p.by_company.items()},
+                                     "basis": c.basis, "period_basis": "確定"} for cid, c in p.by_company.items()},
                 "missing": p.missing, "missing_reasons": p.missing_reasons,
+                "provisional": {cid: {"base": c.base, "actual": c.actual, "change_pct": c.change_pct,
+                                      "basis": c.basis, "period_basis": "暫定"} for cid, c in p.provisional.items()},
+                "average_with_provisional_pct": p.average_with_provisional_pct,
             },
         }
 
@@ -176,19 +183,33 @@ def productivity_kpi(program: Program) -> ProductivityKpi:
     for f in program.financials:
         periods.setdefault(f.company_id, {})[f.period] = f
     by_company: dict[str, CompanyProductivity] = {}
+    provisional: dict[str, CompanyProductivity] = {}
     missing: list[str] = []
     reasons: dict[str, str] = {}
     for c in program.companies:
         mine = periods.get(c.company_id, {})
-        result = company_productivity(c.company_id, mine.get(schema.PERIOD_BASE), mine.get(schema.PERIOD_ACTUAL))
-        if isinstance(result, str):
-            missing.append(c.company_id)
-            reasons[c.company_id] = result
-        else:
+        base = mine.get(schema.PERIOD_BASE)
+        result = company_productivity(c.company_id, base, mine.get(schema.PERIOD_ACTUAL))
+        if not isinstance(result, str):
             by_company[c.company_id] = result
-    average = (sum(p.change_pct for p in by_company.values()) / len(by_company)) if by_company else None
+            continue
+        missing.append(c.company_id)
+        reasons[c.company_id] = result
+        if schema.PERIOD_ACTUAL not in mine and schema.PERIOD_PROVISIONAL in mine:
+            estimate = company_productivity(c.company_id, base, mine[schema.PERIOD_PROVISIONAL])
+            if not isinstance(estimate, str):
+                provisional[c.company_id] = estimate
+                reasons[c.company_id] = f"{result}（試算表による暫定値あり）"
+    average = _mean(p.change_pct for p in by_company.values())
+    with_provisional = _mean(p.change_pct for p in (*by_company.values(), *provisional.values()))
     target = program.settings.productivity_target_pct
-    return ProductivityKpi(average, target, average is not None and average >= target, by_company, missing, reasons)
+    return ProductivityKpi(average, target, average is not None and average >= target, by_company, missing, reasons,
+                           provisional, with_provisional)
+
+
+def _mean(values) -> float | None:
+    values = list(values)
+    return sum(values) / len(values) if values else None
 
 
 def compute_kpis(program: Program) -> KpiReport:
