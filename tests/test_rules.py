@@ -258,7 +258,7 @@ def test_kpi_json_shape(tmp_path):
                              "by_service": {f"S{i:02d}": int(i == 2) for i in range(1, 11)}}
     prod = data["productivity"]
     assert prod["by_company"]["C01"] == {"base": 1000000.0, "actual": 1010000.0, "change_pct": pytest.approx(1.0),
-                                         "basis": "workers"}
+                                         "basis": "workers", "period_basis": "確定"}
     assert prod["missing"] == ["C02"] and prod["achieved"] is True and prod["target_pct"] == 1.0
 
 
