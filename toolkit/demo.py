@@ -963,12 +963,32 @@ MEETINGS = (
 )
 
 
+LATE_MINUTES = 3  # the fourth meeting's minutes came late: `toolkit status` says so (status.md: late_minutes)
+
+
 def _meeting_rows() -> list[dict]:
-    # The minutes are written within two working days of each meeting (the city asks for them promptly).
+    # The minutes are written within two working days of each meeting (the city asks for them promptly), but for
+    # one, written ten days after, past the seven days the city allows.
     return [{"meeting_id": m[0], "date": m[1], "style": m[2], "attendees": f"{CITY}、{US}", "agenda": m[4],
              "reports": m[5], "decisions": m[6], "issues": m[7], "next_meeting": m[8], "time": m[3],
-             "written_on": _workday(m[1] + timedelta(days=1 + i % 2))}
+             "written_on": m[1] + timedelta(days=10) if i == LATE_MINUTES else _workday(m[1] + timedelta(days=1 + i % 2))}
             for i, m in enumerate(MEETINGS)]
+
+
+def _issue_rows() -> list[dict]:
+    """The issue register of 5(3)ア: one overdue at mid-December, one open, one done (`toolkit status`)."""
+    return [
+        {"issue_id": "K01", "raised_on": _d(9, 25), "kind": "課題",
+         "content": "3月決算の企業は実績期の決算書が契約期間内に出ない", "impact": "労働生産性を契約期間内に測れない企業が出る",
+         "response": "試算表（10月〜2月）による暫定値の算定を委託者に提案する", "owner": "事務局", "due": _d(11, 28),
+         "state": "対応中", "reported_on": _d(10, 21)},
+        {"issue_id": "K02", "raised_on": _d(10, 21), "kind": "リスク", "content": "上限を超える見込みの企業がある",
+         "impact": "超過分の負担先の協議が要る", "response": "月額の見直しと負担区分を会議で決める", "owner": "事務局",
+         "due": _d(1, 20), "state": "対応中", "reported_on": _d(10, 21)},
+        {"issue_id": "K03", "raised_on": _d(9, 2), "kind": "要件指摘", "content": "成果共有会の日程（2月中旬〜3月上旬）の確定",
+         "impact": None, "response": "2月20日で会場を確保", "owner": "事務局", "due": _d(10, 31), "state": "完了",
+         "reported_on": _d(9, 16)},
+    ]
 
 
 # ------------------------------------------------------------------------------------------------------ writing
@@ -1010,6 +1030,7 @@ def demo_tables() -> dict[str, list[dict]]:
         schema.EVENTS.sheet: _event_rows(),
         schema.ATTENDANCE.sheet: _attendance_rows(rng),
         schema.MEETINGS.sheet: _meeting_rows(),
+        schema.ISSUES.sheet: _issue_rows(),
         schema.AUDIT_LOG.sheet: [{"at": datetime(FISCAL_YEAR, 9, 1, 9, 0), "operation": "作成", "sheet": None,
                                   "key": None, "detail": "toolkit demo でデモ用のマスターブックを作成（架空のデータ）"}],
     }
