@@ -109,7 +109,7 @@ class _SheetReader(RawBook):
         self._scan = self._pool.submit(_scan_sheets, data, parts, path, self.layout.boxes, self._bounded)
         self._parsed: dict[str, Future] = {name: Future() for name in self.names}
         self._overlaid: set[str] = set()
-        self._pool.submit(self._parse, data, parts)
+        self._pool.submit(self._parse, data)
 
     def __enter__(self) -> "_SheetReader":
         return self
@@ -117,7 +117,7 @@ class _SheetReader(RawBook):
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _parse(self, data: bytes, parts: Mapping[str, str]) -> None:
+    def _parse(self, data: bytes) -> None:
         pending = list(self.names)
         try:
             try:
@@ -142,8 +142,9 @@ class _SheetReader(RawBook):
 
     def rows(self, name: str) -> list[list[object]]:
         rows = self._parsed[name].result()
-        if self._bounded[name].result():
-            self.far[name] = self._bounded[name].result()
+        far = self._bounded[name].result()
+        if far:
+            self.far[name] = far
         errors, _ = self._scan.result()
         if name in errors and name not in self._overlaid:
             _overlay(rows, errors[name])
