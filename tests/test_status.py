@@ -148,7 +148,14 @@ def test_the_command_prints_json_keeps_a_record_and_says_what_moved(book, tmp_pa
     assert data == json.loads((out / "状況報告_20251215.json").read_text(encoding="utf-8"))
     # 11/14: counted 9/10, 10/5 = 2 (11/17 and later not yet); 12/15: 7.
     assert data["changes"]["since"] == "2025-11-14"
-    assert data["changes"]["figures"]["usage_to_date"] == {"from": 2, "to": 7}
+    # 11/14: counted 9/10 and 10/5 = 2, none in (10/17, 11/14] → projected 2; booked E1 40,000 + E6 30,000 =
+    # 70,000; unbooked C01 190,000 − 40,000 = 150,000, C02 420,000 (E4 comes 11/30) → 640,000.
+    # 12-15: 7, 17, 150,000 and 590,000 (worked out in the test above).
+    assert data["changes"]["figures"] == {"usage_to_date": {"from": 2, "to": 7},
+                                          "usage_projected": {"from": 2, "to": 17},
+                                          "booked_total": {"from": 70000, "to": 150000},
+                                          "projected_total": {"from": 640000, "to": 590000}}
+    assert "C01の次回予定日2025-11-20を過ぎても支援の記録がありません" in data["changes"]["new_warnings"]
     screen = CliRunner().invoke(main, ["status", str(book), "--as-of", "2025-12-15", "--out", str(out)])
     assert screen.exit_code == 0 and "利用回数" in screen.output and "要対応" in screen.output
 
@@ -187,3 +194,68 @@ def test_the_summary_sheet_shows_the_same_warnings_as_of_its_refresh(book):
     block = cells[head + 1:]
     assert "・C02は計画どおりに払うと2026-02に上限400,000円を超えます" in block
     assert "・2025-11に委託者との会議の記録がありません" in block
+
+
+def test_each_threshold_is_strict_where_status_md_says_above_or_after(book, tmp_path):
+    """The edges of each definition, worked out by hand: on the day a subscription starts it runs; an expense
+    dated the as-of day is booked; a planned total equal to the cap is no breach; 30 days without contact is
+    not more than 30; 6 months of support is not fewer than 6; a kick-off checked on 利用開始日 + 30 days is not
+    late; a balance of exactly 0 is not an overspend."""
+    program = load_program(book)
+    on_start = compute_status(program, date(2025, 10, 1))
+    # C02's subscription starts 10/1: running, and unused in (9/3, 10/1]; C01 used it on 9/10.
+    assert on_start.usage["idle_companies"] == ["C02"]
+    on_day = compute_status(program, date(2025, 11, 30)).budget
+    # E2 and E5 are dated 11/30: booked that day. 40,000 + 30,000 = 70,000 for C01; all 費目 150,000.
+    assert on_day["companies"][0]["booked"] == 70000 and on_day["booked_total"] == 150000
+    # C01's last contact 10/20 + 30 days = 11/19: not more than the 30-day limit; 11/20 is.
+    quiet = {w["message"] for w in compute_status(program, date(2025, 11, 19)).warnings}
+    assert not any("日連絡していません" in m and m.startswith("C01") for m in quiet)
+    assert "C01に31日連絡していません（上限30日）" in {w["message"] for w in compute_status(program,
+                                                                                        date(2025, 11, 20)).warnings}
+
+    rows = sheets()
+    rows["導入"][1] = ["U2", "C02", "S03", "グループウェア", 1, "2025/10/1", None, "80,000", "0", "検証中"]
+    rows["企業"][0] = ["C01", "株式会社Ａ", *[None] * 8, 2]  # closes in February: Sep–Feb, 6 months of support
+    rows["イベント"][0] = ["EV1", "説明会・ワークショップ", "キックオフ", "2025/10/10"]  # after 9/1 + 30 days
+    edge = load_program(write_workbook(tmp_path / "edge.xlsx", rows, settings={"委託料": 590_000 - 20_000}))
+    # 80,000 × 5 months = 400,000: equal to the cap, no breach month.
+    st = compute_status(edge, D)
+    assert st.budget["companies"][1]["breach_month"] is None and st.budget["companies"][1]["planned"] == 400000
+    assert st.productivity["companies"][0]["support_months"] == 6
+    # booked 150,000 + unbooked 120,000 + 300,000 = 570,000 against a 委託料 of 570,000: balance 0, no warning.
+    assert st.budget["projected_balance"] == 0 and not any(w["area"] == "budget" for w in st.warnings)
+    messages = [w["message"] for w in st.warnings]
+    assert not any(m.startswith("実績期に含まれる支援") and "C01（" in m for m in messages)
+    assert not any("説明会" in m for m in [w["message"] for w in compute_status(edge, date(2025, 10, 1)).warnings])
+    assert any("説明会" in m for m in messages)  # by 12/15 it is late: held 10/10, after 10/1
+    over = load_program(write_workbook(tmp_path / "over.xlsx", rows, settings={"委託料": 569_999}))
+    assert "執行見込総額が委託料を1円超えます" in {w["message"] for w in compute_status(over, D).warnings}
+
+
+@pytest.mark.parametrize("day, in_window", [("2026/2/10", False), ("2026/2/11", True), ("2026/3/10", True),
+                                            ("2026/3/11", False)])
+def test_the_sharing_window_is_february_11_to_march_10_inclusive(tmp_path, day, in_window):
+    rows = sheets()
+    rows["イベント"][1] = ["EV2", "成果共有会", "成果共有会", day]
+    st = compute_status(load_program(write_workbook(tmp_path / "w.xlsx", rows)), D)
+    assert st.events["sharing"]["in_window"] is in_window
+
+
+def test_a_due_date_or_next_visit_on_the_as_of_day_is_not_yet_overdue(book):
+    program = load_program(book)
+    # K1 is due 11/30, C01's next visit was agreed for 11/20: on those days neither is late yet.
+    assert compute_status(program, date(2025, 11, 30)).issues[0]["overdue"] is False
+    assert compute_status(program, date(2025, 11, 20)).contacts[0]["overdue"] is False
+    assert compute_status(program, date(2025, 11, 21)).contacts[0]["overdue"] is True
+
+
+def test_a_visit_after_the_agreed_day_clears_the_overdue_flag_and_one_on_it_does_not_count_as_after(tmp_path):
+    rows = sheets()
+    rows["支援記録"].append(["R5", "C01", "2025/11/25", "オンライン", "山本", 1])  # after 11/20, before D
+    st = compute_status(load_program(write_workbook(tmp_path / "v.xlsx", rows)), D)
+    assert st.contacts[0]["overdue"] is False and st.contacts[0]["last_contact"] == "2025-11-25"
+    rows = sheets()
+    rows["支援記録"][1] = ["R2", "C01", "2025/10/20", "オンライン", "山本", 1.5, None, None, None, "2025/10/20"]
+    same_day = compute_status(load_program(write_workbook(tmp_path / "s.xlsx", rows)), D)
+    assert same_day.contacts[0]["overdue"] is True  # the record that agreed it is not a visit after it

@@ -146,7 +146,8 @@ def budget_status(program: Program, as_of: date) -> dict:
 
 # ---------------------------------------------------------------- productivity
 
-def productivity_status(program: Program, as_of: date) -> dict:
+def productivity_status(program: Program) -> dict:
+    """Per company, independent of the as-of date: planned support counts too (status.md)."""
     s = program.settings
     companies = []
     for c in program.companies:
@@ -244,7 +245,7 @@ def workload_status(program: Program, as_of: date) -> list[dict]:
 def compute_status(program: Program, as_of: date, previous: dict | None = None) -> Status:
     program.require(schema.NEEDS["status"], "状況の集計")
     status = Status(as_of, usage_status(program, as_of), budget_status(program, as_of),
-                    productivity_status(program, as_of), contact_status(program, as_of),
+                    productivity_status(program), contact_status(program, as_of),
                     event_status(program, as_of), meeting_status(program, as_of), issue_status(program, as_of),
                     workload_status(program, as_of))
     status.warnings = _warnings(program, status)
