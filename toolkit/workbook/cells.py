@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import re
 
+from toolkit.workbook.xlsx import col_letters, col_number
+
 # Every error value Excel writes (classic, and Excel 365's). A cell holding one of these strings as typed text is an
 # error too: Excel itself turns a typed #N/A into the error value, and xlwings hands errors over as these strings.
 ERROR_CODES = frozenset({
@@ -61,13 +63,6 @@ def _candidates(xml: bytes, p: bytes) -> list[int]:
 _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
 
 
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def find_error_cells(xml: bytes) -> dict[tuple[int, int], CellError]:
     """(row, column), 0-based as python-calamine indexes them from A1, of every error cell and every formula cell
     without a saved value. Each candidate cell is read by an XML parser (any quoting or attribute order); a cell
@@ -106,7 +101,7 @@ def find_error_cells(xml: bytes) -> dict[tuple[int, int], CellError]:
             return _parse_sheet(xml)
         error = _cell_error(cell)
         if error is not None:
-            found[(int(m.group(2)) - 1, _column_index(m.group(1)))] = error
+            found[(int(m.group(2)) - 1, col_number(m.group(1)) - 1)] = error
     return found
 
 
@@ -141,7 +136,7 @@ def _parse_sheet(xml: bytes) -> dict[tuple[int, int], CellError]:
                     row, col = (int(r) - 1 if r and r.isdigit() else row + 1), -1
                 elif tag == "c":
                     m = _REF.match(el.get("r") or "")
-                    row, col = (int(m.group(2)) - 1, _column_index(m.group(1))) if m else (row, col + 1)
+                    row, col = (int(m.group(2)) - 1, col_number(m.group(1)) - 1) if m else (row, col + 1)
             elif tag == "c":
                 error = _cell_error(el)
                 if error is not None:
@@ -163,14 +158,6 @@ def neutralise_unknown_errors(xml: bytes) -> bytes:
 ROW_SLACK = 1000  # rows below a table python-calamine may read as they are (staff notes): found after the parse
 
 
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def outside_table(xml: bytes, last_col: int, last_row: int) -> tuple[bytes | None, list[str]]:
     """A sheet holding cells far beyond its table (a keystroke in XFD1048576): the XML without them, and the
     references of those holding a value. (None, []) when there are none, which two byte searches tell for a
@@ -181,7 +168,7 @@ def outside_table(xml: bytes, last_col: int, last_row: int) -> tuple[bytes | Non
     tail = xml.rfind(row_open)
     last_seen = re.match(rb"""<(?:\w+:)?row\b[^>]*?\sr=["'](\d+)""", xml[tail:tail + 200]) if tail >= 0 else None
     rows_beyond = last_seen is None or int(last_seen.group(1)) > last_row + ROW_SLACK
-    wide = re.compile(rb""" r=["'][A-Z]{%d,}[0-9]""" % (len(_letters(last_col)) + 1))
+    wide = re.compile(rb""" r=["'][A-Z]{%d,}[0-9]""" % (len(col_letters(last_col)) + 1))
     if not rows_beyond and not wide.search(xml):
         return None, []
     strays: list[str] = []
@@ -189,7 +176,7 @@ def outside_table(xml: bytes, last_col: int, last_row: int) -> tuple[bytes | Non
                       + re.escape(p) + rb"c>)", re.S)
 
     def keep(m: re.Match) -> bytes:
-        col, row = _column_index(m.group(1).decode()) + 1, int(m.group(2))
+        col, row = col_number(m.group(1).decode()), int(m.group(2))
         if col <= last_col and row <= last_row:
             return m.group(0)
         if m.group(3) and (b"<" + p + b"v>" in m.group(3) or b"<" + p + b"is>" in m.group(3)):
