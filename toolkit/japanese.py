@@ -49,9 +49,14 @@ def era_of_fiscal_year(year: int) -> Era | None:
     return next((era for era in ERAS if year >= era.start.year), None)
 
 
+def char_width(ch: str) -> int:
+    """A full-width character takes two half-width cells (Excel column units, terminal cells), any other one."""
+    return 2 if unicodedata.east_asian_width(ch) in "FW" else 1
+
+
 def display_width(text: str) -> int:
-    """Width in half-width cells (Excel column units, terminal cells): a full-width character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "FW" else 1 for ch in text)
+    """Width in half-width cells."""
+    return sum(map(char_width, text))
 
 
 def shorten(text: str, cells: int) -> str:
@@ -60,7 +65,7 @@ def shorten(text: str, cells: int) -> str:
         return text
     out, used = [], 0
     for ch in text:
-        w = 2 if unicodedata.east_asian_width(ch) in "FW" else 1
+        w = char_width(ch)
         if used + w > cells - 2:
             break
         out.append(ch)
