@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from toolkit import schema
 from toolkit.budget import compute_budget
-from toolkit.model import Finding, Program
+from toolkit.kpi import financial_periods
+from toolkit.model import Financial, Finding, Program
 
 _SHEET_ORDER = {t.sheet: i for i, t in enumerate(schema.TABLES)}
 # What the workbook lacks comes first: it explains the findings after it.
@@ -78,13 +79,17 @@ def _usage_period(program: Program) -> Iterable[Finding]:
                           "利用回数に数えません")
 
 
-def _financial_order(program: Program) -> Iterable[Finding]:
-    periods: dict[str, dict] = {}
-    for f in program.financials:
-        periods.setdefault(f.company_id, {})[f.period] = f
-    for company_id, p in periods.items():
+def _base_and_actual(program: Program) -> Iterable[tuple[str, Financial, Financial]]:
+    """Each company with both a 基準 and a 実績 決算: the pair the KPI compares."""
+    for company_id, p in financial_periods(program).items():
         base, actual = p.get(schema.PERIOD_BASE), p.get(schema.PERIOD_ACTUAL)
-        if base and actual and actual.period_end <= base.period_end:
+        if base and actual:
+            yield company_id, base, actual
+
+
+def _financial_order(program: Program) -> Iterable[Finding]:
+    for company_id, base, actual in _base_and_actual(program):
+        if actual.period_end <= base.period_end:
             yield Finding("warning", "financial-order", schema.FINANCIALS.sheet, actual.row,
                           schema.FINANCIALS.header("period_end"),
                           actual.period_end,
@@ -114,14 +119,8 @@ LABOUR_CHANGE = (0.5, 2.0)  # a labour input halved or doubled between the two p
 def _labour_change(program: Program) -> Iterable[Finding]:
     """The labour input the KPI divides by, 基準 against 実績: beyond ×2 or ×0.5 it swings the productivity change
     more than any cloud service does (a typo in 労働者数, or hours in one period and people in the other)."""
-    periods: dict[str, dict] = {}
-    for f in program.financials:
-        periods.setdefault(f.company_id, {})[f.period] = f
     low, high = LABOUR_CHANGE
-    for company_id, p in periods.items():
-        base, actual = p.get(schema.PERIOD_BASE), p.get(schema.PERIOD_ACTUAL)
-        if not (base and actual):
-            continue
+    for company_id, base, actual in _base_and_actual(program):
         for attr in ("total_hours", "workers"):  # the basis kpi.company_productivity uses, in its order
             b, a = getattr(base, attr), getattr(actual, attr)
             if b is not None and a is not None:

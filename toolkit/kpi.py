@@ -77,14 +77,18 @@ class KpiReport:
                       "by_company": u.by_company, "by_service": u.by_service},
             "productivity": {
                 "average_change_pct": p.average_change_pct, "target_pct": p.target_pct, "achieved": p.achieved,
-                "by_company": {cid: {"base": c.base, "actual": c.actual, "change_pct": c.change_pct,
-                                     "basis": c.basis, "period_basis": "確定"} for cid, c in p.by_company.items()},
+                "by_company": _measured_json(p.by_company, "確定"),
                 "missing": p.missing, "missing_reasons": p.missing_reasons,
-                "provisional": {cid: {"base": c.base, "actual": c.actual, "change_pct": c.change_pct,
-                                      "basis": c.basis, "period_basis": "暫定"} for cid, c in p.provisional.items()},
+                "provisional": _measured_json(p.provisional, "暫定"),
                 "average_with_provisional_pct": p.average_with_provisional_pct,
             },
         }
+
+
+def _measured_json(companies: dict[str, CompanyProductivity], period_basis: str) -> dict[str, dict]:
+    """Each measured company as the JSON shows it, with the 決算 it was measured on (確定, or a 暫定 試算表)."""
+    return {cid: {"base": c.base, "actual": c.actual, "change_pct": c.change_pct, "basis": c.basis,
+                  "period_basis": period_basis} for cid, c in companies.items()}
 
 
 # ---------------------------------------------------------------- usage
@@ -178,10 +182,16 @@ def company_productivity(company_id: str, base: Financial | None,
                                value_added(actual), base_input, actual_input, base.period_end, actual.period_end)
 
 
-def productivity_kpi(program: Program) -> ProductivityKpi:
+def financial_periods(program: Program) -> dict[str, dict[str, Financial]]:
+    """company → 区分 (基準 / 実績 / 暫定) → its 決算 row (a doubled period is left out by the row rules)."""
     periods: dict[str, dict[str, Financial]] = {}
     for f in program.financials:
         periods.setdefault(f.company_id, {})[f.period] = f
+    return periods
+
+
+def productivity_kpi(program: Program) -> ProductivityKpi:
+    periods = financial_periods(program)
     by_company: dict[str, CompanyProductivity] = {}
     provisional: dict[str, CompanyProductivity] = {}
     missing: list[str] = []

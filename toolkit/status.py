@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from toolkit import schema
 from toolkit.budget import planned_cost
-from toolkit.kpi import counted_usage
+from toolkit.kpi import counted_usage, financial_periods
 from toolkit.model import Company, Program
 
 WINDOW_DAYS = 28  # recent pace: counted usage in (D − 28, D], per day
@@ -149,6 +149,7 @@ def budget_status(program: Program, as_of: date) -> dict:
 def productivity_status(program: Program) -> dict:
     """Per company, independent of the as-of date: planned support counts too (status.md)."""
     s = program.settings
+    by_period = financial_periods(program)
     companies = []
     for c in program.companies:
         visits = [r.date for r in program.support if r.company_id == c.company_id]  # planned ones included
@@ -161,7 +162,7 @@ def productivity_status(program: Program) -> dict:
             months = min(12, (fy_end.year - start.year) * 12 + fy_end.month - start.month + 1)
             expected = _month_end(*_add_months(fy_end, 2))  # filed by the end of the second month after
             measurable = expected <= s.contract_end
-        periods = {f.period for f in program.financials if f.company_id == c.company_id}
+        periods = by_period.get(c.company_id, {})
         basis = ("確定" if schema.PERIOD_ACTUAL in periods else
                  "暫定" if schema.PERIOD_PROVISIONAL in periods else "なし")
         companies.append({"company": c.company_id, "support_start": _iso(start), "fy_end": _iso(fy_end),
@@ -201,12 +202,10 @@ def _active(program: Program, company_id: str, as_of: date) -> bool:
 
 def event_status(program: Program, as_of: date) -> dict:
     s = program.settings
-    kickoffs = sorted(e.date for e in program.events if e.kind == KICKOFF_KIND)
-    kickoff = kickoffs[0] if kickoffs else None
+    kickoff = min((e.date for e in program.events if e.kind == KICKOFF_KIND), default=None)
     held = kickoff is not None and kickoff <= as_of and kickoff <= s.usage_start + timedelta(days=KICKOFF_DAYS)
     year = s.fiscal_year + 1  # the calendar year the fiscal year ends in
-    sharings = sorted(e.date for e in program.events if e.kind == SHARING_KIND)
-    sharing = sharings[0] if sharings else None
+    sharing = min((e.date for e in program.events if e.kind == SHARING_KIND), default=None)
     in_window = sharing is not None and date(year, 2, 11) <= sharing <= date(year, 3, 10)
     return {"kickoff": {"held": held, "date": _iso(kickoff)}, "sharing": {"date": _iso(sharing), "in_window": in_window}}
 
