@@ -184,10 +184,8 @@ _LIGHT = {"green": "[green]● 順調[/]", "yellow": "[yellow]● 注意[/]", "r
 
 def status_lights(status) -> dict[str, str]:
     """area -> green / yellow / red: red where the target or a deadline is already missed or will be."""
-    counts: dict[str, int] = {}
-    for w in status.warnings:
-        counts[w["area"]] = counts.get(w["area"], 0) + 1
-    lights = {area: "yellow" if counts.get(area) else "green" for area in AREAS}
+    warned = {w["area"] for w in status.warnings}
+    lights = {area: "yellow" if area in warned else "green" for area in AREAS}
     if status.usage["status"] == "遅れ":
         lights["usage"] = "red"
     if any(c["breach_month"] for c in status.budget["companies"]) or (status.budget["projected_balance"] or 0) < 0:

@@ -140,8 +140,9 @@ def parse_yen(raw: object) -> int | None:
     _check_grouping(text)
     sign, text = _number_sign(text)
     text = text.translate(_YEN_STRIP)
-    if _PERIOD_GROUPED.fullmatch(text.lstrip("".join(_NEGATIVE_MARKS))):
-        meant = int(text.lstrip("".join(_NEGATIVE_MARKS)).replace(".", ""))
+    unsigned = text.lstrip("".join(_NEGATIVE_MARKS))
+    if _PERIOD_GROUPED.fullmatch(unsigned):
+        meant = int(unsigned.replace(".", ""))
         raise Invalid(f"「{raw}」は {meant:,} 円ですか。桁の区切りはカンマ（,）で入力してください"
                       "（小数の円はありません）")
     if text.startswith(_NEGATIVE_MARKS):  # ¥-5,000 / ￥△5,000
@@ -333,16 +334,20 @@ def parse_ratio(raw: object) -> float | None:
     value = parse_number(raw)
     if value is None:
         return None
-    if is_percent(raw) or value > 1:
+    if _typed_percent(raw) or value > 1:
         value /= 100
     if not 0 < value <= 1:
         raise Invalid("0 より大きく 1 以下の割合（例: 0.9、90%）を入力してください")
     return value
 
 
+def _typed_percent(raw: object) -> bool:
+    return isinstance(raw, str) and nfkc(raw).strip().endswith("%")
+
+
 def is_percent(raw: object) -> bool:
     """A ratio typed as per cent (90%, ９０％, 90): read as 0.9, and the reader says so."""
-    if isinstance(raw, str) and nfkc(raw).strip().endswith("%"):
+    if _typed_percent(raw):
         return True
     try:
         value = parse_number(raw)
