@@ -345,13 +345,20 @@ def _keyring_secret(client_id: str) -> str | None:
         return None
 
 
+def _signed_in_user(config: AuthConfig, session: requests.Session, env: Mapping[str, str]) -> UserTokens | None:
+    """The tokens of the account `toolkit login` signed in last, when the cache still holds it."""
+    if not token_cache_exists(env):
+        return None
+    user = UserTokens(config, session, open_token_cache(env), read_login(env).get("home_account_id"))
+    return user if user.available else None
+
+
 def user_tokens(config: AuthConfig, session: requests.Session, env: Mapping[str, str] = os.environ,
                 *, why: str = "SharePoint / OneDrive のブックへの書き込み") -> UserTokens:
     """The `toolkit login` account's tokens, for what only delegated permissions allow (the Excel workbook API)."""
-    if token_cache_exists(env):
-        user = UserTokens(config, session, open_token_cache(env), read_login(env).get("home_account_id"))
-        if user.available:
-            return user
+    user = _signed_in_user(config, session, env)
+    if user is not None:
+        return user
     raise AuthError(f"{why}には、サインインしたアカウントが必要です（Excel のブック API はアプリの資格情報を"
                     "受け付けません）。同期用アカウントで一度 `toolkit login` を実行してください（docs/sync.md）。")
 
@@ -363,10 +370,9 @@ def token_source(config: AuthConfig, session: requests.Session, env: Mapping[str
     secret = config.secret or _keyring_secret(config.client_id)
     if secret:
         return AppTokens(config, session, secret)
-    if token_cache_exists(env):
-        user = UserTokens(config, session, open_token_cache(env), read_login(env).get("home_account_id"))
-        if user.available:
-            return user
+    user = _signed_in_user(config, session, env)
+    if user is not None:
+        return user
     raise AuthError("アプリの資格情報がありません。証明書（環境変数 TOOLKIT_CLIENT_CERTIFICATE）か"
                     "クライアントシークレット（TOOLKIT_CLIENT_SECRET か OS のキーリング"
                     f"（サービス名 {KEYRING_SERVICE}、ユーザー名 = クライアントID））を設定するか、"
