@@ -126,6 +126,12 @@ def _sample(table: FormTable) -> dict[str, str]:
     return sample
 
 
+def _event_day(event) -> date | None:
+    """The event's 開催日 as a date (a date and time typed in the cell counts by its day)."""
+    day = event.date.date() if isinstance(event.date, datetime) else event.date
+    return day if isinstance(day, date) else None
+
+
 # Days after its 開催日 an event's Teams attendance may still change (late reports, a re-run meeting): the first
 # read after them is the last, unless `toolkit sync --full`.
 SETTLE_DAYS = 7
@@ -231,8 +237,7 @@ class _Planner:
         settings = self.program.settings
         organizer = (settings.teams_organizer or "").strip()
         label = source.label
-        day = event.date.date() if isinstance(event.date, datetime) else event.date
-        day = day if isinstance(day, date) else None
+        day = _event_day(event)
         settled = day is not None and (self.now.date() - day).days > SETTLE_DAYS
         before = self.settled.get(event.event_id) or {}
         if not self.full and settled and before.get("url") == event.teams_url and \
@@ -277,8 +282,8 @@ class _Planner:
 
     def _event_fresh_since(self, event) -> date | None:
         """An event more than a day past should have its day's responses in its result workbook."""
-        day = event.date
-        return day if isinstance(day, date) and (self.now.date() - day).days > 1 else None
+        day = _event_day(event)
+        return day if day is not None and (self.now.date() - day).days > 1 else None
 
     def _usage_fresh_since(self) -> date | None:
         """During the usage period the usage form takes responses every week."""
