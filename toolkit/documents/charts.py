@@ -9,6 +9,7 @@ import glob
 import io
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 import matplotlib
 
@@ -21,7 +22,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from toolkit.japanese import display_width, printable, shorten  # noqa: E402
+from toolkit.japanese import char_width, display_width, printable, shorten  # noqa: E402
 
 from .formats import pct  # noqa: E402
 
@@ -68,9 +69,7 @@ def wrap(label: str, cells: int = LABEL_CELLS) -> str:
     label = shorten(printable(label), 2 * cells)
     if display_width(label) <= cells:
         return label
-    widths = [0]  # widths[i]: display width of label[:i]
-    for ch in label:
-        widths.append(widths[-1] + display_width(ch))
+    widths = [0, *accumulate(map(char_width, label))]  # widths[i]: display width of label[:i]
     total = widths[-1]
 
     def widest(i: int) -> int:
