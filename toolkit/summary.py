@@ -31,6 +31,7 @@ KPI_HEADERS = ("指標", "実績", "目標", "達成率", "状況")
 MONTH_HEADERS = ("月", "利用回数", "累計", "目標に対する累計")
 CAP_USE_HEADERS = ("企業名", "実績", "計画額")  # the bar chart's categories and series (named by this header row)
 CHART_ROWS = 22  # rows the two charts take, side by side
+MAX_ATTENTION = 15  # lines of the 要注意 block (the rest: toolkit status)
 
 
 def _achieved(flag: bool) -> str:
@@ -160,9 +161,6 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
                                   for col, name in enumerate(CAP_USE_HEADERS[1:], start=2)),
                             anchor=(charts_row, 4), size=(8, CHART_ROWS)))
     return SheetLayout(tuple(sheet.rows), fit_widths(sheet.rows), tuple(charts), freeze_rows=SUMMARY_FROZEN_ROWS)
-
-
-MAX_ATTENTION = 15  # lines of the 要注意 block (the rest: toolkit status)
 
 
 def status_warnings(program: Program, day: date) -> list[dict] | None:

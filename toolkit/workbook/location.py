@@ -74,9 +74,8 @@ def cloud_files(key: str, name: str, env: Mapping[str, str] = os.environ) -> Pat
     """A stand-in path for a SharePoint workbook's sync files (queue, state, lock: ``toolkit.graph.queue`` puts
     them beside it), in the user's own configuration folder: they hold personal data, like the workbook."""
     from toolkit.graph.auth import config_dir
-
-    folder = config_dir(env) / "cloud" / hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     from toolkit.private import private_folder
 
+    folder = config_dir(env) / "cloud" / hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     private_folder(folder)
     return folder / (name or "workbook.xlsx")
