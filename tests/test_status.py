@@ -160,6 +160,17 @@ def test_the_command_prints_json_keeps_a_record_and_says_what_moved(book, tmp_pa
     assert screen.exit_code == 0 and "利用回数" in screen.output and "要対応" in screen.output
 
 
+def test_the_screen_says_which_rows_an_error_left_out_of_the_figures(tmp_path):
+    rows = sheets()
+    rows["経費"][1][4] = "=#REF!"  # E2, C01's 30,000 of 11/30: an error, so the row is left out
+    book = write_workbook(tmp_path / "m.xlsx", rows)
+    screen = CliRunner().invoke(main, ["status", str(book), "--as-of", "2025-12-15", "--out", str(tmp_path / "o")])
+    # Booked: E1 40,000 + E5 50,000 + E6 30,000 = 120,000 without E2's 30,000 (E3 is after the as-of date, E4 the
+    # contractor's).
+    assert screen.exit_code == 0 and "計上 120,000 円" in screen.output
+    assert "エラーのある 1 行（経費 1行）を集計から除外しています" in screen.output
+
+
 def test_a_book_without_the_issue_sheet_or_the_next_visit_column_still_works(tmp_path):
     headers = {"支援記録": [h for h in schema.SUPPORT_LOG.headers if h != "次回予定日"]}
     rows = sheets()

@@ -542,13 +542,17 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, as_json: bool) -> 
     """
     from toolkit.status_job import run_status
 
-    result = run_status(_load(workbook, "status"), as_of or date.today(), out_dir)
+    from toolkit.budget import excluded
+
+    program = _load(workbook, "status")
+    result = run_status(program, as_of or date.today(), out_dir)
     if as_json:
         emit_json(result.as_json())
         return
     from toolkit.cli_views import print_status
 
     print_status(console(), result)
+    _excluded_note(*excluded(program, "status"))  # as budget and kpi say it: the figures lack those rows
 
 
 # ---------------------------------------------------------------- Microsoft 365
