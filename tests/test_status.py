@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from builders import write_workbook
 from toolkit import schema
@@ -169,6 +170,18 @@ def test_the_screen_says_which_rows_an_error_left_out_of_the_figures(tmp_path):
     # contractor's).
     assert screen.exit_code == 0 and "計上 120,000 円" in screen.output
     assert "エラーのある 1 行（経費 1行）を集計から除外しています" in screen.output
+
+
+def test_a_renamed_issue_sheet_is_a_warning_naming_it_and_no_refusal(tmp_path):
+    book = write_workbook(tmp_path / "m.xlsx", sheets(), omit=["課題"])
+    wb = load_workbook(book)
+    wb.create_sheet("課題一覧").append(list(schema.ISSUES.headers))  # staff renamed the sheet
+    wb.save(book)
+    program = load_program(book)
+    [finding] = [f for f in program.findings if f.code == "missing-sheet"]
+    assert (finding.level, finding.sheet, finding.value) == ("warning", "課題", "課題一覧")
+    assert "シート名を「課題」に戻してください" in finding.message
+    assert compute_status(program, D).issues == []  # read as a book without the sheet, not refused
 
 
 def test_a_book_without_the_issue_sheet_or_the_next_visit_column_still_works(tmp_path):

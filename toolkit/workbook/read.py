@@ -694,9 +694,13 @@ def _build_program(raw: RawBook) -> Program:
             continue  # the job does not read it: no records, and no "missing" finding either
         rows = raw.get(table.sheet)
         if rows is None:
-            if table.owned or table.optional:
-                continue  # an old workbook without the toolkit's own log, or a sheet added later, is fine
+            if table.owned:
+                continue  # an old workbook without the toolkit's own log is fine
             finding = _missing_sheet(table, raw)
+            if table.optional:  # a sheet added later: a book without it is fine, one that renamed it is told
+                if finding.value is not None:
+                    findings.append(finding._replace(level="warning"))
+                continue
             findings.append(finding)
             missing.setdefault(table.sheet, []).append(finding)
             continue
