@@ -139,6 +139,27 @@ def test_before_the_usage_period_and_after_it(book):
                      "status": "遅れ", "idle_companies": []}
 
 
+@pytest.mark.parametrize("target, required, state", [
+    # 2026-02-27, the day before 利用終了日: one day left; counted 8 (C01 six, C02 two), none in (1/30, 2/27] →
+    # projected floor(8 + 0 × 1) = 8. Target 9: one short on the last day → required 1 / 1 = 1.0, and 8 < 0.9 × 9
+    # = 8.1 → 遅れ. Target 8: reached exactly → 順調 (projected ≥ target), nothing required.
+    (9, 1.0, "遅れ"), (8, 0.0, "順調")])
+def test_the_last_day_and_a_target_met_exactly(tmp_path, target, required, state):
+    book = write_workbook(tmp_path / "m.xlsx", sheets(), settings={"利用回数目標": target})
+    usage = compute_status(load_program(book), date(2026, 2, 27)).usage
+    assert usage == {"to_date": 8, "recent_pace": 0.0, "remaining_days": 1, "projected": 8,
+                     "required_pace": required, "status": state, "idle_companies": ["C01", "C02"]}
+
+
+def test_on_the_first_day_of_the_usage_period_it_has_started(book):
+    usage = compute_status(load_program(book), date(2025, 9, 1)).usage
+    # 2025-09-01 → 2026-02-28: 30 + 31 + 30 + 31 + 31 + 27 = 180 days; nothing counted yet → projected 0 < 900 →
+    # 遅れ (not 開始前: the period has begun); required 1000 / 180 = 5.56. C01's U1 starts that day (active, idle);
+    # C02's starts 10/1 and C03's is 中止.
+    assert usage == {"to_date": 0, "recent_pace": 0.0, "remaining_days": 180, "projected": 0,
+                     "required_pace": 5.56, "status": "遅れ", "idle_companies": ["C01"]}
+
+
 def test_the_command_prints_json_keeps_a_record_and_says_what_moved(book, tmp_path):
     out = tmp_path / "状況"
     first = CliRunner().invoke(main, ["status", str(book), "--as-of", "2025-11-14", "--out", str(out), "--json"])
