@@ -31,6 +31,7 @@ from toolkit.kpi import compute_kpis
 from toolkit.model import (AttendanceRecord, Company, Event, Expense, Financial, Meeting, PlanItem, Program, Service,
                            Settings, Subscription, SupportRecord, UsageDay)
 from toolkit.load import load_program
+from toolkit.status import compute_status
 
 ROOT = Path(__file__).resolve().parents[1]
 ISSUED = date(2026, 3, 31)
@@ -166,7 +167,12 @@ def every_job(program: Program) -> list[Job]:
     f = prepare(program, "report", ISSUED)
     jobs = report_jobs(f, {name: "" for name in CHART_NAMES}) + plan_jobs(f, [program.companies[0].company_id])
     parts = [{"title": "委託業務報告書", "group": "本編", "page": "2"}, {"title": "支援記録簿", "group": "資料", "page": "9"}]
-    return jobs + [Job(catalog.BOOKLET, (), contexts.booklet_context(f.program, ISSUED, parts))]
+    # A status with a previous record, so the 状況報告書's "changes" section is rendered (strictly) too.
+    previous = {"as_of": "2025-11-15", "usage": {"to_date": 1}, "warnings": [{"area": "usage", "message": "解消済"}]}
+    st = compute_status(program, date(2025, 12, 15), previous)
+    return jobs + [Job(catalog.BOOKLET, (), contexts.booklet_context(f.program, ISSUED, parts)),
+                   Job(catalog.STATUS_REPORT, ("20251215",),
+                       {**contexts.status_report_context(program, st, ISSUED), "chart_usage_pace": ""})]
 
 
 def test_every_template_variable_is_supplied_by_its_context(demo, small):

@@ -527,17 +527,22 @@ def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on
 @WORKBOOK
 @click.option("--as-of", "as_of", type=DocumentDate(), help="この日の時点で見ます（例: 2025-12-15）。省略時は今日。")
 @click.option("--out", "out_dir", type=Folder(), default=Path("output"), show_default=True,
-              help="状況報告の記録（状況報告_YYYYMMDD.json）を置くフォルダ。前回の記録と比べて変化を示します")
+              help="状況報告書と、その記録（状況報告_YYYYMMDD.json）を置くフォルダ。前回の記録と比べて変化を示します")
+@PDF
+@TEMPLATES
 @JSON_FLAG
-def status(workbook: Path, as_of: date | None, out_dir: Path, as_json: bool) -> None:
-    """事業の今の状況と見込み（利用回数・予算・労働生産性の測定・連絡・会議・課題）を示します。
+def status(workbook: Path, as_of: date | None, out_dir: Path, pdf: bool, templates_dir: Path | None,
+           as_json: bool) -> None:
+    """事業の今の状況と見込みを示し、委託者との会議用の状況報告書（Word）を作成します。
 
-    委託者との会議の前に、目標に届くか、どの企業がいつ上限を超えるか、決算書が契約期間内に出るか、
-    連絡の空いた企業、会議記録の遅れ、期限切れの課題をまとめます。
+    目標の利用回数に届くか、どの企業がいつ上限を超えるか、決算書が契約期間内に出るか、
+    連絡の空いた企業、会議記録の遅れ、期限切れの課題をまとめます。--json では数値だけを出力し、
+    報告書は作りません。
 
     \b
     例:
       toolkit status マスター.xlsx
+      toolkit status マスター.xlsx --as-of 2025-12-15 --pdf
       toolkit status マスター.xlsx --as-of 2025-12-15 --json
     """
     from toolkit.status_job import run_status
@@ -550,9 +555,13 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, as_json: bool) -> 
         emit_json(result.as_json())
         return
     from toolkit.cli_views import print_status
+    from toolkit.documents import build_status_report
 
     print_status(console(), result)
     _excluded_note(*excluded(program, "status"))  # as budget and kpi say it: the figures lack those rows
+    with progress("状況報告書を作成中…") as step:
+        paths = build_status_report(program, result, out_dir, pdf=pdf, progress=step, templates_dir=templates_dir)
+    _print_written(paths)
 
 
 # ---------------------------------------------------------------- Microsoft 365

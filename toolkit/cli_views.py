@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from toolkit.model import Finding
+from toolkit.status import AREAS, headlines, lights
 
 STATUS_COLOURS = {"ok": "green", "warning": "yellow", "plan_over": "dark_orange", "over": "red"}
 
@@ -177,46 +178,17 @@ def print_trace(out: Console, trace: dict) -> None:
 
 # ---------------------------------------------------------------- status
 
-AREAS = {"usage": "利用回数", "budget": "予算", "productivity": "労働生産性", "contacts": "連絡",
-         "events": "説明会・成果共有会", "meetings": "委託者との会議", "issues": "課題"}
 _LIGHT = {"green": "[green]● 順調[/]", "yellow": "[yellow]● 注意[/]", "red": "[red]● 要対応[/]"}
-
-
-def status_lights(status) -> dict[str, str]:
-    """area -> green / yellow / red: red where the target or a deadline is already missed or will be."""
-    warned = {w["area"] for w in status.warnings}
-    lights = {area: "yellow" if area in warned else "green" for area in AREAS}
-    if status.usage["status"] == "遅れ":
-        lights["usage"] = "red"
-    if any(c["breach_month"] for c in status.budget["companies"]) or (status.budget["projected_balance"] or 0) < 0:
-        lights["budget"] = "red"
-    if any(c["measurable_by_contract_end"] is False for c in status.productivity["companies"]):
-        lights["productivity"] = "red"
-    if any(i["overdue"] for i in status.issues):
-        lights["issues"] = "red"
-    return lights
 
 
 def print_status(out: Console, status) -> None:
     """One screen: a traffic light per area with its headline, then the warnings."""
-    u, b = status.usage, status.budget
-    headline = {
-        "usage": f"{u['to_date']:,} 回、見込み {u['projected']:,} 回（{u['status']}）",
-        "budget": f"計上 {yen(b['booked_total'])} 円、見込み {yen(b['projected_total'])} 円"
-                  + (f"、残額見込み {yen(b['projected_balance'])} 円" if b["projected_balance"] is not None else ""),
-        "productivity": f"契約期間内に測れない企業 "
-                        f"{sum(c['measurable_by_contract_end'] is False for c in status.productivity['companies'])} 社",
-        "contacts": f"次回予定日を過ぎた企業 {sum(c['overdue'] for c in status.contacts)} 社",
-        "events": "説明会 " + ("開催済" if status.events["kickoff"]["held"] else "未開催"),
-        "meetings": f"会議のない月 {len(status.meetings['months_without'])}、記録の遅れ "
-                    f"{len(status.meetings['late_minutes'])}",
-        "issues": f"未完了 {len(status.issues)} 件（期限切れ {sum(i['overdue'] for i in status.issues)} 件）",
-    }
+    headline = headlines(status)
     table = _table(f"事業の状況（{status.as_of:%Y/%m/%d} 時点）")
     table.add_column("分野", no_wrap=True)
     table.add_column("状態", no_wrap=True)
     table.add_column("いま", overflow="fold", ratio=1)
-    for area, light in status_lights(status).items():
+    for area, light in lights(status).items():
         table.add_row(AREAS[area], _LIGHT[light], escape(headline[area]))
     out.print(table)
     for w in status.warnings:

@@ -66,7 +66,8 @@ class Status:
         return {"as_of": self.as_of.isoformat(), "usage": self.usage, "budget": self.budget,
                 "productivity": self.productivity, "contacts": self.contacts, "events": self.events,
                 "meetings": self.meetings, "issues": self.issues, "workload": self.workload,
-                "warnings": self.warnings, "changes": self.changes}
+                "warnings": [{"area": w["area"], "message": w["message"]} for w in self.warnings],
+                "changes": self.changes}
 
 
 # ---------------------------------------------------------------- usage
@@ -254,39 +255,40 @@ def compute_status(program: Program, as_of: date, previous: dict | None = None) 
 
 def _warnings(program: Program, st: Status) -> list[dict]:
     """status.md's warnings, area by area (a company not measurable by the contract's end, or with fewer than six
-    months of support in its 実績 year, is warned of from the program's start: the 協議 happens in autumn)."""
-    return [{"area": area, "message": message} for area, rule in _WARNING_RULES
-            for message in rule(program, st)]
+    months of support in its 実績 year, is warned of from the program's start: the 協議 happens in autumn). Each
+    names the company it concerns (None for the program as a whole): the 状況報告書 groups them by company."""
+    return [{"area": area, "message": message, "company": company} for area, rule in _WARNING_RULES
+            for company, message in rule(program, st)]
 
 
 def _usage_warnings(program: Program, st: Status):
     u, target = st.usage, program.settings.usage_target
     if u["status"] in ("注意", "遅れ"):
-        yield (f"利用回数は {u['to_date']:,} 回で、今のペース（1日 {u['recent_pace']} 回）では利用終了日までに "
+        yield None, (f"利用回数は {u['to_date']:,} 回で、今のペース（1日 {u['recent_pace']} 回）では利用終了日までに "
                f"{u['projected']:,} 回の見込みです（目標 {target:,} 回。必要なペースは1日 {u['required_pace']} 回）")
     for cid in u["idle_companies"]:
-        yield f"{cid}は利用中のサービスがあるのに、直近{WINDOW_DAYS}日の利用がありません"
+        yield cid, f"{cid}は利用中のサービスがあるのに、直近{WINDOW_DAYS}日の利用がありません"
 
 
 def _budget_warnings(program: Program, st: Status):
     for c in st.budget["companies"]:
         if c["breach_month"]:
-            yield f"{c['company']}は計画どおりに払うと{c['breach_month']}に上限{c['cap']:,}円を超えます"
+            yield c["company"], f"{c['company']}は計画どおりに払うと{c['breach_month']}に上限{c['cap']:,}円を超えます"
     if st.budget["projected_balance"] is not None and st.budget["projected_balance"] < 0:
-        yield f"執行見込総額が委託料を{-st.budget['projected_balance']:,}円超えます"
+        yield None, f"執行見込総額が委託料を{-st.budget['projected_balance']:,}円超えます"
 
 
 def _productivity_warnings(program: Program, st: Status):
     short = []
     for c in st.productivity["companies"]:
         if c["measurable_by_contract_end"] is False:
-            yield (f"{c['company']}は実績期の決算書が{c['statements_expected']}の見込みで、契約終了日"
+            yield c["company"], (f"{c['company']}は実績期の決算書が{c['statements_expected']}の見込みで、契約終了日"
                    f"（{program.settings.contract_end.isoformat()}）までに労働生産性を測れません。試算表による暫定の"
                    "算定を委託者と協議してください")
         elif c["support_months"] is not None and c["support_months"] < SHORT_SUPPORT_MONTHS:
             short.append(f"{c['company']}（{c['support_months']}か月）")
     if short:  # one line: it is one proposal to the city, not twenty
-        yield (f"実績期に含まれる支援が{SHORT_SUPPORT_MONTHS}か月に満たない企業があります（変化を測るには短い期間です）："
+        yield None, (f"実績期に含まれる支援が{SHORT_SUPPORT_MONTHS}か月に満たない企業があります（変化を測るには短い期間です）："
                + "、".join(short))
 
 
@@ -294,32 +296,88 @@ def _contact_warnings(program: Program, st: Status):
     limit = program.settings.contact_interval_days
     for c in st.contacts:
         if c["days_since"] is not None and c["days_since"] > limit and _active(program, c["company"], st.as_of):
-            yield f"{c['company']}に{c['days_since']}日連絡していません（上限{limit}日）"
+            yield c["company"], f"{c['company']}に{c['days_since']}日連絡していません（上限{limit}日）"
         if c["overdue"]:
-            yield f"{c['company']}の次回予定日{c['next_planned']}を過ぎても支援の記録がありません"
+            yield c["company"], f"{c['company']}の次回予定日{c['next_planned']}を過ぎても支援の記録がありません"
 
 
 def _event_warnings(program: Program, st: Status):
     if not st.events["kickoff"]["held"] and st.as_of > program.settings.usage_start + timedelta(days=KICKOFF_DAYS):
-        yield f"説明会・ワークショップが利用開始日から{KICKOFF_DAYS}日以内に開かれていません"
+        yield None, f"説明会・ワークショップが利用開始日から{KICKOFF_DAYS}日以内に開かれていません"
 
 
 def _meeting_warnings(program: Program, st: Status):
     for month in st.meetings["months_without"]:
-        yield f"{month}に委託者との会議の記録がありません"
+        yield None, f"{month}に委託者との会議の記録がありません"
     for meeting_id in st.meetings["late_minutes"]:
-        yield f"会議{meeting_id}の会議記録が開催から{program.settings.minutes_due_days}日以内に作成されていません"
+        yield None, f"会議{meeting_id}の会議記録が開催から{program.settings.minutes_due_days}日以内に作成されていません"
 
 
 def _issue_warnings(program: Program, st: Status):
     for issue in st.issues:
         if issue["overdue"]:
-            yield f"課題{issue['id']}が期限{issue['due']}を過ぎています（{issue['state'] or '状態未記入'}）"
+            yield None, f"課題{issue['id']}が期限{issue['due']}を過ぎています（{issue['state'] or '状態未記入'}）"
 
 
 _WARNING_RULES = (("usage", _usage_warnings), ("budget", _budget_warnings), ("productivity", _productivity_warnings),
                   ("contacts", _contact_warnings), ("events", _event_warnings), ("meetings", _meeting_warnings),
                   ("issues", _issue_warnings))
+
+
+# ---------------------------------------------------------------- what the screen and the 状況報告書 show
+
+AREAS = {"usage": "利用回数", "budget": "予算", "productivity": "労働生産性", "contacts": "連絡",
+         "events": "説明会・成果共有会", "meetings": "委託者との会議", "issues": "課題"}
+LIGHTS = ("green", "yellow", "red")
+
+
+def lights(st: Status) -> dict[str, str]:
+    """area -> green / yellow / red: yellow where a warning is, red where the target or a deadline is already
+    missed or will be (usage 遅れ, a breach month or a negative balance ahead, a company not measurable by the
+    contract's end, an overdue issue)."""
+    warned = {w["area"] for w in st.warnings}
+    out = {area: "yellow" if area in warned else "green" for area in AREAS}
+    if st.usage["status"] == "遅れ":
+        out["usage"] = "red"
+    if any(c["breach_month"] for c in st.budget["companies"]) or (st.budget["projected_balance"] or 0) < 0:
+        out["budget"] = "red"
+    if any(c["measurable_by_contract_end"] is False for c in st.productivity["companies"]):
+        out["productivity"] = "red"
+    if any(i["overdue"] for i in st.issues):
+        out["issues"] = "red"
+    return out
+
+
+def headlines(st: Status) -> dict[str, str]:
+    """area -> the one line the terminal and the 状況報告書's summary show beside its light."""
+    u, b, p = st.usage, st.budget, st.productivity["companies"]
+    balance = b["projected_balance"]
+    return {
+        "usage": f"{u['to_date']:,}回、見込み{u['projected']:,}回（{u['status']}）",
+        "budget": f"計上{b['booked_total']:,}円、見込み{b['projected_total']:,}円"
+                  + ("" if balance is None else f"、残額見込み{balance:,}円"),
+        "productivity": f"契約期間内に測れない企業{sum(c['measurable_by_contract_end'] is False for c in p)}社",
+        "contacts": f"次回予定日を過ぎた企業{sum(c['overdue'] for c in st.contacts)}社",
+        "events": "説明会・ワークショップ" + ("開催済" if st.events["kickoff"]["held"] else "未開催"),
+        "meetings": f"会議のない月{len(st.meetings['months_without'])}、記録の遅れ{len(st.meetings['late_minutes'])}件",
+        "issues": f"未完了{len(st.issues)}件（期限切れ{sum(i['overdue'] for i in st.issues)}件）",
+    }
+
+
+def usage_curve(program: Program, as_of: date) -> list[tuple[date, int]]:
+    """The cumulative counted usage (the KPI's rows) at the end of each day from 利用開始日 to the as-of date
+    (利用終了日 at the latest): the line the 状況報告書 draws against the straight line to the target."""
+    s = program.settings
+    last = min(as_of, s.usage_end)
+    per_day: dict[date, int] = defaultdict(int)
+    for u in counted_usage(program):
+        per_day[u.date] += 1
+    out, running, day = [], 0, s.usage_start
+    while day <= last:
+        running += per_day.get(day, 0)
+        out.append((day, running))
+        day += timedelta(days=1)
+    return out
 
 
 def changes_since(previous: dict, current: dict) -> dict:

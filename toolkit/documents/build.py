@@ -13,9 +13,10 @@ from toolkit.budget import BudgetReport, compute_budget
 from toolkit.errors import UnknownCompany
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
+from toolkit.status import Status, usage_curve
 
 from . import catalog, contexts
-from .chart_data import CHART_NAMES, chart_jobs, draw
+from .chart_data import CHART_NAMES, chart_jobs, draw, status_chart_jobs
 from .names import UniqueNames, inside
 from .paging import bind, number_sheet, page_count, replace_pages, split_docx, toc_only
 from .pdf import Converter
@@ -198,6 +199,24 @@ def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progres
                 converted = _join_support_log(f, converter, converted, rest[log], out_dir, templates_dir)
             toc.finish(toc_pdf.wait()[0], toc.pdf, converter)
         return business + rest + [out_dir / (p.stem + ".pdf") for p in business + rest]
+
+
+def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf: bool = False,
+                        progress: Progress = None, issued_on: date | None = None,
+                        templates_dir: Path | None = None) -> list[Path]:
+    """The 状況報告書 as of ``status.as_of`` (状況報告書_YYYYMMDD.docx, and .pdf with ``pdf``), dated ``issued_on``,
+    else the as-of date (not 設定.作成日: that is the closing deliverables' date)."""
+    with Converter(enabled=pdf) as converter:
+        pngs = draw(status_chart_jobs(program, usage_curve(program, status.as_of), status.usage["projected"],
+                                      status.as_of))
+        context = {**contexts.status_report_context(program, status, issued_on or status.as_of),
+                   **{name: Chart(png, CHART_WIDTH_MM) for name, png in pngs.items()}}
+        docx = render([Job(catalog.STATUS_REPORT, (f"{status.as_of:%Y%m%d}",), context)], out_dir, templates_dir,
+                      progress)
+        if not pdf:
+            return docx
+        say(progress, "PDF に変換しています…")
+        return docx + converter.start(docx, Path(out_dir), instances=1).wait()
 
 
 # A 支援記録簿 longer than this is converted as two halves, one per LibreOffice (the 5,000-row program).

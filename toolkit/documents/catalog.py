@@ -16,8 +16,9 @@ KPI_REPORT = "KPI実績報告書"
 SUPPORT_LOG = "支援記録簿"
 MINUTES = "会議記録"
 BOOKLET = "成果品冊子"  # the printed booklet's cover and 目次
+STATUS_REPORT = "状況報告書"  # for a meeting with the city during the year (status.md), not a closing deliverable
 
-DOCUMENTS = (PLAN, BUSINESS_REPORT, BUDGET_REPORT, KPI_REPORT, SUPPORT_LOG, MINUTES, BOOKLET)
+DOCUMENTS = (PLAN, BUSINESS_REPORT, BUDGET_REPORT, KPI_REPORT, SUPPORT_LOG, MINUTES, BOOKLET, STATUS_REPORT)
 
 # Fonts the templates name. Word on Windows has them; on Linux the PDF step maps them to IPA fonts (pdf.py).
 MINCHO = "ＭＳ 明朝"

@@ -58,6 +58,13 @@ def chart_jobs(program: Program, budget: BudgetReport, kpi: KpiReport) -> Jobs:
     return jobs
 
 
+def status_chart_jobs(program: Program, curve: list, projected: int, as_of) -> Jobs:
+    """The 状況報告書's chart: the usage KPI's cumulative count (status.usage_curve) against the target line."""
+    s = program.settings
+    return {"chart_usage_pace": ("usage_pace", ([d for d, _ in curve], [n for _, n in curve], s.usage_start,
+                                                s.usage_end, s.usage_target, as_of, projected), {})}
+
+
 CACHE_FILES = 200  # charts kept; the oldest go first
 
 

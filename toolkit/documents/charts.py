@@ -241,3 +241,42 @@ def stacked_months(labels: Sequence[str], series: Sequence[tuple[str, Sequence[i
         ax.set_ylim(0, max([*bottom, 1]) * 1.15)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=4, frameon=False)
         return _png(fig)
+
+
+def usage_pace(days: Sequence, cumulative: Sequence[int], start, end, target: int, as_of, projected: int) -> bytes:
+    """The usage KPI through the year: the cumulative count to the as-of date, the straight line from zero on
+    利用開始日 to the target on 利用終了日, and the projection at the recent pace. Solid, dashed and dotted, so the
+    three lines stay apart when printed in grey."""
+    import matplotlib.dates as mdates
+
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(3.0, bottom_in=0.75, top_in=0.15, right_in=0.95)  # room for the end labels
+        fig.subplots_adjust(left=0.75 / WIDTH_IN)
+        ax = fig.add_subplot()
+        ax.plot([start, end], [0, target], color="#7F7F7F", linestyle="--", linewidth=1.1)
+        if days:
+            ax.plot(list(days), list(cumulative), color=BLUE, linewidth=1.8)
+        handles = [Line2D([], [], color=BLUE, linewidth=1.8, label="実績（累計）"),
+                   Line2D([], [], color="#7F7F7F", linestyle="--", label=f"目標{target:,}回への直線")]
+        if days and as_of < end:
+            last = days[-1]
+            ax.plot([last, end], [cumulative[-1], projected], color=ORANGE, linestyle=":", linewidth=1.8)
+            ax.text(end, projected, f" 見込み {projected:,}", va="center", ha="left", fontsize=7, color=ORANGE)
+            handles.append(Line2D([], [], color=ORANGE, linestyle=":", linewidth=1.8, label="今のペースでの見込み"))
+        if days:
+            ax.annotate(f"{cumulative[-1]:,}", (days[-1], cumulative[-1]), textcoords="offset points", xytext=(-4, 6),
+                        ha="right", fontsize=7, color=BLUE)
+        ax.text(end, target, f" 目標 {target:,}", va="bottom", ha="left", fontsize=7, color="#404040")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#D9D9D9", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.set_xlim(start, end)
+        ax.set_ylim(0, max([target, projected, *cumulative, 1]) * 1.12)
+        ax.xaxis.set_major_locator(mdates.MonthLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{mdates.num2date(v).month}月"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.tick_params(labelsize=8)
+        ax.set_ylabel("利用回数（回）")
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), bbox_transform=fig.transFigure,
+                  ncol=3, frameon=False)
+        return _png(fig)
