@@ -38,6 +38,7 @@ _._  # unused attribute (toolkit/cli_ja.py:58)
 change_bars  # unused function (toolkit/documents/charts.py:163)
 cap_bars  # unused function (toolkit/documents/charts.py:196)
 stacked_months  # unused function (toolkit/documents/charts.py:222)
+usage_pace  # called by name from chart_data.status_chart_jobs
 _.different_first_page_header_footer  # unused attribute (toolkit/documents/paging.py:41)
 _.different_first_page_header_footer  # unused attribute (toolkit/documents/paging.py:184)
 make_reports  # unused function (toolkit/excel.py:69)

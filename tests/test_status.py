@@ -365,3 +365,21 @@ def test_the_status_report_of_a_book_without_the_issue_sheet_or_next_visits_and_
     assert "前回の報告（令和7年11月14日時点）と比べた変化" in text
     assert "・利用回数（累計）：2回→7回" in text and "・執行見込総額：640,000円→590,000円" in text
     assert 2 <= page_count(out / "状況報告書_20251215.pdf") <= 4
+
+
+def test_after_the_contract_no_month_is_without_a_meeting_and_check_shows_the_status_warnings(book):
+    from toolkit.checks import run_checks
+
+    program = load_program(book)
+    # 2026-05-10: months from 2025-09 (the first meeting; no 契約日) to 2026-03 (契約終了日), not to May: Sep, Oct and
+    # Dec held → Nov, Jan, Feb, Mar without.
+    assert compute_status(program, date(2026, 5, 10)).meetings["months_without"] == [
+        "2025-11", "2026-01", "2026-02", "2026-03"]
+    found = [f for f in run_checks(program, D) if f.code.startswith("status-")]
+    # Each status warning of 12/15 (worked out in test_every_figure_of_the_status_as_of_mid_december) is a check
+    # warning on the sheet staff would correct, with the company it concerns as its value.
+    assert ("warning", "status-budget", "導入", "C02") in {(f.level, f.code, f.sheet, f.value) for f in found}
+    assert ("status-meetings", "会議記録", "2025-11に委託者との会議の記録がありません") in {
+        (f.code, f.sheet, f.message) for f in found}
+    assert len(found) == len(compute_status(program, D).warnings) == 11
+    assert not any(f.code.startswith("status-") for f in run_checks(program))  # only when a day is given

@@ -8,11 +8,13 @@ Pure functions of the Program.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from toolkit import schema
 from toolkit.budget import compute_budget
 from toolkit.kpi import financial_periods
 from toolkit.model import Financial, Finding, Program
+from toolkit.status import status_warnings
 
 _SHEET_ORDER = {t.sheet: i for i, t in enumerate(schema.TABLES)}
 # What the workbook lacks comes first: it explains the findings after it.
@@ -175,11 +177,27 @@ def sort_key(f: Finding) -> tuple:
             f.column or "", f.code)
 
 
-def run_checks(program: Program) -> tuple[Finding, ...]:
+# The sheet a status warning's area reads, so check shows it where staff would act on it.
+STATUS_SHEETS = {"usage": schema.USAGE_DAYS.sheet, "budget": schema.SUBSCRIPTIONS.sheet,
+                 "productivity": schema.FINANCIALS.sheet, "contacts": schema.SUPPORT_LOG.sheet,
+                 "events": schema.EVENTS.sheet, "meetings": schema.MEETINGS.sheet, "issues": schema.ISSUES.sheet}
+
+
+def _status(program: Program, as_of: date) -> Iterable[Finding]:
+    """``toolkit status``'s warnings as of ``as_of``, as warnings (never errors: they are about the year ahead)."""
+    for w in status_warnings(program, as_of) or ():
+        yield Finding("warning", f"status-{w['area']}", STATUS_SHEETS[w["area"]], None, None, w["company"],
+                      w["message"])
+
+
+def run_checks(program: Program, as_of: date | None = None) -> tuple[Finding, ...]:
+    """Every finding; with ``as_of`` (check, the Excel button: today) also the status warnings of that day."""
     findings = list(program.findings)
     for rule, tables in PROGRAM_RULES:
         if not any(t.sheet in program.missing for t in tables):
             findings.extend(rule(program))
+    if as_of is not None:
+        findings.extend(_status(program, as_of))
     findings.sort(key=sort_key)
     return tuple(findings)
 

@@ -17,7 +17,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -261,7 +261,7 @@ def _run_check(book: Any) -> Outcome:
     from toolkit.checks import counts, run_checks
 
     raw, program = load_open_program(book)
-    findings = run_checks(program)
+    findings = run_checks(program, date.today())  # with today's status warnings, as `toolkit check` shows
     write_findings(book, findings, raw)
     errors, warnings = counts(findings)
     if not findings:

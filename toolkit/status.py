@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from toolkit import schema
 from toolkit.budget import planned_cost
+from toolkit.errors import MissingInput
 from toolkit.kpi import counted_usage, financial_periods
 from toolkit.model import Company, Program
 
@@ -151,11 +152,14 @@ def productivity_status(program: Program) -> dict:
     """Per company, independent of the as-of date: planned support counts too (status.md)."""
     s = program.settings
     by_period = financial_periods(program)
+    first_visit: dict[str, date] = {}
+    for r in program.support:  # planned ones included
+        if r.company_id not in first_visit or r.date < first_visit[r.company_id]:
+            first_visit[r.company_id] = r.date
     companies = []
     for c in program.companies:
-        visits = [r.date for r in program.support if r.company_id == c.company_id]  # planned ones included
         starts = [sub.start for sub in program.subscriptions if sub.company_id == c.company_id]
-        start = min(visits) if visits else (min(starts) if starts else None)
+        start = first_visit.get(c.company_id) or (min(starts) if starts else None)
         fy_end = months = expected = measurable = None
         if start is not None and c.closing_month and 1 <= c.closing_month <= 12:
             year = start.year if start.month <= c.closing_month else start.year + 1
@@ -179,10 +183,13 @@ def _iso(day: date | None) -> str | None:
 # ---------------------------------------------------------------- contacts, events, meetings, issues, workload
 
 def contact_status(program: Program, as_of: date) -> list[dict]:
+    by_company = defaultdict(list)
+    for r in program.support:
+        if r.date <= as_of:
+            by_company[r.company_id].append(r)
     out = []
     for c in program.companies:
-        mine = sorted((r for r in program.support if r.company_id == c.company_id and r.date <= as_of),
-                      key=lambda r: (r.date, r.row))
+        mine = sorted(by_company.get(c.company_id, ()), key=lambda r: (r.date, r.row))
         last = mine[-1].date if mine else None
         with_next = [r for r in mine if r.next_date is not None]
         planned = with_next[-1].next_date if with_next else None
@@ -218,7 +225,8 @@ def meeting_status(program: Program, as_of: date) -> dict:
     months_without = []
     if first is not None and first <= as_of:
         met = {_month(m.date) for m in held}
-        months_without = [m for m in _months(first, as_of) if m not in met]
+        # The duty to meet the city ends with the contract: no month after 契約終了日 is "without a meeting".
+        months_without = [m for m in _months(first, min(as_of, s.contract_end)) if m not in met]
     limit = s.minutes_due_days
     late = [m.meeting_id for m in sorted(held, key=lambda m: (m.date, m.row))
             if (m.written_on is not None and (m.written_on - m.date).days > limit)
@@ -251,6 +259,15 @@ def compute_status(program: Program, as_of: date, previous: dict | None = None) 
     status.warnings = _warnings(program, status)
     status.changes = changes_since(previous, status.as_json()) if previous else None
     return status
+
+
+def status_warnings(program: Program, as_of: date) -> list[dict] | None:
+    """The warnings of ``toolkit status`` as of ``as_of`` (for check and the 集計 sheet); None where the book
+    lacks a sheet the status reads (that sheet's own finding says so)."""
+    try:
+        return compute_status(program, as_of).warnings
+    except MissingInput:
+        return None
 
 
 def _warnings(program: Program, st: Status) -> list[dict]:
@@ -328,7 +345,6 @@ _WARNING_RULES = (("usage", _usage_warnings), ("budget", _budget_warnings), ("pr
 
 AREAS = {"usage": "利用回数", "budget": "予算", "productivity": "労働生産性", "contacts": "連絡",
          "events": "説明会・成果共有会", "meetings": "委託者との会議", "issues": "課題"}
-LIGHTS = ("green", "yellow", "red")
 
 
 def lights(st: Status) -> dict[str, str]:

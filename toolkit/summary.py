@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 
 from toolkit import schema
@@ -18,6 +18,7 @@ from toolkit.audit import audit_row
 from toolkit.budget import BudgetReport, compute_budget
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
+from toolkit.status import status_warnings
 from toolkit.workbook.layout import SUMMARY_FROZEN_ROWS, Cell, Chart, Range, Series, SheetLayout, Style, fit_widths
 
 TITLE = "集計（予算の執行状況と KPI の進み具合）"
@@ -161,17 +162,6 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
                                   for col, name in enumerate(CAP_USE_HEADERS[1:], start=2)),
                             anchor=(charts_row, 4), size=(8, CHART_ROWS)))
     return SheetLayout(tuple(sheet.rows), fit_widths(sheet.rows), tuple(charts), freeze_rows=SUMMARY_FROZEN_ROWS)
-
-
-def status_warnings(program: Program, day: date) -> list[dict] | None:
-    """The warnings of ``toolkit status`` as of ``day``; None where the book lacks a sheet the status reads."""
-    from toolkit.errors import MissingInput
-    from toolkit.status import compute_status
-
-    try:
-        return compute_status(program, day).warnings
-    except MissingInput:
-        return None
 
 
 def summary_audit(now: datetime, operation: str, budget: BudgetReport, kpis: KpiReport) -> dict[str, object]:
