@@ -383,3 +383,18 @@ def test_after_the_contract_no_month_is_without_a_meeting_and_check_shows_the_st
         (f.code, f.sheet, f.message) for f in found}
     assert len(found) == len(compute_status(program, D).warnings) == 11
     assert not any(f.code.startswith("status-") for f in run_checks(program))  # only when a day is given
+
+
+def test_the_kpi_report_names_each_company_s_basis_and_both_averages(book, tmp_path):
+    """C02 has only a 暫定 row (a 試算表), C03 a 実績: C03 is the KPI, C02 is reported beside it. Both: value added
+    1,000万 + 500万 + 100万 = 1,600万 → 1,100万 + 500万 + 100万 = 1,700万 with 10 workers: 160万円/人 → 170万円/人."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["report", str(book), "--out", str(out), "--date", "2026-03-27"])
+    assert result.exit_code == 0, result.output
+    text = _document_text(out / "KPI実績報告書.docx")
+    rows = text.splitlines()
+    c03, c02 = rows.index("C03 株式会社Ｃ|基準|令和6年9月30日|16,000,000円|10人|1,600,000円/人|"), \
+        rows.index("C02 株式会社Ｂ|基準|令和6年12月31日|16,000,000円|10人|1,600,000円/人|")
+    assert rows[c03 + 1].startswith("（労働者数）|実績（確定）|令和7年9月30日|17,000,000円|10人|1,700,000円/人|")
+    assert rows[c02 + 1].startswith("（労働者数）|暫定（試算表）|令和7年12月31日|17,000,000円|10人|1,700,000円/人|")
+    assert "このほか1社は、実績期の決算書が契約期間内に得られないため、委託者と協議のうえ試算表による暫定値で算定した。" in text

@@ -19,6 +19,11 @@ def usage_summary(kpi: KpiReport) -> dict:
 def productivity_summary(program: Program, kpi: KpiReport) -> dict:
     p = kpi.productivity
     return {
+        # 暫定: companies measured on a 試算表 (決算.区分 暫定) while their 実績 決算書 is not out; the KPI itself is
+        # the average of the 確定 ones, the average with the 暫定 ones is reported beside it (status.md).
+        "provisional": companies_count(len(p.provisional)),
+        "has_provisional": bool(p.provisional),
+        "average_with_provisional": pct(p.average_with_provisional_pct, signed=True),
         "measurable": bool(p.by_company), "target": pct(p.target_pct, signed=True),
         "average": pct(p.average_change_pct, signed=True), "achieved": p.achieved,
         "measured": companies_count(len(p.by_company)), "n_companies": companies_count(len(program.companies)),
@@ -30,10 +35,11 @@ def productivity_summary(program: Program, kpi: KpiReport) -> dict:
 def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dict:
     u, p = kpi.usage, kpi.productivity
     services = program.service_map
-    rows = []
-    for cid, c in p.by_company.items():
-        rows.append({"id": cid, "name": company_name(program, cid),
-                     **productivity(c, None)})
+    # Each company's row names the 決算 its 実績 side is: 実績（確定） or 暫定（試算表）.
+    rows = [{"id": cid, "name": company_name(program, cid), "period": "実績（確定）", "provisional": False,
+             **productivity(c, None)} for cid, c in p.by_company.items()]
+    rows += [{"id": cid, "name": company_name(program, cid), "period": "暫定（試算表）", "provisional": True,
+              **productivity(c, None)} for cid, c in p.provisional.items()]
     return {
         **common(program, issued_on),
         "usage_period": usage_period(program),
@@ -45,5 +51,5 @@ def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dic
                            for sid, n in u.by_service.items()],
         "productivity": productivity_summary(program, kpi),
         "productivity_rows": rows,
-        "drops": [r for r in rows if r["direction"] == "down"],
+        "drops": [r for r in rows if r["direction"] == "down" and not r["provisional"]],
     }
