@@ -178,3 +178,20 @@ def test_staff_words_events_minutes_and_settings_are_filled(sheets, demo_path):
 
     settings = load_program(demo_path).settings
     assert settings.issued_on == date(2026, 3, 27) and settings.contract_sum == 12_100_000
+
+
+def test_the_december_status_of_the_demo_tells_the_story_its_docstring_promises(demo_path):
+    """As of 2025-12-15: C12 paused 11/12–12/21 (no use in (11/17, 12/15]); C02 closes in June (filed by 2026-08-31)
+    and C06 in February (by 2026-04-30), both after 2026-03-31, while C12 and C18 close in January (by 3/31);
+    December has no meeting yet; M04's minutes were late; K01 is past its date."""
+    from toolkit.load import load_program
+    from toolkit.status import compute_status
+
+    st = compute_status(load_program(demo_path), date(2025, 12, 15))
+    assert st.usage["idle_companies"] == ["C12"]
+    assert [(c["company"], c["breach_month"]) for c in st.budget["companies"] if c["breach_month"]] == [
+        ("C01", "2026-02")]
+    assert [c["company"] for c in st.productivity["companies"] if c["measurable_by_contract_end"] is False] == [
+        "C02", "C06"]
+    assert st.meetings == {"months_without": ["2025-12"], "late_minutes": ["M04"]}
+    assert [i["id"] for i in st.issues if i["overdue"]] == ["K01"]

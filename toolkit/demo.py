@@ -11,6 +11,11 @@ KPIs have something to show:
 - C14: the planned cost is about 92 % of the cap (a warning);
 - C02: its 決算月 is June, so the 実績 period has not closed: its productivity change cannot be measured yet;
 - C10: one subscription stopped (中止); C07: one service used in two 利用領域.
+
+As of 2025-12-15 (`toolkit status --as-of 2025-12-15`, the December meeting) the program tells a story too: C12
+stopped using its services in its busy season (idle for the last 28 days); C01's plan breaks its cap in February;
+C02 (June) and C06 (February) cannot file the 実績 決算書 by the contract's end; December has no meeting yet; the
+minutes of M04 were late; issue K01 is overdue.
 """
 from __future__ import annotations
 
@@ -229,7 +234,7 @@ COMPANIES: tuple[CompanySpec, ...] = (
                 "製造日報と原材料のロット管理を紙で行っており、出荷先からの問合せ時にトレーサビリティの確認に時間が"
                 "かかる。月次の損益は会計事務所から2か月遅れで届き、経営判断に使えていない。",
                 (("SV14", 1, _d(9, 22), None), ("SV24", 1, _d(10, 6), None), ("SV21", 1, _d(10, 6), None))),
-    CompanySpec("C12", "株式会社百間川設備工業", "建設業（管工事）", "岡山市中区原尾島 4-2-15", 21, 1, 2, 2,
+    CompanySpec("C12", "株式会社百間川設備工業", "建設業（管工事）", "岡山市中区原尾島 4-2-15", 21, 1, 2, 1,
                 ("横山 聡", "yokoyama"), "hyakkengawa-setsubi.example.jp",
                 "工事ごとの原価を工事完了後にまとめて計算しており、赤字工事に気付くのが遅い。職人の出退勤を電話で"
                 "確認しており、事務員の負担になっている。",
@@ -262,7 +267,7 @@ COMPANIES: tuple[CompanySpec, ...] = (
                 "受注生産の見積と図面を紙とFAXでやり取りしており、過去の案件を参照しにくい。材料の発注を職人が"
                 "個別に行っており、在庫の過不足が起きている。",
                 (("SV19", 1, _d(9, 30), None), ("SV14", 1, _d(10, 21), None), ("SV21", 1, _d(10, 21), None))),
-    CompanySpec("C18", "株式会社国富ベーカリー工房", "飲食業（製パン・カフェ）", "岡山市中区国富 2-3-19", 19, 1, 2, 2,
+    CompanySpec("C18", "株式会社国富ベーカリー工房", "飲食業（製パン・カフェ）", "岡山市中区国富 2-3-19", 19, 1, 2, 1,
                 ("松本 彩", "matsumoto"), "kunitomi-bakery.example.jp",
                 "2店舗の売上を日報で手集計しており、商品別の売れ行きを分析できていない。販促は店頭のチラシが中心で、"
                 "新商品の案内が常連客に届いていない。",
@@ -673,6 +678,10 @@ def _accounts(rng: random.Random, c: CompanySpec) -> list[str]:
     return [f"{c.contact[1]}@{c.domain}"] + [f"{romaji}@{c.domain}" for _, romaji in people]
 
 
+# A company that stops using its services for a while (the pipe-fitter's year-end rush): idle in the December status.
+PAUSED = {"C12": (_d(11, 12), _d(12, 21))}
+
+
 def _usage_rows(rng: random.Random, subs: list[_Sub]) -> list[dict]:
     rows: list[dict] = []
     response_id = 0
@@ -688,7 +697,8 @@ def _usage_rows(rng: random.Random, subs: list[_Sub]) -> list[dict]:
             p = rate * (0.5 if d < ramp_end else 1.0)
             if d.weekday() >= 5:
                 p *= 0.4 if c.open_on_weekends else 0.05
-            if _is_holiday_break(d) or rng.random() >= p:
+            paused = PAUSED.get(c.company_id)
+            if _is_holiday_break(d) or rng.random() >= p or (paused and paused[0] <= d <= paused[1]):
                 continue
             account = rng.choice(accounts[c.company_id])
             rid = None
