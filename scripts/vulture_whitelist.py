@@ -60,3 +60,5 @@ __getattr__  # unused function (toolkit/workbook/xlsx/__init__.py:35)
 _.raised_on  # unused variable (toolkit/model.py) — the 課題 record's fields, for the 状況報告書
 _.impact  # unused variable (toolkit/model.py)
 _.reported_on  # unused variable (toolkit/model.py)
+is_linked_to_previous  # python-docx property set by documents/render._mark_draft
+autofit  # python-docx property set by documents/render._mark_draft

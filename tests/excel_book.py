@@ -63,6 +63,11 @@ def fake_book(xlsm: Path, folder: Path) -> xw.Book:
     return book
 
 
+def correct_the_bad_row(book: xw.Book) -> None:
+    """E02's 企業ID C99 (the error the check tests look for), typed as C02: documents are refused while it is there."""
+    book.sheets[schema.EXPENSES.sheet].set("C3", "C02")
+
+
 def put_rows(book: xw.Book, table: schema.Table, rows: list[dict]) -> None:
     """Type rows under a table, as staff would: cell by cell, found by header; Excel converts what is typed,
     grows the table and fills its calculated columns."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.excel_book import fetching, queued_rows
+from tests.excel_book import correct_the_bad_row, fetching, queued_rows
 from toolkit import excel, schema
 from toolkit.workbook.location import cloud_files
 
@@ -31,6 +31,7 @@ def _set(book, item: str, value: str) -> None:
 
 
 def test_documents_go_to_the_users_documents_without_saving_the_book_locally(cloud_book, tmp_path):
+    correct_the_bad_row(cloud_book)
     cloud_book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = "C01"
     outcome = excel.make_plan(cloud_book)
     assert outcome.ok, outcome.message
@@ -41,6 +42,7 @@ def test_documents_go_to_the_users_documents_without_saving_the_book_locally(clo
 def test_documents_go_to_the_folder_named_in_the_settings(cloud_book, tmp_path):
     target = tmp_path / "共有フォルダ" / "成果品"
     _set(cloud_book, "出力フォルダ", str(target))
+    correct_the_bad_row(cloud_book)
     cloud_book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = "C01"
     outcome = excel.make_plan(cloud_book)
     assert outcome.ok, outcome.message

@@ -19,6 +19,7 @@ EXPECTED = {
     "UnknownCompany": (2, "指定に誤りがあります"),
     "WorkbookError": (2, "ブックを読めません"),
     "MissingInput": (1, "集計できません"),
+    "RowErrors": (1, "成果品を作成できません"),
     "WorkbookLocked": (2, "書き込めません"),
     "WriteError": (2, "書き込めません"),
     "PatchError": (2, "書き込めません"),  # the zip patcher's refusals are write errors

@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 from tests import fake_xlwings as xw
-from tests.excel_book import fake_book, fetching, put_rows, queued_rows
+from tests.excel_book import correct_the_bad_row, fake_book, fetching, put_rows, queued_rows
 from toolkit.japanese import display_width
 from toolkit import excel, excel_setup, schema
 
@@ -303,6 +303,7 @@ def test_text_from_cells_never_becomes_a_formula_in_the_results(book):
 def test_make_plan_for_the_company_picked_on_the_control_sheet(book, monkeypatch):
     opened = []
     monkeypatch.setattr(excel, "open_folder", opened.append)
+    correct_the_bad_row(book)
     book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = "C01"
     outcome = excel.make_plan(book)
     assert outcome.ok, outcome.message
@@ -319,12 +320,29 @@ def test_make_plan_for_the_company_picked_on_the_control_sheet(book, monkeypatch
 
 def test_make_plan_uses_the_rows_selected_on_the_companies_sheet(book, monkeypatch):
     monkeypatch.setattr(excel, "open_folder", lambda folder: None)
+    correct_the_bad_row(book)
     book.select(schema.COMPANIES.sheet, "B2:C3")  # both company rows
     outcome = excel.make_plan(book)
     assert outcome.ok, outcome.message
     assert sorted(p.name for p in outcome.paths if "C01" in p.name or "C02" in p.name) == \
         sorted(p.name for p in outcome.paths)
     assert len(outcome.paths) == 2
+
+
+def test_a_plan_from_a_book_with_an_error_row_is_refused_unless_made_as_a_draft(book, monkeypatch):
+    monkeypatch.setattr(excel, "open_folder", lambda folder: None)
+    book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = "C01"
+    refused = excel.make_plan(book)
+    assert not refused.ok and not refused.paths
+    assert "1行が集計から外れるため、作成しません" in refused.message and "・経費 3行目「企業ID」" in refused.message
+    assert "「案として作成」を「はい」" in refused.message
+    book.sheets[excel.CONTROL_SHEET].range(excel.NAME_DRAFT).value = excel.YES
+    draft = excel.make_plan(book)
+    assert draft.ok, draft.message
+    from docx import Document
+
+    [docx] = [p for p in draft.paths if p.suffix == ".docx"]
+    assert "【案】" in "\n".join(p.text for p in Document(docx).sections[0].header.paragraphs)
 
 
 def test_make_plan_without_a_company_says_what_to_do(book):
@@ -359,6 +377,7 @@ def test_the_fake_returns_what_xlwings_returns(tmp_path):
 def test_a_company_id_typed_as_a_number_makes_its_plan(book, monkeypatch):
     """101 typed into 企業ID and picked on 操作 reaches Python as 101.0: it must be company "101"."""
     monkeypatch.setattr(excel, "open_folder", lambda folder: None)
+    correct_the_bad_row(book)
     put_rows(book, schema.COMPANIES, [{"企業ID": 101, "企業名": "数字工業株式会社"}])
     book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value = 101
     assert book.sheets[excel.CONTROL_SHEET].range(excel.NAME_COMPANY).value == 101.0

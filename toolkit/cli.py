@@ -437,6 +437,8 @@ OUT_DIR = click.option("--out", "out_dir", type=Folder(), default=Path("output")
 PDF = click.option("--pdf", is_flag=True, help="Word に加えて PDF も作成します（LibreOffice が必要）。")
 TEMPLATES = click.option("--templates", "templates_dir", type=Folder(must_exist=True),
                          help="自社で Word 編集したテンプレート（.docx）のフォルダ。無いファイルは標準のものを使います。")
+DRAFT = click.option("--draft", is_flag=True,
+                     help="入力エラーのある行があっても「案」として作成します（各ページに【案】、除外した行を別紙に）。")
 DATE = click.option("--date", "issued_on", type=DocumentDate(),
                     help="書類の作成日（例: 2026-03-27）。省略時は設定シートの「作成日」、それも空なら今日。")
 
@@ -456,8 +458,9 @@ def _print_written(paths) -> None:
 @PDF
 @TEMPLATES
 @DATE
+@DRAFT
 def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, out_dir: Path, pdf: bool,
-         templates_dir: Path | None, issued_on: date | None) -> None:
+         templates_dir: Path | None, issued_on: date | None, draft: bool) -> None:
     """改善活動計画書（3年間）を企業ごとに作成します。
 
     \b
@@ -474,7 +477,7 @@ def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, o
     program = _load(workbook, "plan")
     with progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2
         paths = build_plans(program, match_company_ids(program, wanted) or None, out_dir, pdf=pdf, progress=step,
-                            issued_on=issued_on, templates_dir=templates_dir)
+                            issued_on=issued_on, templates_dir=templates_dir, draft=draft)
     _print_written(paths)
 
 
@@ -484,7 +487,9 @@ def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, o
 @PDF
 @TEMPLATES
 @DATE
-def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None, issued_on: date | None) -> None:
+@DRAFT
+def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None, issued_on: date | None,
+           draft: bool) -> None:
     """委託業務報告書・予算執行状況報告書・KPI実績報告書・支援記録簿・会議記録を作成します。
 
     \b
@@ -498,7 +503,7 @@ def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None,
     program = _load(workbook, "report")
     with progress("報告書を作成中…") as step:
         paths = build_reports(program, out_dir, pdf=pdf, progress=step, issued_on=issued_on,
-                              templates_dir=templates_dir)
+                              templates_dir=templates_dir, draft=draft)
     _print_written(paths)
 
 
@@ -507,7 +512,8 @@ def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None,
 @OUT_DIR
 @TEMPLATES
 @DATE
-def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on: date | None) -> None:
+@DRAFT
+def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on: date | None, draft: bool) -> None:
     """成果品冊子（表紙・目次・全成果品を通しページで1冊にした A4 の PDF）を作成します。
 
     仕様書 8(2)ア の「冊子 1 部（A4・簡易製本）」用です。3 つの報告書のあとに、資料として改善活動計画書・
@@ -522,7 +528,8 @@ def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on
 
     program = _load(workbook, "report")
     with progress("成果品冊子を作成中…") as step:
-        path = build_booklet(program, out_dir, progress=step, issued_on=issued_on, templates_dir=templates_dir)
+        path = build_booklet(program, out_dir, progress=step, issued_on=issued_on, templates_dir=templates_dir,
+                             draft=draft)
     _print_written([path])
 
 

@@ -51,6 +51,17 @@ class MissingInput(ToolkitError):
         self.findings = tuple(findings)
 
 
+class RowErrors(ToolkitError):
+    """Rows with an error would be left out of a deliverable's figures: it is not made (``--draft`` makes a 案)."""
+
+    exit_code = EXIT_ERRORS
+    title = "成果品を作成できません"
+
+    def __init__(self, message: str, findings: Sequence["Finding"] = ()):
+        super().__init__(message)
+        self.findings = tuple(findings)
+
+
 class WorkbookLocked(ToolkitError):
     """The workbook is open in Excel (or another toolkit process is writing it): nothing was written."""
 

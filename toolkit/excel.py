@@ -37,6 +37,7 @@ CONF_SHEET = "xlwings.conf"  # the name xlwings looks for
 NAME_COMPANY = "toolkit_company"  # drop-down: the company whose plan the button makes
 NAME_COMPANY_NAME = "toolkit_company_name"  # formula: that company's name, for the eye
 NAME_PDF = "toolkit_pdf"  # drop-down: also make PDFs
+NAME_DRAFT = "toolkit_draft"  # drop-down: make the documents as a 案 although rows with errors are left out
 NAME_STATUS = "toolkit_status"  # what the last button did
 NAME_RUN_AT = "toolkit_run_at"  # when
 NAME_NO_ADDIN = "toolkit_msg_no_addin"  # the message VBA shows when the xlwings add-in is missing
@@ -370,9 +371,17 @@ def _progress(book: Any, label: str) -> Callable[[str], None]:
     return step
 
 
-def _want_pdf(book: Any) -> bool:
-    value = _control_value(book, NAME_PDF)
+def _yes(book: Any, name: str) -> bool:
+    value = _control_value(book, name)
     return isinstance(value, str) and schema.fold(value) == YES
+
+
+def _want_pdf(book: Any) -> bool:
+    return _yes(book, NAME_PDF)
+
+
+def _want_draft(book: Any) -> bool:
+    return _yes(book, NAME_DRAFT)
 
 
 def check_note(program: Any, job: str) -> str:
@@ -424,7 +433,8 @@ def _make_plan(book: Any) -> Outcome:
     names = "、".join(company_ids)
     return _documents_outcome(
         book, f"計画書（{names}）",
-        lambda: build_plans(program, company_ids, folder, pdf=_want_pdf(book), progress=_progress(book, "計画書")),
+        lambda: build_plans(program, company_ids, folder, pdf=_want_pdf(book), progress=_progress(book, "計画書"),
+                            draft=_want_draft(book)),
         folder, check_note(program, "plan"))
 
 
@@ -435,7 +445,8 @@ def _make_reports(book: Any) -> Outcome:
     folder = output_dir(book)
     return _documents_outcome(
         book, "報告書",
-        lambda: build_reports(program, folder, pdf=_want_pdf(book), progress=_progress(book, "報告書")),
+        lambda: build_reports(program, folder, pdf=_want_pdf(book), progress=_progress(book, "報告書"),
+                              draft=_want_draft(book)),
         folder, check_note(program, "report"))
 
 

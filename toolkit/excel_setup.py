@@ -69,7 +69,7 @@ BUTTONS: tuple[Button, ...] = (
 )
 BUTTON_ROW_HEIGHT = 30.0  # points
 COLUMN_WIDTHS = {1: 2.0, 2: 22.0, 3: 18.0, 4: 44.0}  # characters
-COMPANY_ROW, PDF_ROW, STATUS_ROW, RUN_AT_ROW, NO_ADDIN_ROW, OUTPUT_ROW = 15, 16, 18, 19, 21, 22
+COMPANY_ROW, PDF_ROW, DRAFT_ROW, STATUS_ROW, RUN_AT_ROW, NO_ADDIN_ROW, OUTPUT_ROW = 15, 16, 17, 18, 19, 21, 22
 NO_ADDIN_MESSAGE = ("Python を呼び出せませんでした。このパソコンに Python・toolkit・xlwings アドインが"
                     "設定されているか確認してください（手順書「Excel のボタンを使う」の1〜4）。")
 
@@ -81,6 +81,7 @@ def _defined_names() -> dict[str, str]:
         excel.NAME_COMPANY: f"{sheet}!$C${COMPANY_ROW}",
         excel.NAME_COMPANY_NAME: f"{sheet}!$D${COMPANY_ROW}",
         excel.NAME_PDF: f"{sheet}!$C${PDF_ROW}",
+        excel.NAME_DRAFT: f"{sheet}!$C${DRAFT_ROW}",
         excel.NAME_STATUS: f"{sheet}!$C${STATUS_ROW}",
         excel.NAME_RUN_AT: f"{sheet}!$C${RUN_AT_ROW}",
         excel.NAME_NO_ADDIN: f"{sheet}!$C${NO_ADDIN_ROW}",
@@ -532,6 +533,10 @@ def control_sheet_xml(styles: dict[str, int]) -> bytes:
                   _text_cell(f"C{PDF_ROW}", excel.NO, s("input")),
                   _text_cell(f"D{PDF_ROW}", "「はい」にすると Word と PDF を作成します（LibreOffice が必要）",
                              s("note"))],
+        DRAFT_ROW: [_text_cell(f"B{DRAFT_ROW}", "案として作成", s("label")),
+                    _text_cell(f"C{DRAFT_ROW}", excel.NO, s("input")),
+                    _text_cell(f"D{DRAFT_ROW}", "「はい」にすると入力エラーの行があっても【案】として作成します"
+                                                "（除外した行を別紙に）", s("note"))],
         STATUS_ROW: [_text_cell(f"B{STATUS_ROW}", "結果", s("label")),
                      _text_cell(f"C{STATUS_ROW}", "まだ実行していません", s("status")),
                      f'<c r="D{STATUS_ROW}" s="{s("status", 0)}"/>'],
@@ -552,11 +557,13 @@ def control_sheet_xml(styles: dict[str, int]) -> bytes:
         rows.append(f'<row r="{r}"{height}>{"".join(cells[r])}</row>')
     cols = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in COLUMN_WIDTHS.items())
     validations = (
-        '<dataValidations count="2">'
+        '<dataValidations count="3">'
         f'<dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1" '
         f'promptTitle="企業ID" prompt="計画書を作成する企業を選びます" sqref="C{COMPANY_ROW}">'
         f'<formula1>{excel.NAME_COMPANY_IDS}</formula1></dataValidation>'
         f'<dataValidation type="list" allowBlank="1" showErrorMessage="1" sqref="C{PDF_ROW}">'
+        f'<formula1>"{excel.NO},{excel.YES}"</formula1></dataValidation>'
+        f'<dataValidation type="list" allowBlank="1" showErrorMessage="1" sqref="C{DRAFT_ROW}">'
         f'<formula1>"{excel.NO},{excel.YES}"</formula1></dataValidation>'
         '</dataValidations>')
     return (

@@ -297,6 +297,15 @@ class Program:
         """Rows of these sheets left out of the figures because of an error."""
         return sum(len(self.rejected.get(t.sheet, ())) for t in tables)
 
+    def excluded_findings(self, tables: Iterable[schema.Table]) -> tuple[Finding, ...]:
+        """The errors that left rows of these sheets out of the figures, by sheet (in ``tables``' order) and row."""
+        out: list[Finding] = []
+        for t in tables:
+            rows = {r.row for r in self.rejected.get(t.sheet, ())}
+            out += sorted((f for f in self.findings if f.level == "error" and f.sheet == t.sheet and f.row in rows),
+                          key=lambda f: (f.row, f.column or ""))
+        return tuple(out)
+
     def company(self, company_id: str) -> Company | None:
         return self.company_map.get(company_id)
 

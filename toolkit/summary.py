@@ -15,7 +15,7 @@ from typing import Protocol
 
 from toolkit import schema
 from toolkit.audit import audit_row
-from toolkit.budget import BudgetReport, compute_budget
+from toolkit.budget import BudgetReport, compute_budget, excluded
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Program
 from toolkit.status import status_warnings
@@ -81,6 +81,11 @@ def summary_layout(program: Program, budget: BudgetReport, kpis: KpiReport, now:
     sheet.add(Cell(TITLE, "title"))
     sheet.add(Cell("更新日時", "note"), Cell(now, "datetime"))
     sheet.add(Cell(NOTE, "note"))
+    left_out, by_sheet = excluded(program, "summary")
+    if left_out:  # never a silent exclusion: the figures below lack these rows
+        detail = "、".join(f"{name} {n}行" for name, n in by_sheet.items())
+        sheet.add(Cell(f"入力エラーのある {left_out}行（{detail}）を集計から除外しています。"
+                       "「入力チェック」で確認してください。", "alert"))
     sheet.blank()
 
     sheet.add(Cell("KPI の進み具合", "section"))

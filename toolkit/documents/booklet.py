@@ -60,7 +60,8 @@ def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: 
         entries = [{"title": t, "group": g, "page": str(s)} for (t, g, _), s in zip(parts, starts)]
         say(progress, "表紙・目次とページ番号を作成しています…")
         front_docx = render_docx(catalog.template_path(BOOKLET_NAME, templates_dir),
-                                 contexts.booklet_context(f.program, f.issued_on, entries), work / "表紙・目次.docx")
+                                 f.context(contexts.booklet_context(f.program, f.issued_on, entries)),
+                                 work / "表紙・目次.docx")
         toc = TocPass(f, figures, business_docx, report_pdfs[0], work, templates_dir, offset=starts[0] - 1)
         numbers = number_sheet(catalog.template_path(catalog.PLAN, templates_dir), total - 1,
                                contexts.base.common(f.program, f.issued_on), work / "ページ番号.docx")
@@ -100,9 +101,11 @@ def _parts_pdfs(f: Figures, converter: Converter, plan_dir: Path, report_dir: Pa
 
 
 @contextmanager
-def _run(program: Program, out_dir: Path, issued_on: date | None) -> Iterator[tuple[Figures, Path, Path, Converter]]:
-    """The figures (refused when a sheet is missing), the booklet's path, a work folder and warm LibreOffice."""
-    f = prepare(program, "booklet", issued_on)
+def _run(program: Program, out_dir: Path, issued_on: date | None,
+         draft: bool = False) -> Iterator[tuple[Figures, Path, Path, Converter]]:
+    """The figures (refused when a sheet is missing, or rows with errors are left out and this is no draft), the
+    booklet's path, a work folder and warm LibreOffice."""
+    f = prepare(program, "booklet", issued_on, draft)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = inside(out_dir, file_name(BOOKLET_NAME, suffix=".pdf"))
@@ -111,9 +114,9 @@ def _run(program: Program, out_dir: Path, issued_on: date | None) -> Iterator[tu
 
 
 def build_booklet(program: Program, out_dir: Path, *, progress: Progress = None, issued_on: date | None = None,
-                  templates_dir: Path | None = None) -> Path:
+                  templates_dir: Path | None = None, draft: bool = False) -> Path:
     """The booklet PDF in ``out_dir`` (成果品冊子.pdf); nothing else is left there."""
-    with _run(program, out_dir, issued_on) as (f, target, work, converter):
+    with _run(program, out_dir, issued_on, draft) as (f, target, work, converter):
         figures, _, plan_pdfs, report_docx, report_pdfs = _parts_pdfs(f, converter, work / "plans",
                                                                       work / "reports", templates_dir, progress)
         _bind_booklet(f, figures, converter, report_docx, report_pdfs, plan_pdfs, work, templates_dir, target,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from toolkit import schema
 from toolkit.budget import BudgetReport, compute_budget
-from toolkit.errors import UnknownCompany
+from toolkit.errors import RowErrors, UnknownCompany
 from toolkit.kpi import KpiReport, compute_kpis
-from toolkit.model import Program
+from toolkit.model import Finding, Program
 from toolkit.status import Status, usage_curve
 
 from . import catalog, contexts
@@ -20,7 +20,7 @@ from .chart_data import CHART_NAMES, chart_jobs, draw, status_chart_jobs
 from .names import UniqueNames, inside
 from .paging import bind, number_sheet, page_count, replace_pages, split_docx, toc_only
 from .pdf import Converter
-from .render import Chart, render_docx
+from .render import DRAFT, Chart, render_docx
 from .toc import heading_pages
 
 Progress = Callable[[str], None] | None
@@ -42,14 +42,40 @@ class Figures:
     budget: BudgetReport
     kpi: KpiReport
     issued_on: date
+    draft: tuple[Finding, ...] | None = None  # a draft (--draft): the errors of the rows left out; None: final
+
+    def context(self, context: dict) -> dict:
+        """A document's context, marked as a draft when this is one (render.py adds 【案】 and the annex)."""
+        return context if self.draft is None else {**context, DRAFT: self.draft}
 
 
-def prepare(program: Program, job: str, issued_on: date | None) -> Figures:
-    """Refuse (MissingInput) when a sheet or column the job needs is missing; never a document from an absent sheet."""
-    program.require(schema.NEEDS["report" if job == "booklet" else job], JOBS[job])
+def prepare(program: Program, job: str, issued_on: date | None, draft: bool = False) -> Figures:
+    """Refuse (MissingInput) when a sheet or column the job needs is missing; never a document from an absent sheet.
+    Refuse (RowErrors) when rows with an error would be left out of the figures, unless this is a draft: a document
+    the city pays against never leaves rows out in silence."""
+    needs = schema.NEEDS["report" if job == "booklet" else job]
+    program.require(needs, JOBS[job])
+    excluded = program.excluded_findings(needs)
+    if excluded and not draft:
+        raise RowErrors(rows_message(excluded), excluded)
     # Documents list what the figures count: valid rows only (a row with an error is out of both).
     return Figures(program, compute_budget(program), compute_kpis(program),
-                   contexts.document_date(program, issued_on))
+                   contexts.document_date(program, issued_on), excluded if draft else None)
+
+
+MAX_LISTED = 20  # error lines in the refusal; the rest: toolkit check
+
+
+def rows_message(excluded: Sequence[Finding]) -> str:
+    """The refusal, listing the errors as check does (sheet, row, column: message)."""
+    rows = {(f.sheet, f.row) for f in excluded}
+    lines = [f"・{f.sheet} {f.row}行目" + (f"「{f.column}」" if f.column else "") + f": {f.message}"
+             for f in excluded[:MAX_LISTED]]
+    if len(excluded) > MAX_LISTED:
+        lines.append(f"ほか {len(excluded) - MAX_LISTED}件（toolkit check で一覧）")
+    return (f"入力チェックでエラーとなった {len(rows)}行が集計から外れるため、作成しません。直してから作成するか、"
+            "【案】として作成してください（コマンドは --draft、Excel は「案として作成」を「はい」に。除外した行を"
+            "別紙に示します）。\n" + "\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -77,7 +103,8 @@ def select_companies(program: Program, company_ids: Sequence[str] | None) -> lis
 def plan_jobs(f: Figures, company_ids: Sequence[str]) -> list[Job]:
     companies = f.program.company_map
     return [Job(catalog.PLAN, (cid, companies[cid].name),
-                contexts.plan_context(f.program, f.budget, f.kpi, cid, f.issued_on)) for cid in company_ids]
+                f.context(contexts.plan_context(f.program, f.budget, f.kpi, cid, f.issued_on)))
+            for cid in company_ids]
 
 
 def charts(f: Figures) -> dict[str, Chart | str]:
@@ -98,7 +125,7 @@ def report_jobs(f: Figures, figures: dict[str, Chart | str], toc: list[dict] | N
     for number, meeting in enumerate(contexts.minutes.ordered(p), 1):
         jobs.append(Job(catalog.MINUTES, (meeting.meeting_id, f"{meeting.date:%Y%m%d}"),
                         contexts.meeting_context(p, meeting, d, number)))
-    return jobs
+    return [Job(j.document, j.parts, f.context(j.context)) for j in jobs]
 
 
 def render(jobs: Sequence[Job], out_dir: Path, templates_dir: Path | None, progress: Progress,
@@ -150,9 +177,9 @@ class TocPass:
 
 def build_plans(program: Program, company_ids: Sequence[str] | None, out_dir: Path, *, pdf: bool = False,
                 progress: Progress = None, issued_on: date | None = None,
-                templates_dir: Path | None = None) -> list[Path]:
+                templates_dir: Path | None = None, draft: bool = False) -> list[Path]:
     """One 改善活動計画書 per company (all when ``company_ids`` is None); every file written, .docx then .pdf."""
-    f = prepare(program, "plan", issued_on)
+    f = prepare(program, "plan", issued_on, draft)
     jobs = plan_jobs(f, select_companies(f.program, company_ids))
     with Converter(enabled=pdf) as converter:
         names = UniqueNames()
@@ -169,9 +196,10 @@ def build_plans(program: Program, company_ids: Sequence[str] | None, out_dir: Pa
 
 
 def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progress: Progress = None,
-                  issued_on: date | None = None, templates_dir: Path | None = None) -> list[Path]:
+                  issued_on: date | None = None, templates_dir: Path | None = None,
+                  draft: bool = False) -> list[Path]:
     """委託業務報告書, 予算執行状況報告書, KPI実績報告書, 支援記録簿 and one 会議記録 per meeting."""
-    f = prepare(program, "report", issued_on)
+    f = prepare(program, "report", issued_on, draft)
     out_dir = Path(out_dir)
     with Converter(enabled=pdf) as converter:
         say(progress, "グラフを作成しています…")

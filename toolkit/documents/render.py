@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -132,6 +133,54 @@ def shared_environment() -> SandboxedEnvironment:
     return make_environment()
 
 
+DRAFT = "draft_exclusions"  # context key, present only in a draft: the rows its figures leave out (Findings)
+DRAFT_MARK = "【案】"
+ANNEX_WIDTHS_MM = (24, 18, 30, 98)  # シート, 行, 列, 内容: 170 mm, the text width of the templates
+
+
+def _mark_draft(document: Any, excluded: Sequence[Any]) -> None:
+    """A draft (``--draft``): 【案】 in every page's header, and an annex naming each row left out of the figures
+    (sheet, row, column, reason), so a draft never passes for the final document."""
+    for section in document.sections:
+        headers = [section.header]
+        if section.different_first_page_header_footer:
+            headers.append(section.first_page_header)
+        if document.settings.odd_and_even_pages_header_footer:
+            headers.append(section.even_page_header)
+        for header in headers:
+            header.is_linked_to_previous = False
+            first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            run = first.insert_paragraph_before("").add_run(DRAFT_MARK)
+            run.bold = True
+    document.add_page_break()
+    document.add_paragraph("別紙　集計から除外した行（案）", style=_style(document, "Heading 1"))
+    if not excluded:
+        document.add_paragraph("エラーのため集計から除外した行はない。", style=_style(document, "本文"))
+        return
+    document.add_paragraph(f"この案は、入力チェックでエラーとなった次の{len(excluded)}行を除いて作成した。"
+                           "修正後に改めて作成すること。", style=_style(document, "本文"))
+    table = document.add_table(rows=1, cols=4)
+    table.style = _style(document, "Table Grid")
+    table.autofit = False
+    for column, width in zip(table.columns, ANNEX_WIDTHS_MM):
+        column.width = Mm(width)  # the grid LibreOffice lays out by; each cell's width below is Word's
+    rows = [("シート", "行", "列", "内容")] + [(f.sheet, f"{f.row}行目" if f.row else "", f.column or "",
+                                                _finalize(f.message)) for f in excluded]
+    for i, values in enumerate(rows):
+        cells = table.rows[0].cells if i == 0 else table.add_row().cells
+        for cell, text, width in zip(cells, values, ANNEX_WIDTHS_MM):
+            cell.text, cell.width = text, Mm(width)
+
+
+def _style(document: Any, name: str) -> Any:
+    """The template's style of that name, else None (python-docx then uses the default): a firm's own template
+    may have renamed it."""
+    try:
+        return document.styles[name]
+    except KeyError:
+        return None
+
+
 def render_docx(template_path: Path, context: dict[str, Any], out_path: Path, *,
                 env: SandboxedEnvironment | None = None) -> Path:
     template = load_template(template_path)
@@ -140,4 +189,10 @@ def render_docx(template_path: Path, context: dict[str, Any], out_path: Path, *,
     props = template.docx.core_properties  # the template's fixed build date would otherwise show in Word
     props.created = props.modified = datetime.now().replace(microsecond=0)
     template.save(out_path)
+    if DRAFT in context:  # on the saved file: docxtpl writes its rendered headers at save
+        import docx
+
+        document = docx.Document(str(out_path))
+        _mark_draft(document, context[DRAFT])
+        document.save(str(out_path))
     return out_path

@@ -17,6 +17,7 @@ from toolkit.japanese import display_width
 Style = Literal[
     "title",  # the sheet's title line
     "note",  # small grey explanatory text
+    "alert",  # a line staff must not miss (rows left out of the figures): bold red
     "section",  # a block heading
     "header",  # a table's header cell (bold, shaded)
     "text",
@@ -49,6 +50,7 @@ _GRID, _NAVY = "#BFBFBF", "#1F3864"
 LOOKS: dict[str, dict[str, object]] = {
     "title": {"bold": True, "size": 16, "font": _NAVY, "vertical": "center"},
     "note": {"size": 9, "font": "#595959", "vertical": "center"},
+    "alert": {"bold": True, "font": "#C00000", "vertical": "center"},
     "section": {"bold": True, "size": 12, "font": _NAVY, "vertical": "bottom"},
     "header": {"bold": True, "font": "#FFFFFF", "fill": "#305496", "border": _GRID, "horizontal": "center",
                "vertical": "center", "wrap": True},
