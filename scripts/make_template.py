@@ -1,4 +1,4 @@
-"""Regenerate workbook_templates/master.xlsx from toolkit/schema.py.
+"""Regenerate toolkit/workbook_templates/master.xlsx from toolkit/schema.py.
 
 Run after any change to the schema: `python scripts/make_template.py`. The output is byte-for-byte
 reproducible (fixed zip timestamps and document dates), so the committed file only changes when the

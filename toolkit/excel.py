@@ -1,6 +1,6 @@
 """Excel one-click: the Python side of the buttons in the macro-enabled master.
 
-The VBA behind each button (``workbook_templates/toolkit_macros.bas``) calls, through the xlwings add-in,
+The VBA behind each button (``toolkit/workbook_templates/toolkit_macros.bas``) calls, through the xlwings add-in,
 ``import toolkit.excel; toolkit.excel.make_plan()`` and so on. Each entry point:
 
 - reads the **open** book as Excel holds it (unsaved edits included) into the same raw tables the file reader

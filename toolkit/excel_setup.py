@@ -9,7 +9,7 @@ why this route was chosen over an add-in ribbon or an XlsxWriter-made workbook):
    Added: the 操作 sheet, written here as XML, and its VML drawing holding four Form-control buttons, each with
    the macro it runs. openpyxl never touches the file (it would drop the buttons and the VBA on save).
 2. pyOpenVBA gives that .xlsm a VBA project, as Excel makes one for a first macro (a document module per sheet,
-   code names written into the sheets), and adds the module ``workbook_templates/toolkit_macros.bas``. It too
+   code names written into the sheets), and adds the module ``toolkit/workbook_templates/toolkit_macros.bas``. It too
    rewrites only the parts it owns and copies the rest.
 
 Run again, it never replaces the .xlsm staff work in: it refreshes the macro module (and xlwings.conf when a
@@ -23,6 +23,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path, PureWindowsPath
 from types import MappingProxyType
 from xml.sax.saxutils import escape
@@ -287,13 +288,11 @@ def default_python() -> str:
 
 def macro_source() -> str:
     """The VBA module's text, with the CRLF line ends VBA stores."""
-    for folder in (Path(__file__).resolve().parent.parent / "workbook_templates",
-                   Path(__file__).resolve().parent / "workbook_templates"):
-        path = folder / MACRO_FILE
-        if path.is_file():
-            text = path.read_text(encoding="ascii")
-            return "\r\n".join(text.splitlines()) + "\r\n"
-    raise SetupError(f"マクロのソース {MACRO_FILE} が見つかりません（toolkit の導入を確認してください）。")
+    source = resources.files("toolkit") / "workbook_templates" / MACRO_FILE  # package data
+    if not source.is_file():
+        raise SetupError(f"マクロのソース {MACRO_FILE} が見つかりません（toolkit の導入を確認してください）。")
+    text = source.read_text(encoding="ascii")
+    return "\r\n".join(text.splitlines()) + "\r\n"
 
 
 # ---------------------------------------------------------------- step 1: the package parts

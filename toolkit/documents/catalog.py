@@ -1,13 +1,15 @@
 """The deliverables: their names, and where their Word templates live.
 
-A template is named after its document (``doc_templates/改善活動計画書.docx``) so staff find the one to edit in Word;
+A template is named after its document (``toolkit/doc_templates/改善活動計画書.docx``) so staff find the one to edit in Word;
 a firm's own copies live in a folder given by ``--templates`` and win over the built-in ones file by file.
 """
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "doc_templates"
+# Package data (pyproject: package-data), found wherever toolkit is installed: a wheel, an editable checkout.
+TEMPLATE_DIR = Path(str(resources.files("toolkit") / "doc_templates"))
 
 PLAN = "改善活動計画書"
 BUSINESS_REPORT = "委託業務報告書"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -31,7 +32,8 @@ from toolkit.japanese import display_width
 from toolkit.workbook import guide
 from toolkit.workbook.layout import STATUS_COLORS, SUMMARY_FROZEN_ROWS
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "master.xlsx"
+# Package data (pyproject: package-data), found wherever toolkit is installed.
+TEMPLATE_PATH = Path(str(resources.files("toolkit") / "workbook_templates" / "master.xlsx"))
 
 # The book's base font: a Japanese UI font every current Windows has (10 1809 and later) and Microsoft 365
 # provides on a Mac; designed for legibility, and it prints as it shows (游ゴシック's wider print metrics cut text).
