@@ -62,3 +62,7 @@ _.impact  # unused variable (toolkit/model.py)
 _.reported_on  # unused variable (toolkit/model.py)
 is_linked_to_previous  # python-docx property set by documents/render._mark_draft
 autofit  # python-docx property set by documents/render._mark_draft
+_.budget_cloud  # 設定 予算額 items, read with getattr by documents/contexts/budget_report.budget_lines
+_.budget_setup
+_.budget_consulting
+_.budget_common

@@ -7,7 +7,8 @@ KPIs have something to show:
 
 - C01: the planned cloud cost is slightly above the cap (計画額 > 上限: a warning, status 超過見込);
 - C05: a raised cap (450,000 円) with its agreement recorded;
-- C11: an annual licence booked in one sum pushes the actual cost over the cap (an error, status 超過);
+- C11: an annual licence booked in one sum pushes the cloud cost over the cap; meeting M06 decided the contractor
+  bears the excess, so the rows beyond the cap are 負担区分 受託者 (listed apart, not in the 執行額);
 - C14: the planned cost is about 92 % of the cap (a warning);
 - C02: its 決算月 is June, so the 実績 period has not closed: its productivity change cannot be measured yet;
 - C10: one subscription stopped (中止); C07: one service used in two 利用領域.
@@ -43,6 +44,7 @@ _, PRESENT, ABSENT = schema.VOCABULARIES["出欠"]
 SRC_FORMS, SRC_TEAMS, SRC_MANUAL = schema.VOCABULARIES["出典（出欠）"]
 SRC_HEARING, SRC_USAGE_FORMS, SRC_LOG = schema.VOCABULARIES["出典（利用実績）"]
 TRIAL, INTRODUCED, STOPPED = schema.VOCABULARIES["状態"]
+BORNE_BY_CONTRACTOR = schema.BORNE_BY_CONTRACTOR
 
 CLIENT = "岡山市"
 CONTRACTOR = "株式会社サンプルコンサルティング"
@@ -666,10 +668,34 @@ def _expense_rows(rng: random.Random, subs: list[_Sub], acts: dict[str, list[_Ac
         add(day, None, schema.COST_COMMON, amount, text)
     order = {line: i for i, line in enumerate(schema.VOCABULARIES["費目"])}
     rows.sort(key=lambda r: (r["date"], order[r["line"]], r["company_id"] or ""))
+    rows = _borne_by_contractor(rows, *CONTRACTOR_BORNE)
     for n, r in enumerate(rows, start=1):
         r["expense_id"] = f"E{n:04d}"
         r["voucher"] = f"R7-{n:04d}"
     return rows
+
+
+# The company whose cloud cost beyond its cap the contractor bears, and the meeting that decided it (M06's minutes).
+CONTRACTOR_BORNE = ("C11", "M06")
+
+
+def _borne_by_contractor(rows: list[dict], company_id: str, meeting_id: str) -> list[dict]:
+    """The company's cloud rows in date order: the part beyond the cap goes to rows borne by the contractor (the row
+    that crosses the cap is split in two)."""
+    cap = next(c.cap for c in COMPANIES if c.company_id == company_id) or _SETTING["cap_default"].default
+    out, running = [], 0
+    for r in rows:
+        if r["company_id"] != company_id or r["line"] != schema.COST_CLOUD:
+            out.append(r)
+            continue
+        within = max(0, min(r["amount"], cap - running))
+        running += r["amount"]
+        if within:
+            out.append({**r, "amount": within})
+        if within < r["amount"]:
+            out.append({**r, "amount": r["amount"] - within, "bearer": BORNE_BY_CONTRACTOR,
+                        "meeting_id": meeting_id, "description": f"{r['description']}（上限超過分・受託者負担）"})
+    return out
 
 
 # ------------------------------------------------------------------------------------------------------- usage

@@ -54,6 +54,11 @@ class Settings(NamedTuple):
     contract_start: date | None
     contact_interval_days: int
     minutes_due_days: int
+    tax_basis: str
+    budget_cloud: int | None
+    budget_setup: int | None
+    budget_consulting: int | None
+    budget_common: int | None
     output_folder: str
 
     @property

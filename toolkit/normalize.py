@@ -309,6 +309,19 @@ FISCAL_YEARS = range(2000, 2101)  # a fiscal year outside these is a typo (20255
 _FISCAL_YEAR_RE = re.compile(r"^(?:(?P<era>令和|R)(?P<ey>元|\d{1,2})|(?P<y>\d{4}))年?度?$", re.IGNORECASE)
 
 
+TAX_BASES = ("税込", "税抜")
+
+
+def parse_tax_basis(raw: object) -> str | None:
+    """設定.金額の税区分: 税込 or 税抜 (内税 / 外税 read as them)."""
+    if is_blank(raw):
+        return None
+    value = {"内税": "税込", "外税": "税抜"}.get(fold(str(raw)), fold(str(raw)))
+    if value not in TAX_BASES:
+        raise Invalid("税込 か 税抜 を入力してください")
+    return value
+
+
 def parse_fiscal_year(raw: object) -> int | None:
     """A fiscal year: 2025, 2025年度, 令和7年度, R7 (2000–2100)."""
     if is_blank(raw):

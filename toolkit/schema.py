@@ -381,6 +381,13 @@ SETTING_ITEMS: tuple[Setting, ...] = (
             "（空欄なら最初の会議記録の月から）"),
     Setting("連絡間隔の上限（日）", "contact_interval_days", "int", 30, "この日数を超えて連絡のない企業を要注意に"),
     Setting("会議記録の提出期限（日）", "minutes_due_days", "int", 7, "会議から会議記録の作成までの日数の上限"),
+    Setting("金額の税区分", "tax_basis", "text", "税込", "経費の金額が税込か税抜か（税込 / 税抜）。予算執行状況報告書の"
+            "金額の表に記載します"),
+    Setting("予算額（クラウドサービス経費）", "budget_cloud", "yen", None, "費目ごとの予算額（円）。入力すると予算執行状況"
+            "報告書に予算額・執行額・残額を示します（空欄なら示しません）"),
+    Setting("予算額（設定費用）", "budget_setup", "yen", None, "（同上）"),
+    Setting("予算額（コンサル・訪問費用等）", "budget_consulting", "yen", None, "（同上）"),
+    Setting("予算額（共通経費）", "budget_common", "yen", None, "（同上）"),
     Setting("出力フォルダ", "output_folder", "text", "",
             "SharePoint / OneDrive から開いたブックで、Excel のボタンが書類を保存するパソコン上のフォルダ。"
             "空欄ならドキュメント フォルダの「出力」", figure=False),

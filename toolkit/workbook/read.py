@@ -31,6 +31,7 @@ from toolkit.normalize import (
     parse_choice,
     parse_fiscal_year,
     parse_ratio,
+    parse_tax_basis,
     parse_text,
 )
 from toolkit.workbook.cells import (
@@ -590,7 +591,7 @@ def _stray_findings(sheet: str, refs: Sequence[str]) -> list[Finding]:
 # ---------------------------------------------------------------- settings
 
 # Settings people type in their own way: 令和7年度 for the year, 90% for the warning share.
-_SETTING_PARSERS = {"fiscal_year": parse_fiscal_year, "warn_ratio": parse_ratio}
+_SETTING_PARSERS = {"fiscal_year": parse_fiscal_year, "warn_ratio": parse_ratio, "tax_basis": parse_tax_basis}
 # Settings a figure divides by or compares against: 0 or less would count every company as achieved or over.
 _POSITIVE_SETTINGS = frozenset({"usage_target", "cap_default", "contract_sum", "contact_interval_days",
                                 "minutes_due_days"})

@@ -7,6 +7,7 @@ from datetime import date
 from toolkit import schema
 from toolkit.budget import STATUS_LABELS, BudgetReport
 from toolkit.model import Program
+from toolkit.status import budget_status
 
 from ..formats import free_text, ratio_pct, reiwa, reiwa_month, yen
 from .base import common
@@ -42,6 +43,49 @@ def execution(program: Program, budget: BudgetReport, issued_on: date) -> dict:
     }
 
 
+BUDGET_SETTINGS = (("budget_cloud", schema.COST_CLOUD, "（1）"), ("budget_setup", schema.COST_SETUP, "（2）"),
+                   ("budget_consulting", schema.COST_CONSULTING, "（3）"), ("budget_common", schema.COST_COMMON, ""))
+
+
+def budget_lines(program: Program, budget: BudgetReport) -> list[dict]:
+    """予算額, 執行額, 残額 and 執行率 (執行額 ÷ 予算額) per 費目 whose 予算額 is set in 設定; [] when none is."""
+    executed = {line: sum(m.get(line, 0) for m in budget.by_month.values()) for _, line, _ in BUDGET_SETTINGS}
+    rows = []
+    for key, line, mark in BUDGET_SETTINGS:
+        amount = getattr(program.settings, key)
+        if amount is not None:
+            rows.append({"label": f"{mark}{line}", "budget": yen(amount), "executed": yen(executed[line]),
+                         "remaining": yen(amount - executed[line]), "rate": ratio_pct(executed[line] / amount)})
+    return rows
+
+
+def closing(program: Program, budget: BudgetReport, issued_on: date) -> dict:
+    """What a closing statement states beside the executed total: the fees planned but not booked yet (status.md's
+    projection as of the document date), the total they lead to, and the last month with (1) クラウドサービス経費
+    booked when it is before the usage period's last month (the invoices of the last months come late)."""
+    unbooked = sum(c["unbooked"] for c in budget_status(program, issued_on)["companies"])
+    last = max((m for m, amounts in budget.by_month.items() if amounts.get(schema.COST_CLOUD)), default=None)
+    end = program.settings.usage_end
+    short = last is not None and last < f"{end:%Y-%m}"
+    return {"unbooked": yen(unbooked), "has_unbooked": unbooked > 0, "projected": yen(budget.grand_total + unbooked),
+            "booked_through": reiwa_month(*(int(x) for x in last.split("-"))) if short else "",
+            "usage_end_month": reiwa_month(end.year, end.month)}
+
+
+def contractor_borne(program: Program, budget: BudgetReport) -> dict:
+    """Amounts the contractor bears (経費.負担区分 受託者): listed, never in the 執行額 or against a cap."""
+    rows = [{"id": r["expense_id"], "company": company_label(program, r["company"]), "line": r["line"],
+             "amount": yen(r["amount"]), "meeting": r["meeting_id"] or "—"} for r in budget.contractor_borne]
+    return {"rows": rows, "total": yen(sum(r["amount"] for r in budget.contractor_borne))}
+
+
+def company_label(program: Program, company_id: str | None) -> str:
+    if not company_id:
+        return "—"
+    company = program.company_map.get(company_id)
+    return free_text(company.name) if company else company_id
+
+
 def budget_report_context(program: Program, budget: BudgetReport, issued_on: date) -> dict:
     companies = list(budget.companies.values())
     cloud = sum(b.cloud_service for b in companies)
@@ -60,6 +104,10 @@ def budget_report_context(program: Program, budget: BudgetReport, issued_on: dat
     return {
         **common(program, issued_on),
         **execution(program, budget, issued_on),
+        **closing(program, budget, issued_on),
+        "tax": program.settings.tax_basis,
+        "budget_lines": budget_lines(program, budget),
+        "contractor": contractor_borne(program, budget),
         "n_companies": len(companies),
         "company_sum": yen(sum(b.total for b in companies)),
         "common_total": yen(budget.common),
