@@ -24,7 +24,9 @@ class Invalid(ValueError):
     """A cell value that cannot be read; the message says what was expected."""
 
 
-_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug is before March 1900)
+# Serial 61 = 1900-03-01 and on, as Excel counts; below 61 Excel counts a 1900-02-29 that never was, so those few
+# serials (no date of this program) read a day early.
+_EXCEL_EPOCH = date(1899, 12, 30)
 _MAX_SERIAL = 2958465  # 9999-12-31
 
 
