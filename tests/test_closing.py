@@ -7,7 +7,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from builders import write_workbook
-from test_status import _document_text, sheets
+from test_status import sheets
+from test_status_report import document_text
 from toolkit.cli import main
 
 
@@ -16,7 +17,7 @@ def test_the_budget_report_states_what_is_booked_borne_and_still_to_come(tmp_pat
         "委託料": 10_000_000, "予算額（クラウドサービス経費）": 1_000_000, "金額の税区分": "税抜"})
     result = CliRunner().invoke(main, ["report", str(book), "--out", str(tmp_path / "out"), "--date", "2026-03-27"])
     assert result.exit_code == 0, result.output
-    text = _document_text(tmp_path / "out" / "予算執行状況報告書.docx")
+    text = document_text(tmp_path / "out" / "予算執行状況報告書.docx")
     # Executed: E1 40,000 + E2 30,000 + E3 30,000 (C01's cloud) + E5 50,000 + E6 30,000 = 180,000; E4 (100,000,
     # 受託者, decided in M2) is not in it.
     assert "現在の執行総額は180,000円である" in text
