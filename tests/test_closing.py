@@ -44,3 +44,17 @@ def test_a_tax_basis_that_is_neither_is_an_error_on_its_cell(tmp_path):
     assert finding.message == "設定「金額の税区分」: 値「込み」を読めません。税込 か 税抜 を入力してください"
     assert load_program(write_workbook(tmp_path / "n.xlsx", sheets(), settings={"金額の税区分": "外税"})
                         ).settings.tax_basis == "税抜"
+
+
+def test_a_share_column_adds_up_to_exactly_100_percent():
+    from toolkit.documents.formats import shares
+
+    # Thirds: 33.33… each; rounded alone they print 33.3 × 3 = 99.9. The tenth lost goes to the first of the
+    # equal remainders: 33.4 + 33.3 + 33.3 = 100.0.
+    assert shares([1, 1, 1]) == ["33.4%", "33.3%", "33.3%"]
+    # 1/6 = 16.666… → 16.7 and 5/6 = 83.333… → 83.3: both already add to 100.0, nothing moves.
+    assert shares([1, 5]) == ["16.7%", "83.3%"]
+    # 2.46 %, 2.46 %, 95.08 % of 10,000 yen (246 + 246 + 9,508): tenths 24.6, 24.6, 950.8 → 24, 24, 950 = 998 and
+    # the two largest remainders (.8 and a .6) take the two tenths: 2.5, 2.4, 95.1.
+    assert shares([246, 246, 9508]) == ["2.5%", "2.4%", "95.1%"]
+    assert shares([0, 0]) == ["—", "—"] and shares([5, 0]) == ["100.0%", "0.0%"]

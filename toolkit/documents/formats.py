@@ -5,6 +5,7 @@ Pure functions, also registered as Jinja filters so staff editing a template in 
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 
@@ -74,6 +75,19 @@ def pct(value: float | None, digits: int = 1, signed: bool = False) -> str:
 def ratio_pct(value: float | None, digits: int = 1) -> str:
     """A ratio shown in per cent: 0.88 -> 88.0%."""
     return DASH if value is None else pct(value * 100, digits)
+
+
+def shares(amounts: list[int]) -> list[str]:
+    """Each amount's share of their sum in per cent with one decimal, rounded so the printed column adds up to
+    100.0% (largest remainder: the tenths lost to rounding go to the largest fractions); — when the sum is 0."""
+    total = sum(amounts)
+    if not total:
+        return [DASH] * len(amounts)
+    exact = [a * 1000 / total for a in amounts]  # in tenths of a per cent
+    tenths = [math.floor(x) for x in exact]
+    for i in sorted(range(len(exact)), key=lambda i: exact[i] - tenths[i], reverse=True)[:1000 - sum(tenths)]:
+        tenths[i] += 1
+    return [f"{t / 10:.1f}%" for t in tenths]
 
 
 # Characters no document may hold: C0/C1 controls but \n (docxtpl turns \t, \a, \f into tabs, paragraphs and page

@@ -9,7 +9,7 @@ from toolkit.budget import STATUS_LABELS, BudgetReport
 from toolkit.model import Program
 from toolkit.status import budget_status
 
-from ..formats import free_text, ratio_pct, reiwa, reiwa_month, yen
+from ..formats import free_text, ratio_pct, reiwa, reiwa_month, shares, yen
 from .base import common
 
 COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, schema.COST_COMMON)
@@ -25,7 +25,8 @@ def lines(budget: BudgetReport) -> list[dict]:
         (schema.COST_COMMON, budget.common),
     ]
     total = budget.grand_total
-    rows = [{"label": name, "amount": yen(v), "share": ratio_pct(v / total if total else None)} for name, v in amounts]
+    rows = [{"label": name, "amount": yen(v), "share": share}
+            for (name, v), share in zip(amounts, shares([v for _, v in amounts]))]
     rows.append({"label": "合計", "amount": yen(total), "share": ratio_pct(1.0 if total else None)})
     return rows
 

@@ -6,7 +6,7 @@ from datetime import date
 from toolkit.kpi import KpiReport
 from toolkit.model import Program
 
-from ..formats import DASH, free_text, pct, ratio_pct
+from ..formats import DASH, free_text, pct, shares
 from .base import common, company_name, companies_count, productivity, times, usage_period
 
 
@@ -44,8 +44,8 @@ def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dic
         **common(program, issued_on),
         "usage_period": usage_period(program),
         "usage": usage_summary(kpi),
-        "usage_companies": [{"id": cid, "name": company_name(program, cid), "uses": times(n),
-                             "share": ratio_pct(n / u.total if u.total else None)} for cid, n in u.by_company.items()],
+        "usage_companies": [{"id": cid, "name": company_name(program, cid), "uses": times(n), "share": share}
+                            for (cid, n), share in zip(u.by_company.items(), shares(list(u.by_company.values())))],
         "usage_services": [{"id": sid, "name": free_text(services[sid].name) if sid in services else sid,
                             "area": services[sid].area if sid in services else DASH, "uses": times(n)}
                            for sid, n in u.by_service.items()],
