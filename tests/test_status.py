@@ -270,6 +270,9 @@ def test_each_threshold_is_strict_where_status_md_says_above_or_after(book, tmp_
     assert st.productivity["companies"][0]["support_months"] == 6
     # booked 150,000 + unbooked 120,000 + 300,000 = 570,000 against a 委託料 of 570,000: balance 0, no warning.
     assert st.budget["projected_balance"] == 0 and not any(w["area"] == "budget" for w in st.warnings)
+    from toolkit.status import lights
+
+    assert lights(st)["budget"] == "green"  # a balance of exactly 0 and a plan equal to the cap: nothing to flag
     messages = [w["message"] for w in st.warnings]
     assert not any(m.startswith("実績期に含まれる支援") and "C01（" in m for m in messages)
     assert not any("説明会" in m for m in [w["message"] for w in compute_status(edge, date(2025, 10, 1)).warnings])
@@ -322,3 +325,85 @@ def test_after_the_contract_no_month_is_without_a_meeting_and_check_shows_the_st
         (f.code, f.sheet, f.message) for f in found}
     assert len(found) == len(compute_status(program, D).warnings) == 11
     assert not any(f.code.startswith("status-") for f in run_checks(program))  # only when a day is given
+
+
+def test_the_lights_and_headlines_of_mid_december(book):
+    from toolkit.status import headlines, lights
+
+    st = compute_status(load_program(book), D)
+    # From the figures of test_every_figure_of_the_status_as_of_mid_december: usage 遅れ, C02 breaks its cap in
+    # February, C01 cannot be measured, K1 is overdue → red; contacts and meetings have warnings → yellow; the
+    # kick-off was held in time → green.
+    assert lights(st) == {"usage": "red", "budget": "red", "productivity": "red", "contacts": "yellow",
+                          "events": "green", "meetings": "yellow", "issues": "red"}
+    assert headlines(st) == {
+        "usage": "7回、見込み17回（遅れ）",
+        "budget": "計上150,000円、見込み590,000円、残額見込み9,410,000円",
+        "productivity": "契約期間内に測れない企業1社",
+        "contacts": "次回予定日を過ぎた企業1社",
+        "events": "説明会・ワークショップ開催済",
+        "meetings": "会議のない月1、記録の遅れ1件",
+        "issues": "未完了2件（期限切れ1件）"}
+    before = compute_status(load_program(write_workbook(book.parent / "n.xlsx", sheets())), date(2025, 8, 20))
+    # Before the period, without a 委託料: no balance in the budget's line; nothing booked by 8/20, so all of C01's
+    # 190,000 and C02's 420,000 are still to come (C03's is 中止); nothing overdue yet.
+    assert headlines(before)["budget"] == "計上0円、見込み610,000円"
+    assert lights(before)["issues"] == "green" and lights(before)["usage"] == "green"
+
+
+def test_the_usage_curve_is_the_cumulative_count_day_by_day(book):
+    from toolkit.status import usage_curve
+
+    program = load_program(book)
+    curve = dict(usage_curve(program, D))
+    # 2025-09-01 to 12-15: 30 + 31 + 30 + 15 = 106 days; counted days 9/10, 10/5, 11/17, 11/20, 11/21, 12/1, 12/15.
+    assert len(curve) == 106 and min(curve) == date(2025, 9, 1) and max(curve) == D
+    assert [curve[date(2025, m, d)] for m, d in ((9, 1), (9, 9), (9, 10), (10, 4), (10, 5), (11, 17), (11, 21),
+                                                  (11, 30), (12, 1), (12, 15))] == [0, 0, 1, 1, 2, 3, 5, 5, 6, 7]
+    after = usage_curve(program, date(2026, 3, 15))
+    # It stops at 利用終了日 (181 days), with all 8 counted days (12/16 too).
+    assert len(after) == 181 and after[-1] == (date(2026, 2, 28), 8)
+
+
+def test_productivity_at_its_edges(tmp_path):
+    rows = sheets()
+    rows["企業"] = [["C01", "株式会社Ａ", *[None] * 8, 1],  # January: statements by 3/31, the contract's last day
+                   ["C02", "株式会社Ｂ", *[None] * 8, 9],  # support from 10/2: a full year to 2026-09-30
+                   ["C03", "株式会社Ｃ", *[None] * 8, 9],  # no support: its own subscription's start
+                   ["C04", "株式会社Ｄ"]]  # no 決算月, no support, no subscription
+    rows["導入"][2] = ["U3", "C03", "S04", "販売促進", 1, "2025/9/15", None, "5,000", "0", "導入済"]
+    rows["決算"] = []
+    got = compute_status(load_program(write_workbook(tmp_path / "p.xlsx", rows)), D).productivity["companies"]
+    assert got == [
+        {"company": "C01", "support_start": "2025-09-05", "fy_end": "2026-01-31", "support_months": 5,
+         "statements_expected": "2026-03-31", "measurable_by_contract_end": True, "basis": "なし"},
+        {"company": "C02", "support_start": "2025-10-02", "fy_end": "2026-09-30", "support_months": 12,
+         "statements_expected": "2026-11-30", "measurable_by_contract_end": False, "basis": "なし"},
+        {"company": "C03", "support_start": "2025-09-15", "fy_end": "2025-09-30", "support_months": 1,
+         "statements_expected": "2025-11-30", "measurable_by_contract_end": True, "basis": "なし"},
+        {"company": "C04", "support_start": None, "fy_end": None, "support_months": None,
+         "statements_expected": None, "measurable_by_contract_end": None, "basis": "なし"}]
+
+
+def test_minutes_on_their_due_day_are_not_late_and_a_meeting_on_the_day_is_held(tmp_path):
+    rows = sheets()
+    rows["会議記録"][0] = ["M1", "2025/9/3", None, None, "開始", None, None, None, None, "2025/9/10"]  # 7 days
+    program = load_program(write_workbook(tmp_path / "m.xlsx", rows))
+    # M3 (12/10) has no 作成日: 7 days on 12/17 is within the limit, 8 on 12/18 is not. M2 took 15 days.
+    assert compute_status(program, date(2025, 12, 17)).meetings["late_minutes"] == ["M2"]
+    assert compute_status(program, date(2025, 12, 18)).meetings["late_minutes"] == ["M2", "M3"]
+    # On M3's own day December has its meeting: only November is without one.
+    assert compute_status(program, date(2025, 12, 10)).meetings["months_without"] == ["2025-11"]
+
+
+def test_changes_from_a_partial_previous_record(book):
+    previous = {"as_of": "2025-11-01", "usage": {"to_date": 7}, "warnings": ["not a warning", {"message": "古い注意"}]}
+    changes = compute_status(load_program(book), D, previous).changes
+    # to_date is the same (7): not a change; the others were absent before (None).
+    assert changes["since"] == "2025-11-01"
+    assert changes["figures"] == {"usage_projected": {"from": None, "to": 17},
+                                  "booked_total": {"from": None, "to": 150000},
+                                  "projected_total": {"from": None, "to": 590000}}
+    assert changes["resolved_warnings"] == ["古い注意"] and len(changes["new_warnings"]) == 11
+    bare = compute_status(load_program(book), D, {"as_of": "2025-11-01"}).changes
+    assert bare["resolved_warnings"] == [] and len(bare["new_warnings"]) == 11
