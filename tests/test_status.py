@@ -407,3 +407,20 @@ def test_changes_from_a_partial_previous_record(book):
     assert changes["resolved_warnings"] == ["古い注意"] and len(changes["new_warnings"]) == 11
     bare = compute_status(load_program(book), D, {"as_of": "2025-11-01"}).changes
     assert bare["resolved_warnings"] == [] and len(bare["new_warnings"]) == 11
+
+
+def test_a_projection_between_90_and_100_percent_of_the_target_is_a_caution(tmp_path):
+    # At D the projection is 17 (worked out above): with a target of 18, 0.9 × 18 = 16.2 ≤ 17 < 18 → 注意, and
+    # (18 − 7) / 75 = 0.1467 a day is needed.
+    book = write_workbook(tmp_path / "m.xlsx", sheets(), settings={"利用回数目標": 18})
+    usage = compute_status(load_program(book), D).usage
+    assert (usage["status"], usage["required_pace"]) == ("注意", 0.15)
+
+
+def test_workload_adds_the_hours_of_a_month_up_to_and_including_the_day(tmp_path):
+    rows = sheets()
+    rows["支援記録"] += [["R5", "C01", "2025/12/15", "電話・メール", "山本", 0.5],
+                       ["R6", "C02", "2025/12/15", "オンライン", "山本", 0.25],
+                       ["R7", "C02", "2025/12/16", "オンライン", "山本", 4]]  # the day after: not yet
+    got = compute_status(load_program(write_workbook(tmp_path / "w.xlsx", rows)), D).workload
+    assert {"staff": "山本", "month": "2025-12", "hours": 0.75} in got
