@@ -241,11 +241,12 @@ def issue_status(program: Program, as_of: date) -> list[dict]:
 
 
 def workload_status(program: Program, as_of: date) -> list[dict]:
-    hours: dict[tuple[str, str], float] = defaultdict(float)
-    for r in program.support:
+    hours: dict[tuple[str, int, int], float] = defaultdict(float)
+    for r in program.support:  # keyed by (year, month) numbers: formatting 5,000 dates would cost more than the sum
         if r.date <= as_of and r.hours is not None:
-            hours[(r.staff or "（未記入）", _month(r.date))] += r.hours
-    return [{"staff": staff, "month": month, "hours": round(h, 2)} for (staff, month), h in sorted(hours.items())]
+            hours[(r.staff or "（未記入）", r.date.year, r.date.month)] += r.hours
+    return [{"staff": staff, "month": f"{y:04d}-{m:02d}", "hours": round(h, 2)}
+            for (staff, y, m), h in sorted(hours.items())]
 
 
 # ---------------------------------------------------------------- the whole status, and its warnings
