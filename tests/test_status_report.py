@@ -88,6 +88,17 @@ def test_the_kpi_report_names_each_company_s_basis_and_both_averages(book, tmp_p
     rows = text.splitlines()
     c03, c02 = rows.index("C03 株式会社Ｃ|基準|令和6年9月30日|16,000,000円|10人|1,600,000円/人|"), \
         rows.index("C02 株式会社Ｂ|基準|令和6年12月31日|16,000,000円|10人|1,600,000円/人|")
-    assert rows[c03 + 1].startswith("（労働者数）|実績（確定）|令和7年9月30日|17,000,000円|10人|1,700,000円/人|")
-    assert rows[c02 + 1].startswith("（労働者数）|暫定（試算表）|令和7年12月31日|17,000,000円|10人|1,700,000円/人|")
+    # C03: no support record, so support starts with its subscription (9/1) and its 実績 year (to 9/30) holds
+    # 1 month of it; C02: from 10/2 to its December year end, 3 months. +6.25 % ≥ +1.0 %: 達成.
+    assert rows[c03 + 1].startswith("（労働者数、支援1か月）|実績|令和7年9月30日|17,000,000円|10人|1,700,000円/人|")
+    assert rows[c03 + 2] == "達成"  # under the change, in the same cell
+    assert rows[c02 + 1].startswith("（労働者数、支援3か月）|暫定|令和7年12月31日|17,000,000円|10人|1,700,000円/人|")
+    assert "区分の「暫定」は、実績期の決算書が契約期間内に得られないため、委託者と協議のうえ試算表で算定したもの" in text
+    assert "目標（1社あたり+1.0%）に達した企業は、算定できた1社のうち1社（100.0%）である。" in text
+    assert "実績期に含まれる支援が6か月未満の企業（株式会社Ｃ（1か月））は、支援による変化を測るには期間が短い。" in text
+    # C02 is measured on a 試算表 only: its 決算書 for the year to 2025-12-31 is due by the end of February.
+    assert ("株式会社Ｂ|実績期（支援後）の決算がまだありません（試算表による暫定値あり）。"
+            "実績期の決算書は令和8年2月末までに提出の見込み") in text
+    # 8 counted days (C01 six, C02 two), none with an 出典 typed.
+    assert "集計した利用日の出典は、未記入 8回である。" in text
     assert "このほか1社は、実績期の決算書が契約期間内に得られないため、委託者と協議のうえ試算表による暫定値で算定した。" in text

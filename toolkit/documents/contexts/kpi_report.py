@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from toolkit.kpi import KpiReport
-from toolkit.model import Program
+from collections import Counter
 
-from ..formats import DASH, free_text, pct, shares
+from toolkit import schema
+from toolkit.kpi import KpiReport, counted_usage
+from toolkit.model import Program
+from toolkit.status import productivity_status
+
+from ..formats import DASH, free_text, pct, reiwa_month, shares
 from .base import common, company_name, companies_count, productivity, times, usage_period
 
 
@@ -16,9 +20,41 @@ def usage_summary(kpi: KpiReport) -> dict:
             "rate": pct(u.total / u.target * 100 if u.target else None)}
 
 
+def usage_sources(program: Program) -> str:
+    """How the counted usage days were measured: 出典 by 出典, in the vocabulary's order (empty 出典 = 手入力)."""
+    by_source = Counter(u.source or "未記入" for u in counted_usage(program))
+    order = [*schema.VOCABULARIES["出典（利用実績）"], "未記入"]
+    return "、".join(f"{s} {by_source[s]:,}回" for s in order if by_source[s])
+
+
+def _expected(iso: str | None) -> str:
+    return reiwa_month(*(int(x) for x in iso.split("-")[:2])) + "末" if iso else ""
+
+
+def productivity_caveats(program: Program, kpi: KpiReport) -> dict:
+    """What the change rests on, company by company: the months of support inside the 実績 year (status.md), and
+    for a company not measured, when its 実績 決算書 is expected."""
+    p = kpi.productivity
+    rows = {c["company"]: c for c in productivity_status(program)["companies"]}
+    short = [f"{company_name(program, cid)}（{rows[cid]['support_months']}か月）" for cid in p.by_company
+             if rows.get(cid, {}).get("support_months") is not None and rows[cid]["support_months"] < 6]
+    reached = sum(1 for c in p.by_company.values() if c.change_pct >= p.target_pct)
+    return {
+        "support_months": {cid: f"{r['support_months']}か月" if r["support_months"] is not None else DASH
+                           for cid, r in rows.items()},
+        "short_support": "、".join(short),
+        "reached": companies_count(reached),
+        "reached_share": pct(reached / len(p.by_company) * 100 if p.by_company else None),
+        "expected": {cid: _expected(r["statements_expected"]) for cid, r in rows.items()},
+    }
+
+
 def productivity_summary(program: Program, kpi: KpiReport) -> dict:
     p = kpi.productivity
+    caveats = productivity_caveats(program, kpi)
     return {
+        "reached": caveats["reached"], "reached_share": caveats["reached_share"],
+        "short_support": caveats["short_support"],
         # 暫定: companies measured on a 試算表 (決算.区分 暫定) while their 実績 決算書 is not out; the KPI itself is
         # the average of the 確定 ones, the average with the 暫定 ones is reported beside it (status.md).
         "provisional": companies_count(len(p.provisional)),
@@ -27,7 +63,10 @@ def productivity_summary(program: Program, kpi: KpiReport) -> dict:
         "measurable": bool(p.by_company), "target": pct(p.target_pct, signed=True),
         "average": pct(p.average_change_pct, signed=True), "achieved": p.achieved,
         "measured": companies_count(len(p.by_company)), "n_companies": companies_count(len(program.companies)),
-        "missing": [{"name": company_name(program, c), "reason": p.missing_reasons.get(c, "決算が入力されていません")}
+        "missing": [{"name": company_name(program, c),
+                     "reason": p.missing_reasons.get(c, "決算が入力されていません")
+                     + (f"。実績期の決算書は{caveats['expected'][c]}までに提出の見込み" if caveats["expected"].get(c)
+                        and "実績期" in p.missing_reasons.get(c, "") else "")}
                     for c in p.missing],
     }
 
@@ -35,15 +74,23 @@ def productivity_summary(program: Program, kpi: KpiReport) -> dict:
 def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dict:
     u, p = kpi.usage, kpi.productivity
     services = program.service_map
-    # Each company's row names the 決算 its 実績 side is: 実績（確定） or 暫定（試算表）.
-    rows = [{"id": cid, "name": company_name(program, cid), "period": "実績（確定）", "provisional": False,
-             **productivity(c, None)} for cid, c in p.by_company.items()]
-    rows += [{"id": cid, "name": company_name(program, cid), "period": "暫定（試算表）", "provisional": True,
-              **productivity(c, None)} for cid, c in p.provisional.items()]
+    # Each company's row names the 決算 its 実績 side is: 実績 (final) or 暫定 (a 試算表; the template's note says so).
+    months = productivity_caveats(program, kpi)["support_months"]
+
+    def verdict(c) -> str:  # 達成 / 未達 against the per-company target (+1.0 % by default)
+        return "達成" if c.change_pct >= p.target_pct else "未達"
+
+    rows = [{"id": cid, "name": company_name(program, cid), "period": "実績", "provisional": False,
+             "verdict": verdict(c), "support_months": months.get(cid, DASH), **productivity(c, None)}
+            for cid, c in p.by_company.items()]
+    rows += [{"id": cid, "name": company_name(program, cid), "period": "暫定", "provisional": True,
+              "verdict": verdict(c), "support_months": months.get(cid, DASH), **productivity(c, None)}
+             for cid, c in p.provisional.items()]
     return {
         **common(program, issued_on),
         "usage_period": usage_period(program),
         "usage": usage_summary(kpi),
+        "usage_sources": usage_sources(program),
         "usage_companies": [{"id": cid, "name": company_name(program, cid), "uses": times(n), "share": share}
                             for (cid, n), share in zip(u.by_company.items(), shares(list(u.by_company.values())))],
         "usage_services": [{"id": sid, "name": free_text(services[sid].name) if sid in services else sid,
