@@ -132,3 +132,11 @@ def test_demo_then_plan_and_report_from_the_cli(tmp_path):
     code, output = run("plan", workbook, "--company", "C02", "--out", tmp_path / "plans")
     assert code == 0 and [p.name[:12] for p in (tmp_path / "plans").glob("*.docx")] == ["改善活動計画書_C02_"]
     assert run("plan", workbook, "--company", "C99", "--out", tmp_path / "none")[0] == 2
+
+
+def test_init_refuses_a_name_that_is_not_xlsx(tmp_path):
+    code, output = run("init", str(tmp_path / "master.xls"))
+    assert code == 2 and "マスターブックは .xlsx で作成します。名前を「master.xlsx」のように指定してください" in output
+    assert not (tmp_path / "master.xls").exists()
+    code, output = run("--version")
+    assert code == 0 and output.strip() == f"toolkit {__import__('toolkit').__version__}"

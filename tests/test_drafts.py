@@ -79,3 +79,35 @@ def test_the_summary_sheet_says_in_red_which_rows_its_figures_lack(tmp_path):
     [cell] = [c for row in ws.iter_rows(max_row=10) for c in row if isinstance(c.value, str) and "除外" in c.value]
     assert cell.value == "入力エラーのある 1行（経費 1行）を集計から除外しています。「入力チェック」で確認してください。"
     assert cell.font.color.rgb == "FFC00000" and cell.font.b
+
+
+def test_a_document_that_cannot_be_written_is_a_japanese_message_not_a_crash(tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        import pytest
+
+        pytest.skip("root writes through permissions")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "委託業務報告書.docx").write_bytes(b"last time's")
+    (out / "委託業務報告書.docx").chmod(0o444)  # as Word holds it open on Windows
+    out.chmod(0o555)
+    try:
+        result = CliRunner().invoke(main, ["report", str(write_workbook(tmp_path / "ok.xlsx", sheets())),
+                                           "--out", str(out)])
+    finally:
+        out.chmod(0o755)
+    assert result.exit_code == 2 and "書類を作成できません" in result.output
+    assert "「委託業務報告書.docx」を書き込めません。Word などで開いていれば閉じてから" in result.output
+    assert "Traceback" not in result.output and "予期しないエラー" not in result.output
+
+
+def test_a_document_whose_name_is_taken_by_a_folder_is_a_japanese_message(tmp_path):
+    out = tmp_path / "out"
+    (out / "委託業務報告書.docx").mkdir(parents=True)  # the OS refuses the write (as for a file Word holds)
+    result = CliRunner().invoke(main, ["report", str(write_workbook(tmp_path / "ok.xlsx", sheets())),
+                                       "--out", str(out)])
+    assert result.exit_code == 2 and "書類を作成できません" in result.output
+    assert "「委託業務報告書.docx」を書き込めません。" in result.output
+    assert "Traceback" not in result.output and "予期しないエラー" not in result.output

@@ -244,7 +244,9 @@ def test_the_interpreter_is_written_so_every_pc_finds_its_own_python():
 def test_xlwings_conf_file_is_in_the_format_xlwings_vba_reads(tmp_path):
     path = excel_setup.write_xlwings_conf(tmp_path, r"C:\Users\山田\toolkit\Scripts\pythonw.exe", r"C:\src")
     assert path.read_bytes().decode("cp932").splitlines() == [
-        '"INTERPRETER_WIN","C:\\Users\\山田\\toolkit\\Scripts\\pythonw.exe"', '"PYTHONPATH","C:\\src"']
+        '"INTERPRETER_WIN","C:\\Users\\山田\\toolkit\\Scripts\\pythonw.exe"',
+        '"ADD_WORKBOOK_TO_PYTHONPATH","False"',  # no SharePoint URL handed to xlwings' prepare_sys_path
+        '"PYTHONPATH","C:\\src"']
     with pytest.raises(excel_setup.SetupError):
         excel_setup.write_xlwings_conf(tmp_path, "C:\\Users\\\U0001f600\\python.exe")
 
@@ -675,3 +677,11 @@ def test_excel_setup_on_a_book_with_a_broken_part_is_a_clear_refusal(tmp_path):
     with pytest.raises(SetupError, match="壊れている"):
         setup_workbook(broken)
     assert not broken.with_suffix(".xlsm").exists()
+
+
+def test_every_book_tells_xlwings_not_to_resolve_its_own_path(built):
+    """Opened from SharePoint or OneDrive, a book's full name is an https URL; with xlwings' default
+    (ADD_WORKBOOK_TO_PYTHONPATH true) RunPython fails resolving it before toolkit runs. Built without --python
+    (as here, on Linux) the book still carries the setting in its hidden xlwings.conf sheet."""
+    _, xlsm = built
+    assert excel_setup.configured_settings(xlsm) == [("ADD_WORKBOOK_TO_PYTHONPATH", "False")]

@@ -235,7 +235,8 @@ def _excluded_note(count: int, by_sheet: dict[str, int]) -> None:
 
 
 @click.group(cls=ToolkitGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="toolkit")
+@click.version_option(__version__, prog_name="toolkit", help="バージョンを表示して終了します。",
+                      message="%(prog)s %(version)s")
 def main() -> None:
     """クラウドサービス導入支援業務のマスターブックを検査・集計し、成果品を作成します。
 
@@ -263,6 +264,9 @@ def init(workbook: Path) -> None:
     """
     from toolkit.workbook.template import write_template
 
+    if workbook.suffix.lower() != ".xlsx":  # the template is an .xlsx: another name would mislead Excel and staff
+        raise UsageError(f"マスターブックは .xlsx で作成します。名前を「{workbook.with_suffix('.xlsx').name}」のように"
+                         f"指定してください（指定: {workbook.name}）。")
     try:
         write_template(workbook)
     except FileExistsError:

@@ -178,7 +178,9 @@ def _build(source: Path, out: Path, module: str, python_exe: str | None) -> tupl
         with source.open("rb") as fp:
             try:
                 pkg = Package(fp)
-                changed, added, missing = _patch_parts(pkg, python_exe)
+                # The xlwings.conf sheet is written only when its settings change (a refresh leaves it alone).
+                write_conf = configured_settings(source) != conf_settings(python_exe)
+                changed, added, missing = _patch_parts(pkg, python_exe, write_conf)
                 with stage1.open("wb") as dst:
                     write_package(pkg, dst, changed, added)
             except PatchError as exc:
@@ -200,6 +202,8 @@ def _refresh(path: Path, module: str, python_exe: str | None) -> SetupResult:
     it open, one writer at a time, a backup first, and only if nobody saved it meanwhile."""
     from toolkit.workbook.write import transaction
 
+    python_exe = python_exe or configured_python(path)  # the xlwings.conf sheet is rewritten: keep its interpreter
+
     staged = path.with_name(path.stem + ".toolkit-refresh.xlsm")
     try:
         with transaction(path) as tx:
@@ -210,12 +214,17 @@ def _refresh(path: Path, module: str, python_exe: str | None) -> SetupResult:
     return SetupResult(path, True, backup, python_exe or configured_python(path), missing)
 
 
-def configured_python(path: Path) -> str | None:
-    """The interpreter the book's xlwings.conf sheet names, if it has one."""
+def configured_settings(path: Path) -> list[tuple[str, str]]:
+    """The (key, value) rows of the book's xlwings.conf sheet ([] without one)."""
     from toolkit.workbook.read import read_raw
 
     rows = read_raw(path, sheets=[excel.CONF_SHEET]).get(excel.CONF_SHEET, [])
-    return next((str(r[1]) for r in rows if len(r) > 1 and str(r[0]).upper() == "INTERPRETER_WIN" and r[1]), None)
+    return [(str(r[0]), str(r[1])) for r in rows if len(r) > 1 and r[0] not in (None, "")]
+
+
+def configured_python(path: Path) -> str | None:
+    """The interpreter the book's xlwings.conf sheet names, if it has one."""
+    return next((v for k, v in configured_settings(path) if k.upper() == "INTERPRETER_WIN" and v), None)
 
 
 # Folders Windows names by an environment variable (longest match wins). A path under one of them is written with
@@ -262,7 +271,7 @@ def write_xlwings_conf(folder: Path, python_exe: str, pythonpath: str | None = N
     page (cp932 on Japanese Windows). A path that code page cannot hold belongs in the book's xlwings.conf
     sheet instead (``build_macro_workbook(python_exe=...)``).
     """
-    lines = [("INTERPRETER_WIN", python_exe)]
+    lines = conf_settings(python_exe)
     if pythonpath:
         lines.append(("PYTHONPATH", pythonpath))
     text = "".join(f'"{key}","{value}"\r\n' for key, value in lines)
@@ -330,7 +339,8 @@ class _Parts:
         return pattern.format(n)
 
 
-def _patch_parts(pkg, python_exe: str | None) -> tuple[dict[str, bytes], list[tuple[str, bytes]], tuple[str, ...]]:
+def _patch_parts(pkg, python_exe: str | None,
+                 write_conf: bool = True) -> tuple[dict[str, bytes], list[tuple[str, bytes]], tuple[str, ...]]:
     parts = _Parts(pkg)
     names = {s.name for s in parts.book.sheets}
     missing: tuple[str, ...] = ()
@@ -339,7 +349,7 @@ def _patch_parts(pkg, python_exe: str | None) -> tuple[dict[str, bytes], list[tu
     else:
         present = _button_macros(parts)
         missing = tuple(b.caption for b in BUTTONS if b.macro not in present)
-    if python_exe:
+    if write_conf:
         _set_conf_sheet(parts, python_exe, excel.CONF_SHEET in names)
     _macro_enabled(parts)
     return parts.changed, parts.added, missing
@@ -696,16 +706,29 @@ def _insert_sheet_first(parts: _Parts, rid: str) -> None:
                 parts.write(ref.part, patched + data[len(head):])
 
 
-def _set_conf_sheet(parts: _Parts, python_exe: str, exists: bool) -> None:
+# xlwings settings every book gets. ADD_WORKBOOK_TO_PYTHONPATH off: toolkit is an installed package, and with it on
+# xlwings' RunPython hands the book's full name to prepare_sys_path, which for a book opened from SharePoint or
+# OneDrive (an https name) raises "Couldn't find your SharePoint file locally" unless the library is synced — before
+# toolkit runs at all (xlwings' Main.bas and utils.prepare_sys_path).
+XLWINGS_SETTINGS = (("ADD_WORKBOOK_TO_PYTHONPATH", "False"),)
+
+
+def conf_settings(python_exe: str | None) -> list[tuple[str, str]]:
+    return ([("INTERPRETER_WIN", python_exe)] if python_exe else []) + list(XLWINGS_SETTINGS)
+
+
+def _set_conf_sheet(parts: _Parts, python_exe: str | None, exists: bool) -> None:
     """A hidden ``xlwings.conf`` sheet: the keys and values xlwings' VBA reads (column A, column B, no quotes)."""
+    rows = conf_settings(python_exe)
     xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><dimension ref="A1:B1"/>'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><dimension ref="A1:B{len(rows)}"/>'
         '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="18"/>'
-        '<cols><col min="1" max="1" width="20" customWidth="1"/><col min="2" max="2" width="60" customWidth="1"/>'
-        '</cols><sheetData><row r="1">'
-        + _text_cell("A1", "INTERPRETER_WIN", None) + _text_cell("B1", python_exe, None)
-        + '</row></sheetData></worksheet>').encode("utf-8")
+        '<cols><col min="1" max="1" width="30" customWidth="1"/><col min="2" max="2" width="60" customWidth="1"/>'
+        '</cols><sheetData>'
+        + "".join(f'<row r="{r}">' + _text_cell(f"A{r}", key, None) + _text_cell(f"B{r}", value, None) + "</row>"
+                  for r, (key, value) in enumerate(rows, start=1))
+        + '</sheetData></worksheet>').encode("utf-8")
     if exists:
         ref = next(s for s in parts.book.sheets if s.name == excel.CONF_SHEET)
         if ref.part is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from toolkit import schema
 from toolkit.budget import BudgetReport, compute_budget
-from toolkit.errors import RowErrors, UnknownCompany
+from toolkit.errors import DocumentError, RowErrors, UnknownCompany, describe_os_error
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Finding, Program
 from toolkit.status import Status, usage_curve
@@ -132,12 +132,21 @@ def render(jobs: Sequence[Job], out_dir: Path, templates_dir: Path | None, progr
            names: UniqueNames | None = None) -> list[Path]:
     """Write every job's .docx into ``out_dir`` under a name no other file of this run has."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DocumentError(f"出力先を作れません。{describe_os_error(exc, out_dir)}") from None
     names = names or UniqueNames()
     written = []
     for job in jobs:
         target = inside(out_dir, names(job.document, *job.parts))
-        render_docx(catalog.template_path(job.document, templates_dir), job.context, target)
+        try:
+            render_docx(catalog.template_path(job.document, templates_dir), job.context, target)
+        except PermissionError as exc:  # last time's file open in Word (Windows locks it), or a read-only folder
+            raise DocumentError(f"「{target.name}」を書き込めません。Word などで開いていれば閉じてから、もう一度実行して"
+                                f"ください。開いていなければ、{describe_os_error(exc, out_dir)}") from None
+        except OSError as exc:
+            raise DocumentError(f"「{target.name}」を書き込めません。{describe_os_error(exc, out_dir)}") from None
         written.append(target)
         say(progress, f"{target.name} を作成しました")
     return written
