@@ -2,6 +2,8 @@
 import json
 import re
 import subprocess
+
+import pytest
 import sys
 from pathlib import Path
 
@@ -140,3 +142,34 @@ def test_init_refuses_a_name_that_is_not_xlsx(tmp_path):
     assert not (tmp_path / "master.xls").exists()
     code, output = run("--version")
     assert code == 0 and output.strip() == f"toolkit {__import__('toolkit').__version__}"
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_every_help_fits_the_terminal_and_breaks_japanese_where_japanese_breaks(columns):
+    """click counts characters and breaks at spaces only; help is wrapped in terminal cells (a kanji is two), and
+    no line starts with closing punctuation nor ends with an opening bracket."""
+    from click.testing import CliRunner
+
+    from toolkit.japanese import display_width
+
+    for name in ["", *main.commands]:
+        result = CliRunner().invoke(main, [name, "--help"] if name else ["--help"], terminal_width=columns)
+        assert result.exit_code == 0, name
+        for line in result.output.splitlines():
+            assert display_width(line) <= columns, (name, line)
+            assert not line.strip() or line.strip()[0] not in "、。）」", (name, line)
+            assert not line.rstrip().endswith(("（", "「")), (name, line)
+
+
+def test_wrap_cells_keeps_words_and_punctuation_together():
+    from toolkit.japanese import wrap_cells
+
+    # 「企業ID。…複数指定」 is 20 two-cell characters and "ID" (42 cells); 「（例」 makes 46, ":" 47 and a space 48.
+    # At 48 cells "C01,C02" (7) does not fit: it goes down whole, and 「）。」 follow it rather than start a line.
+    text = "企業ID。カンマ区切りか、繰り返して複数指定（例: C01,C02）。"
+    assert wrap_cells(text, 48) == ["企業ID。カンマ区切りか、繰り返して複数指定（例:", "C01,C02）。"]
+    # At 46 the ":" would start a line: it takes 「例」 down, and 「（」 may not end one: 「（例:」 go down together.
+    assert wrap_cells(text, 46) == ["企業ID。カンマ区切りか、繰り返して複数指定", "（例: C01,C02）。"]
+    # 「状況報告書（」 is 12 cells; at 14 cells 「Word」 (4) does not fit after it, and 「（」 goes down with it.
+    assert wrap_cells("状況報告書（Word）を作成", 14) == ["状況報告書", "（Word）を作成"]
+    assert wrap_cells("短い", 10, "  ", "    ") == ["  短い"]

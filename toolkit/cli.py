@@ -242,10 +242,11 @@ def main() -> None:
 
     \b
     まず試す:
-      toolkit demo --out demo-output       架空の20社でマスターブックと全成果品を作成
-      toolkit check マスター.xlsx           入力チェック
+      toolkit demo --out demo-output   架空の20社でマスターブックと全成果品を作成
+      toolkit check マスター.xlsx       入力チェック
     各コマンドの説明と例は「toolkit コマンド --help」で表示します。
-    終了コード: 0 完了 / 1 ブックにエラーがあり処理できない / 2 指定の誤り・読めないファイル・接続の失敗
+    終了コード: 0 完了 / 1 ブックにエラーがあり処理できない /
+                2 指定の誤り・読めないファイル・接続の失敗
     """
 
 

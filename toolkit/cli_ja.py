@@ -9,6 +9,8 @@ from __future__ import annotations
 import click
 from click import core, decorators, exceptions, formatting, parser, types
 
+from toolkit.japanese import join_lines, wrap_cells
+
 CATALOG: dict[str, str] = {
     "Usage:": "使い方:",
     "Options": "オプション",
@@ -52,12 +54,38 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return _gettext(singular if n == 1 else plural)
 
 
+def wrap_text(text: str, width: int = 78, initial_indent: str = "", subsequent_indent: str = "",
+              preserve_paragraphs: bool = False) -> str:
+    """click's ``formatting.wrap_text`` measured in terminal cells: click counts characters and breaks only at
+    spaces, so a Japanese sentence (two cells a character, no spaces) ran past an 80-column terminal. Same
+    paragraph rules as click's: paragraphs split at blank lines, a paragraph opened by ``\\b`` kept as typed."""
+    text = text.expandtabs()
+    if not preserve_paragraphs:
+        return "\n".join(wrap_cells(join_lines(text.splitlines()), width, initial_indent, subsequent_indent))
+    paragraphs: list[tuple[int, list[str]]] = []
+    for block in "\n".join(line.rstrip() for line in text.splitlines()).split("\n\n"):
+        lines = [line for line in block.splitlines() if line]
+        if lines:
+            paragraphs.append((len(lines[0]) - len(lines[0].lstrip()), lines))
+    out = []
+    for indent, lines in paragraphs:
+        pad = " " * indent
+        if lines[0].strip() == "\b":  # as typed, indented
+            out.append("\n".join((initial_indent if i == 0 else subsequent_indent) + line
+                                 for i, line in enumerate(lines[1:])))
+        else:
+            out.append("\n".join(wrap_cells(join_lines(lines), width, initial_indent + pad,
+                                             subsequent_indent + pad)))
+    return "\n\n".join(out)
+
+
 def install() -> None:
-    """Make click speak Japanese (idempotent)."""
+    """Make click speak Japanese and wrap it by terminal cells (idempotent)."""
     for module in (core, decorators, exceptions, formatting, parser, types):
         module._ = _gettext
         if hasattr(module, "ngettext"):
             module.ngettext = _ngettext
+    formatting.wrap_text = wrap_text  # HelpFormatter.write_text / write_dl look it up in click.formatting
 
 
 def _hint(error: click.ClickException) -> str:

@@ -6,6 +6,7 @@ date grammar staff type is looser than what era libraries parse.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import NamedTuple
@@ -79,3 +80,51 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else " " for ch in text).strip()
+
+
+# Characters a line may not start with (行頭禁則): closing brackets and punctuation stay on the line before.
+_NO_LINE_START = set("、。，．,.）」』】〕〉》)]}！？!?ー・：；:;ぁぃぅぇぉっゃゅょァィゥェォッャュョ")
+_NO_LINE_END = set("（「『【〔〈《([{")  # and may not end with an opening one (行末禁則)
+_WORD = re.compile(r"\s+|[!-~]+|.", re.DOTALL)  # a run of spaces, an ASCII word, or one other character
+
+
+def wrap_cells(text: str, width: int, first_indent: str = "", next_indent: str = "") -> list[str]:
+    """``text`` on lines of at most ``width`` half-width cells: an ASCII word is never cut, Japanese breaks between
+    any two characters, but no line starts with closing punctuation (行頭禁則) or ends with an opening bracket
+    (行末禁則): the units around the break go down together (追い出し)."""
+    lines: list[str] = []
+    indent, units = first_indent, []  # the current line: its indent and its units (words, characters, spaces)
+
+    def used(extra: list[str]) -> int:
+        return display_width(indent) + sum(map(display_width, units + extra))
+
+    for unit in _WORD.findall(text):
+        if unit.isspace():
+            if units:
+                units.append(" ")
+            continue
+        if units and used([unit]) > width:
+            carried = [unit]
+            # Keep at least one unit on the line; move units down while the break would split a pair.
+            while len(units) > 1 and (carried[0][0] in _NO_LINE_START or units[-1][-1] in _NO_LINE_END
+                                      or units[-1] == " "):
+                carried.insert(0, units.pop())
+            lines.append((indent + "".join(units)).rstrip())
+            while carried[0] == " ":
+                carried.pop(0)
+            indent, units = next_indent, carried
+            continue
+        units.append(unit)
+    lines.append((indent + "".join(units)).rstrip())
+    return lines
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one paragraph as one text: a space between two lines only where a Latin word meets one (Japanese
+    is written without spaces)."""
+    out = ""
+    for line in (x.strip() for x in lines):
+        if out and line and (out[-1].isascii() and out[-1].isalnum() or line[0].isascii() and line[0].isalnum()):
+            out += " "
+        out += line
+    return out
