@@ -33,6 +33,7 @@ _.trust_env  # unused attribute (tests/test_graph_sync.py:578)
 chart_cache  # unused function (tests/test_pdf.py:27)
 capsys  # unused variable (tests/test_scripts.py:74)
 init  # unused function (toolkit/cli.py:253)
+privacy  # a click command (toolkit/cli.py), called by name from the command line
 command_table  # unused function (toolkit/cli_docs.py:27)
 _._  # unused attribute (toolkit/cli_ja.py:58)
 change_bars  # unused function (toolkit/documents/charts.py:163)

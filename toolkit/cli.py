@@ -579,6 +579,36 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, pdf: bool, templat
     _print_written(paths)
 
 
+@main.command()
+@WORKBOOK
+@click.option("--outputs", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
+              help="成果品のフォルダ（繰り返して複数指定）。省略時は ./output とブックの横の「出力」。")
+@JSON_FLAG
+def privacy(workbook: Path, output_dirs: tuple[Path, ...], as_json: bool) -> None:
+    """個人情報の情報管理台帳（どの列に何件、このパソコンのどこに控えがあるか、目的、保存期限）を示します。
+
+    委託者との覚書に基づく個人情報の管理のために、マスターブックの個人情報の列と、自動バックアップ・
+    同期の記録・SharePoint から取得したブックの控え・氏名を載せた成果品の場所を一覧にします。
+
+    \b
+    例:
+      toolkit privacy マスター.xlsx
+      toolkit privacy マスター.xlsx --outputs 成果品 --json
+    """
+    from toolkit.excel import OUTPUT_FOLDER
+    from toolkit.privacy import register
+
+    program = _load(workbook, "privacy")
+    book = Path(workbook)
+    data = register(program, book, output_dirs or (Path("output"), book.parent / OUTPUT_FOLDER))
+    if as_json:
+        emit_json(data)
+        return
+    from toolkit.cli_views import print_privacy
+
+    print_privacy(console(), data)
+
+
 # ---------------------------------------------------------------- Microsoft 365
 
 @main.command()

@@ -198,3 +198,23 @@ def print_status(out: Console, status) -> None:
         if moved:
             out.print("前回（" + str(status.changes["since"]) + "）から: " + "、".join(
                 f"{k} {v['from']} → {v['to']}" for k, v in moved.items()))
+
+
+# ---------------------------------------------------------------- privacy
+
+def print_privacy(out: Console, data: dict) -> None:
+    """The 情報管理台帳: the personal columns with their row counts and purpose, then every copy on this PC."""
+    table = _table(f"情報管理台帳（保存期限 {data['retention_until']}）")
+    for header in ("シート", "列", "件数", "目的"):
+        table.add_column(header, overflow="fold", justify="right" if header == "件数" else "left")
+    for c in data["columns"]:
+        table.add_row(escape(c["sheet"]), escape(c["column"]), "シートなし" if c["rows"] is None else f"{c['rows']:,}",
+                      escape(c["purpose"]))
+    out.print(table)
+    places = _table("個人情報の控えがある場所")
+    places.add_column("種類", overflow="fold")
+    places.add_column("場所", overflow="fold", ratio=1)
+    places.add_column("含むもの", overflow="fold")
+    for c in data["copies"]:
+        places.add_row(escape(c["kind"]), escape(c["path"]), escape(c["holds"]))
+    out.print(places)

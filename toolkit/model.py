@@ -59,6 +59,7 @@ class Settings(NamedTuple):
     budget_setup: int | None
     budget_consulting: int | None
     budget_common: int | None
+    personal_data_until: date | None
     output_folder: str
 
     @property

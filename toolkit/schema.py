@@ -316,6 +316,17 @@ TABLES: tuple[Table, ...] = (
 )
 TABLES_BY_SHEET: dict[str, Table] = {t.sheet: t for t in TABLES}
 
+# Columns holding personal information (workbook.md, "Personal data"; seed 9), marked here once, with the purpose
+# they are held for: `toolkit privacy` lists them in the 情報管理台帳.
+PERSONAL_DATA: tuple[tuple[Table, str, str], ...] = (
+    (COMPANIES, "contact_name", "支援企業との連絡"),
+    (COMPANIES, "contact_email", "支援企業との連絡"),
+    (USAGE_DAYS, "account", "利用回数の集計（同じ日の重複の判定）"),
+    (ATTENDANCE, "name", "説明会・成果共有会の出欠の管理と報告"),
+    (ATTENDANCE, "email", "説明会・成果共有会の出欠の管理（同期での照合）"),
+    (MEETINGS, "attendees", "委託者との会議の記録"),
+)
+
 # A sheet the toolkit rewrites as a whole (`toolkit summary`, the 集計を更新 button); not a table of records.
 SUMMARY_SHEET = "集計"
 # The toolkit's how-to sheet in the template: what each sheet is for, how to fill it, an example row per table.
@@ -340,7 +351,8 @@ NEEDS["plan"] = _union(NEEDS["summary"], (SUPPORT_LOG, PLAN_ITEMS))
 NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS))
 NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
 NEEDS["status"] = _union(NEEDS["report"], (ISSUES,))  # 課題 optional: an older book without it keeps working
-NEEDS["settings"] = (SETTINGS,)  # `toolkit login --workbook`: the tenant and client IDs
+NEEDS["settings"] = (SETTINGS,)
+NEEDS["privacy"] = (SETTINGS, COMPANIES, USAGE_DAYS, ATTENDANCE, MEETINGS)  # the sheets of PERSONAL_DATA  # `toolkit login --workbook`: the tenant and client IDs
 
 
 def sheets_needed(job: str) -> tuple[str, ...]:
@@ -388,6 +400,8 @@ SETTING_ITEMS: tuple[Setting, ...] = (
     Setting("予算額（設定費用）", "budget_setup", "yen", None, "（同上）"),
     Setting("予算額（コンサル・訪問費用等）", "budget_consulting", "yen", None, "（同上）"),
     Setting("予算額（共通経費）", "budget_common", "yen", None, "（同上）"),
+    Setting("個人情報の保存期限", "personal_data_until", "date", None, "個人情報を返却・消去する期限。空欄なら契約終了日"
+            "の1年後（toolkit privacy の情報管理台帳に記載）", figure=False),
     Setting("出力フォルダ", "output_folder", "text", "",
             "SharePoint / OneDrive から開いたブックで、Excel のボタンが書類を保存するパソコン上のフォルダ。"
             "空欄ならドキュメント フォルダの「出力」", figure=False),

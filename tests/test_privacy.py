@@ -1,0 +1,65 @@
+"""`toolkit privacy`: the 情報管理台帳 of seed 9 — personal columns with the rows that fill them, why they are held,
+until when, and every copy on this PC — worked out by hand from a small book."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from click.testing import CliRunner
+
+from builders import write_workbook
+from toolkit.cli import main
+
+
+def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monkeypatch):
+    book = write_workbook(tmp_path / "m.xlsx", {
+        "企業": [["C01", "株式会社Ａ", *[None] * 6, "山田 太郎", "yamada@a.example"],
+                 ["C02", "株式会社Ｂ", *[None] * 6, "佐藤 花子"],  # no e-mail
+                 ["C03", "株式会社Ｃ"]],
+        "サービス": [["S01", "会計", None, "経理"]],
+        "利用実績": [["C01", "S01", "経理", "2025/9/10", "yamada@a.example"], ["C01", "S01", "経理", "2025/9/11"]],
+        "イベント": [["EV1", "説明会・ワークショップ", "キックオフ", "2025/9/20"]],
+        "出欠": [["EV1", "C01", "山田 太郎", "yamada@a.example", "出席", None, "手入力"]],
+        "会議記録": [["M1", "2025/9/3", None, "市: 田中、受託者: 鈴木", "開始"], ["M2", "2025/10/3", None, None, "経費"]],
+    })
+    # Copies: one backup of this book (and one of another book, not ours), the sync's queue, a downloaded master,
+    # and in the output folder the minutes and the support log (names) and the budget report (no names).
+    backups = tmp_path / ".toolkit-backups"
+    backups.mkdir()
+    (backups / "m-20251001-101010-000001.xlsx").write_bytes(b"x")
+    (backups / "other-20251001-101010-000001.xlsx").write_bytes(b"x")
+    (tmp_path / "m.xlsx.toolkit-queue.json").write_text("{}", encoding="utf-8")
+    cache = tmp_path / "cache"
+    (cache / "workbooks" / "abc").mkdir(parents=True)
+    (cache / "workbooks" / "abc" / "マスター.xlsx").write_bytes(b"x")
+    monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(cache))
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("会議記録_M1_20250903.docx", "支援記録簿.pdf", "予算執行状況報告書.docx"):
+        (out / name).write_bytes(b"x")
+
+    result = CliRunner().invoke(main, ["privacy", str(book), "--outputs", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    # No 個人情報の保存期限 set: 契約終了日 2026-03-31 + 1 year.
+    assert data["retention_until"] == "2027-03-31"
+    assert [(c["sheet"], c["column"], c["rows"]) for c in data["columns"]] == [
+        ("企業", "連絡先氏名", 2), ("企業", "連絡先メール", 1), ("利用実績", "アカウント", 1),
+        ("出欠", "氏名", 1), ("出欠", "メール", 1), ("会議記録", "出席者", 1)]
+    assert all(c["purpose"] for c in data["columns"])
+    kinds = [(c["kind"], c["path"].replace(str(tmp_path), "T")) for c in data["copies"]]
+    assert kinds == [
+        ("マスターブック", "T/m.xlsx"),
+        ("ブックの控え（自動バックアップ）", "T/.toolkit-backups/m-20251001-101010-000001.xlsx"),
+        ("同期の記録", "T/m.xlsx.toolkit-queue.json"),
+        ("SharePoint から取得したブックの控え", "T/cache/workbooks/abc/マスター.xlsx"),
+        ("成果品", "T/out/会議記録_M1_20250903.docx"),
+        ("成果品", "T/out/支援記録簿.pdf")]
+
+
+def test_a_retention_date_set_in_the_settings_wins(tmp_path):
+    book = write_workbook(tmp_path / "m.xlsx", {}, settings={"個人情報の保存期限": date(2026, 9, 30)})
+    result = CliRunner().invoke(main, ["privacy", str(book), "--outputs", str(tmp_path / "none"), "--json"])
+    assert json.loads(result.output)["retention_until"] == "2026-09-30"
+    screen = CliRunner().invoke(main, ["privacy", str(book), "--outputs", str(tmp_path / "none")])
+    assert screen.exit_code == 0 and "情報管理台帳（保存期限 2026-09-30）" in screen.output
