@@ -31,6 +31,7 @@ from toolkit.kpi import compute_kpis
 from toolkit.model import (AttendanceRecord, Company, Event, Expense, Financial, Meeting, PlanItem, Program, Service,
                            Settings, Subscription, SupportRecord, UsageDay)
 from toolkit.load import load_program
+from toolkit.privacy import register
 from toolkit.status import compute_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +173,11 @@ def every_job(program: Program) -> list[Job]:
     st = compute_status(program, date(2025, 12, 15), previous)
     return jobs + [Job(catalog.BOOKLET, (), contexts.booklet_context(f.program, ISSUED, parts)),
                    Job(catalog.STATUS_REPORT, ("20251215",),
-                       {**contexts.status_report_context(program, st, ISSUED), "chart_usage_pace": ""})]
+                       {**contexts.status_report_context(program, st, ISSUED), "chart_usage_pace": ""}),
+                   Job(catalog.PRIVACY_REGISTER, ("20260327",), contexts.privacy_register_context(
+                       program, {**register(program, Path("m.xlsx"), []),
+                                 "copies": [{"kind": "成果品", "path": "out/会議記録.docx", "holds": "氏名"}]},
+                       ISSUED))]
 
 
 def test_every_template_variable_is_supplied_by_its_context(demo, small):

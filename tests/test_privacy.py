@@ -38,7 +38,7 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
     for name in ("会議記録_M1_20250903.docx", "支援記録簿.pdf", "予算執行状況報告書.docx"):
         (out / name).write_bytes(b"x")
 
-    result = CliRunner().invoke(main, ["privacy", str(book), "--outputs", str(out), "--json"])
+    result = CliRunner().invoke(main, ["privacy", str(book), "--documents", str(out), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     # No 個人情報の保存期限 set: 契約終了日 2026-03-31 + 1 year.
@@ -59,7 +59,16 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
 
 def test_a_retention_date_set_in_the_settings_wins(tmp_path):
     book = write_workbook(tmp_path / "m.xlsx", {}, settings={"個人情報の保存期限": date(2026, 9, 30)})
-    result = CliRunner().invoke(main, ["privacy", str(book), "--outputs", str(tmp_path / "none"), "--json"])
+    result = CliRunner().invoke(main, ["privacy", str(book), "--documents", str(tmp_path / "none"), "--json"])
     assert json.loads(result.output)["retention_until"] == "2026-09-30"
-    screen = CliRunner().invoke(main, ["privacy", str(book), "--outputs", str(tmp_path / "none")])
+    screen = CliRunner().invoke(main, ["privacy", str(book), "--documents", str(tmp_path / "none"),
+                                       "--out", str(tmp_path / "out"), "--pdf"])
     assert screen.exit_code == 0 and "情報管理台帳（保存期限 2026-09-30）" in screen.output
+    import docx
+
+    from toolkit.documents.paging import page_count
+
+    [word] = (tmp_path / "out").glob("情報管理台帳_*.docx")
+    text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
+    assert "個人情報は令和8年9月30日まで保存し" in text and "マスターブックのほかに、個人情報の写しはない。" in text
+    assert page_count(word.with_suffix(".pdf")) == 1

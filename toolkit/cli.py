@@ -581,19 +581,23 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, pdf: bool, templat
 
 @main.command()
 @WORKBOOK
-@click.option("--outputs", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
-              help="成果品のフォルダ（繰り返して複数指定）。省略時は ./output とブックの横の「出力」。")
+@click.option("--documents", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
+              help="氏名を載せた成果品を探すフォルダ（繰り返して複数指定）。省略時は ./output とブックの横の「出力」。")
+@OUT_DIR
+@PDF
+@TEMPLATES
 @JSON_FLAG
-def privacy(workbook: Path, output_dirs: tuple[Path, ...], as_json: bool) -> None:
-    """個人情報の情報管理台帳（どの列に何件、このパソコンのどこに控えがあるか、目的、保存期限）を示します。
+def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: bool, templates_dir: Path | None,
+            as_json: bool) -> None:
+    """個人情報の情報管理台帳（項目・件数・目的・保存期限・控えの場所）を示し、Word で作成します。
 
     委託者との覚書に基づく個人情報の管理のために、マスターブックの個人情報の列と、自動バックアップ・
     同期の記録・SharePoint から取得したブックの控え・氏名を載せた成果品の場所を一覧にします。
 
     \b
     例:
-      toolkit privacy マスター.xlsx
-      toolkit privacy マスター.xlsx --outputs 成果品 --json
+      toolkit privacy マスター.xlsx --pdf
+      toolkit privacy マスター.xlsx --documents 成果品 --json
     """
     from toolkit.excel import OUTPUT_FOLDER
     from toolkit.privacy import register
@@ -605,8 +609,12 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], as_json: bool) -> Non
         emit_json(data)
         return
     from toolkit.cli_views import print_privacy
+    from toolkit.documents import build_privacy_register
 
     print_privacy(console(), data)
+    with progress("情報管理台帳を作成中…") as step:
+        paths = build_privacy_register(program, data, out_dir, pdf=pdf, progress=step, templates_dir=templates_dir)
+    _print_written(paths)
 
 
 # ---------------------------------------------------------------- Microsoft 365

@@ -256,6 +256,21 @@ def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf:
         return docx + converter.start(docx, Path(out_dir), instances=1).wait()
 
 
+def build_privacy_register(program: Program, register: dict, out_dir: Path, *, pdf: bool = False,
+                           progress: Progress = None, issued_on: date | None = None,
+                           templates_dir: Path | None = None) -> list[Path]:
+    """The 情報管理台帳 (情報管理台帳_YYYYMMDD.docx, and .pdf with ``pdf``), dated ``issued_on`` or today."""
+    day = issued_on or date.today()
+    with Converter(enabled=pdf) as converter:
+        docx = render([Job(catalog.PRIVACY_REGISTER, (f"{day:%Y%m%d}",),
+                           contexts.privacy_register_context(program, register, day))], out_dir, templates_dir,
+                      progress)
+        if not pdf:
+            return docx
+        say(progress, "PDF に変換しています…")
+        return docx + converter.start(docx, Path(out_dir), instances=1).wait()
+
+
 # A 支援記録簿 longer than this is converted as two halves, one per LibreOffice (the 5,000-row program).
 SPLIT_SUPPORT_RECORDS = 600
 

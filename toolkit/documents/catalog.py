@@ -19,8 +19,10 @@ SUPPORT_LOG = "支援記録簿"
 MINUTES = "会議記録"
 BOOKLET = "成果品冊子"  # the printed booklet's cover and 目次
 STATUS_REPORT = "状況報告書"  # for a meeting with the city during the year (status.md), not a closing deliverable
+PRIVACY_REGISTER = "情報管理台帳"  # the personal-information register (seed 9), `toolkit privacy`
 
-DOCUMENTS = (PLAN, BUSINESS_REPORT, BUDGET_REPORT, KPI_REPORT, SUPPORT_LOG, MINUTES, BOOKLET, STATUS_REPORT)
+DOCUMENTS = (PLAN, BUSINESS_REPORT, BUDGET_REPORT, KPI_REPORT, SUPPORT_LOG, MINUTES, BOOKLET, STATUS_REPORT,
+             PRIVACY_REGISTER)
 
 # Fonts the templates name. Word on Windows has them; on Linux the PDF step maps them to IPA fonts (pdf.py).
 MINCHO = "ＭＳ 明朝"
