@@ -34,6 +34,7 @@ chart_cache  # unused function (tests/test_pdf.py:27)
 capsys  # unused variable (tests/test_scripts.py:74)
 init  # unused function (toolkit/cli.py:253)
 privacy  # a click command (toolkit/cli.py), called by name from the command line
+purge  # a click command (toolkit/cli.py)
 command_table  # unused function (toolkit/cli_docs.py:27)
 _._  # unused attribute (toolkit/cli_ja.py:58)
 change_bars  # unused function (toolkit/documents/charts.py:163)

@@ -72,3 +72,52 @@ def test_a_retention_date_set_in_the_settings_wins(tmp_path):
     text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
     assert "個人情報は令和8年9月30日まで保存し" in text and "マスターブックのほかに、個人情報の写しはない。" in text
     assert page_count(word.with_suffix(".pdf")) == 1
+
+
+def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_copy_goes(tmp_path):
+    book = write_workbook(tmp_path / "m.xlsx", {
+        "企業": [["C01", "株式会社Ａ", *[None] * 6, "山田 太郎", "yamada@a.example"]],
+        "サービス": [["S01", "会計", None, "経理"]],
+        "利用実績": [["C01", "S01", "経理", "2025/9/10", "yamada@a.example"],
+                    ["C01", "S01", "経理", "2025/12/10", "sato@a.example"]],
+        "イベント": [["EV1", "説明会・ワークショップ", "キックオフ", "2025/9/20"],
+                    ["EV2", "成果共有会", "成果共有会", "2026/2/20"]],
+        "出欠": [["EV1", "C01", "山田 太郎", "yamada@a.example", "出席", None, "手入力"],
+                 ["EV2", "C01", "佐藤 花子", "sato@a.example", "出席", None, "手入力"]],
+        "会議記録": [["M1", "2025/9/3", None, "市: 田中、受託者: 鈴木", "開始"]],
+    })
+    (tmp_path / "m.xlsx.toolkit-queue.json").write_text("{}", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "会議記録_M1_20250903.docx").write_bytes(b"x")
+    figures = [CliRunner().invoke(main, [job, str(book), "--json"]).output for job in ("budget", "kpi")]
+
+    dry = CliRunner().invoke(main, ["purge", str(book), "--before", "2025-12-01", "--dry-run", "--documents",
+                                    str(out), "--json"])
+    planned = json.loads(dry.output)
+    # Before 12/1: the 9/10 usage row, EV1's attendance (9/20), M1 (9/3); the company's contact has no date and the
+    # contract (to 2026-03-31) is not over: kept.
+    assert [(c["column"], c["rows"]) for c in planned["columns"]] == [
+        ("連絡先氏名", 0), ("連絡先メール", 0), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 1)]
+    assert planned["erased_cells"] == 4 and planned["dry_run"] is True
+    assert (tmp_path / "m.xlsx.toolkit-queue.json").is_file()  # nothing done yet
+
+    done = CliRunner().invoke(main, ["purge", str(book), "--before", "2025-12-01", "--documents", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "個人情報 4件を消去しました。" in done.output
+    # The budget and the KPIs are the same; the queue and every backup (this write's too) are gone; the minutes
+    # already submitted are listed, not deleted.
+    assert [CliRunner().invoke(main, [job, str(book), "--json"]).output for job in ("budget", "kpi")] == figures
+    assert not (tmp_path / "m.xlsx.toolkit-queue.json").exists()
+    assert not list((tmp_path / ".toolkit-backups").glob("m-*.xlsx"))
+    assert (out / "会議記録_M1_20250903.docx").is_file() and "会議記録_M1_20250903.docx" in done.output
+    after = json.loads(CliRunner().invoke(main, ["privacy", str(book), "--documents", str(out), "--json"]).output)
+    # Left: the contact (2), the 12/10 account, EV2's name and e-mail; the 出席者 of M1 is 「（消去済）」.
+    assert [(c["column"], c["rows"]) for c in after["columns"]] == [
+        ("連絡先氏名", 1), ("連絡先メール", 1), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 0)]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book)
+    assert [r[2] for r in wb["出欠"].iter_rows(min_row=2, values_only=True)] == ["（消去済）", "佐藤 花子"]
+    assert [r[3] for r in wb["出欠"].iter_rows(min_row=2, values_only=True)] == [None, "sato@a.example"]
+    assert list(wb["履歴"].values)[-1][1:4] == ("個人情報の消去", None, "2025-12-01より前")

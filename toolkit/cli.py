@@ -617,6 +617,50 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
     _print_written(paths)
 
 
+@main.command()
+@WORKBOOK
+@click.option("--before", "before", type=DocumentDate(), required=True,
+              help="この日より前の行の個人情報を消去します（企業の連絡先は契約終了日より後の日を指定したとき）。")
+@click.option("--dry-run", is_flag=True, help="消去せず、消去する件数と削除するファイルを示します。")
+@click.option("--documents", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
+              help="氏名を載せた成果品を探すフォルダ（削除はせず一覧に示します）。省略時は ./output とブックの横の「出力」。")
+@JSON_FLAG
+def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, ...], as_json: bool) -> None:
+    """個人情報を消去します（氏名は「（消去済）」に、メール・アカウントは空欄に。ID・日付・件数は残します）。
+
+    マスターブックは書き込みの仕組み（控え・検証つき）で書き換え、履歴に記録します。自動バックアップ・
+    同期の記録・SharePoint から取得したブックの控えは削除します。提出済みの成果品は削除せず一覧にします。
+    予算と KPI の数値は消去の前後で変わりません。
+
+    \b
+    例:
+      toolkit purge マスター.xlsx --before 2027-04-01 --dry-run
+      toolkit purge マスター.xlsx --before 2027-04-01
+    """
+    from datetime import datetime
+
+    from toolkit.excel import OUTPUT_FOLDER
+    from toolkit.purge import run_purge
+
+    program = _load(workbook, "privacy")
+    book = Path(workbook)
+    done = run_purge(program, book, before, output_dirs or (Path("output"), book.parent / OUTPUT_FOLDER),
+                     dry_run=dry_run, now=datetime.now().replace(microsecond=0))
+    if as_json:
+        emit_json(done)
+        return
+    verb = "消去します（試行。何も変更していません）" if dry_run else "消去しました"
+    for c in done["columns"]:
+        say(f"  {c['sheet']}.{c['column']}: {c['rows']:,}件")
+    say(f"個人情報 {done['erased_cells']:,}件を{verb}。")
+    for d in done["deleted"]:
+        say(f"  {'削除する' if dry_run else '削除しました'}: {d['path']}（{d['kind']}）")
+    if done["documents"]:
+        say(f"氏名を載せた成果品 {len(done['documents'])}件は削除していません（提出済みの書類の扱いは委託者と協議）:")
+        for path in done["documents"]:
+            say(f"  {path}")
+
+
 # ---------------------------------------------------------------- Microsoft 365
 
 @main.command()

@@ -24,6 +24,7 @@ from toolkit.workbook.lock import BACKUP_DIR
 NAMED_DOCUMENTS = {catalog.MINUTES: "会議の出席者の氏名", catalog.SUPPORT_LOG: "支援した担当者の氏名",
                    catalog.BOOKLET: "会議の出席者・担当者の氏名（会議記録・支援記録簿を綴じたもの）"}
 DOCUMENT_SUFFIXES = (".docx", ".pdf")
+ERASED = "（消去済）"  # what `toolkit purge` leaves in place of a name
 
 
 def retention_until(program: Program) -> date:
@@ -46,7 +47,8 @@ def personal_columns(program: Program) -> list[dict]:
         records = getattr(program, PROGRAM_FIELDS[table.sheet])
         rejected = program.rejected.get(table.sheet, ())
         present = table.sheet not in program.missing
-        rows = sum(1 for r in (*records, *rejected) if getattr(r, key, None) not in (None, "")) if present else None
+        rows = (sum(1 for r in (*records, *rejected) if getattr(r, key, None) not in (None, "", ERASED))
+                if present else None)
         out.append({"sheet": table.sheet, "column": table.header(key), "rows": rows, "purpose": purpose})
     return out
 

@@ -352,7 +352,9 @@ NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS))
 NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
 NEEDS["status"] = _union(NEEDS["report"], (ISSUES,))  # 課題 optional: an older book without it keeps working
 NEEDS["settings"] = (SETTINGS,)
-NEEDS["privacy"] = (SETTINGS, COMPANIES, USAGE_DAYS, ATTENDANCE, MEETINGS)  # the sheets of PERSONAL_DATA  # `toolkit login --workbook`: the tenant and client IDs
+# The sheets of PERSONAL_DATA, and those their rows refer to (a usage row naming a service is checked against
+# サービス: without it every row would look unknown).
+NEEDS["privacy"] = (SETTINGS, COMPANIES, SERVICES, USAGE_DAYS, EVENTS, ATTENDANCE, MEETINGS)  # `toolkit login --workbook`: the tenant and client IDs
 
 
 def sheets_needed(job: str) -> tuple[str, ...]:
