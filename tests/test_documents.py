@@ -177,7 +177,12 @@ def every_job(program: Program) -> list[Job]:
                    Job(catalog.PRIVACY_REGISTER, ("20260327",), contexts.privacy_register_context(
                        program, {**register(program, Path("m.xlsx"), []),
                                  "copies": [{"kind": "成果品", "path": "out/会議記録.docx", "holds": "氏名"}]},
-                       ISSUED))]
+                       ISSUED)),
+                   Job(catalog.PURGE_REPORT, ("20270401",), contexts.purge_report_context(
+                       program, {"at": "2027-04-01T10:00:00", "before": "2027-04-01", "erased_cells": 3,
+                                 "columns": [{"sheet": "企業", "column": "連絡先氏名", "rows": 3, "method": "空欄にした"}],
+                                 "deleted": [{"kind": "同期の記録", "path": "m.xlsx.toolkit-queue.json"}],
+                                 "documents": ["out/会議記録.docx"]}, "鈴木", ISSUED))]
 
 
 def test_every_template_variable_is_supplied_by_its_context(demo, small):

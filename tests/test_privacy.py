@@ -102,9 +102,17 @@ def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_
     assert planned["erased_cells"] == 4 and planned["dry_run"] is True
     assert (tmp_path / "m.xlsx.toolkit-queue.json").is_file()  # nothing done yet
 
-    done = CliRunner().invoke(main, ["purge", str(book), "--before", "2025-12-01", "--documents", str(out)])
+    done = CliRunner().invoke(main, ["purge", str(book), "--before", "2025-12-01", "--documents", str(out),
+                                     "--by", "鈴木 一郎", "--out", str(tmp_path / "report")])
     assert done.exit_code == 0, done.output
     assert "個人情報 4件を消去しました。" in done.output
+    import docx
+
+    [report] = (tmp_path / "report").glob("個人情報消去報告書_*.docx")
+    document = docx.Document(str(report))
+    cells = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
+    assert ["実施者", "鈴木 一郎"] in cells and ["件数", "4件"] in cells
+    assert ["出欠", "メール", "1件", "空欄にした"] in cells and ["会議記録", "出席者", "1件", "「（消去済）」に置き換えた"] in cells
     # The budget and the KPIs are the same; the queue and every backup (this write's too) are gone; the minutes
     # already submitted are listed, not deleted.
     assert [CliRunner().invoke(main, [job, str(book), "--json"]).output for job in ("budget", "kpi")] == figures

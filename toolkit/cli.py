@@ -609,11 +609,13 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
         emit_json(data)
         return
     from toolkit.cli_views import print_privacy
-    from toolkit.documents import build_privacy_register
+    from toolkit.documents import build_single, catalog, contexts
 
     print_privacy(console(), data)
+    today = date.today()
     with progress("情報管理台帳を作成中…") as step:
-        paths = build_privacy_register(program, data, out_dir, pdf=pdf, progress=step, templates_dir=templates_dir)
+        paths = build_single(catalog.PRIVACY_REGISTER, contexts.privacy_register_context(program, data, today), today,
+                             out_dir, pdf=pdf, progress=step, templates_dir=templates_dir)
     _print_written(paths)
 
 
@@ -624,13 +626,18 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
 @click.option("--dry-run", is_flag=True, help="消去せず、消去する件数と削除するファイルを示します。")
 @click.option("--documents", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
               help="氏名を載せた成果品を探すフォルダ（削除はせず一覧に示します）。省略時は ./output とブックの横の「出力」。")
+@click.option("--by", "by", metavar="氏名", help="実施者（個人情報消去報告書に記載）。省略時はこのパソコンのユーザー名。")
+@OUT_DIR
+@PDF
+@TEMPLATES
 @JSON_FLAG
-def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, ...], as_json: bool) -> None:
+def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, ...], by: str | None, out_dir: Path,
+          pdf: bool, templates_dir: Path | None, as_json: bool) -> None:
     """個人情報を消去します（氏名は「（消去済）」に、メール・アカウントは空欄に。ID・日付・件数は残します）。
 
     マスターブックは書き込みの仕組み（控え・検証つき）で書き換え、履歴に記録します。自動バックアップ・
     同期の記録・SharePoint から取得したブックの控えは削除します。提出済みの成果品は削除せず一覧にします。
-    予算と KPI の数値は消去の前後で変わりません。
+    予算と KPI の数値は消去の前後で変わりません。個人情報消去報告書（Word）を作成します。
 
     \b
     例:
@@ -646,6 +653,15 @@ def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, 
     book = Path(workbook)
     done = run_purge(program, book, before, output_dirs or (Path("output"), book.parent / OUTPUT_FOLDER),
                      dry_run=dry_run, now=datetime.now().replace(microsecond=0))
+    if not dry_run:
+        import getpass
+
+        from toolkit.documents import build_single, catalog, contexts
+
+        today = date.today()
+        context = contexts.purge_report_context(program, done, by or getpass.getuser(), today)
+        done["report"] = [str(p) for p in build_single(catalog.PURGE_REPORT, context, today, out_dir, pdf=pdf,
+                                                       templates_dir=templates_dir)]
     if as_json:
         emit_json(done)
         return
@@ -659,6 +675,8 @@ def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, 
         say(f"氏名を載せた成果品 {len(done['documents'])}件は削除していません（提出済みの書類の扱いは委託者と協議）:")
         for path in done["documents"]:
             say(f"  {path}")
+    for path in done.get("report", ()):
+        say(f"個人情報消去報告書: {path}")
 
 
 # ---------------------------------------------------------------- Microsoft 365

@@ -256,15 +256,11 @@ def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf:
         return docx + converter.start(docx, Path(out_dir), instances=1).wait()
 
 
-def build_privacy_register(program: Program, register: dict, out_dir: Path, *, pdf: bool = False,
-                           progress: Progress = None, issued_on: date | None = None,
-                           templates_dir: Path | None = None) -> list[Path]:
-    """The 情報管理台帳 (情報管理台帳_YYYYMMDD.docx, and .pdf with ``pdf``), dated ``issued_on`` or today."""
-    day = issued_on or date.today()
+def build_single(document: str, context: dict, day: date, out_dir: Path, *, pdf: bool = False,
+                 progress: Progress = None, templates_dir: Path | None = None) -> list[Path]:
+    """One document named ``document_YYYYMMDD`` (the 情報管理台帳, the 個人情報消去報告書), and its PDF with ``pdf``."""
     with Converter(enabled=pdf) as converter:
-        docx = render([Job(catalog.PRIVACY_REGISTER, (f"{day:%Y%m%d}",),
-                           contexts.privacy_register_context(program, register, day))], out_dir, templates_dir,
-                      progress)
+        docx = render([Job(document, (f"{day:%Y%m%d}",), context)], out_dir, templates_dir, progress)
         if not pdf:
             return docx
         say(progress, "PDF に変換しています…")

@@ -20,9 +20,10 @@ MINUTES = "会議記録"
 BOOKLET = "成果品冊子"  # the printed booklet's cover and 目次
 STATUS_REPORT = "状況報告書"  # for a meeting with the city during the year (status.md), not a closing deliverable
 PRIVACY_REGISTER = "情報管理台帳"  # the personal-information register (seed 9), `toolkit privacy`
+PURGE_REPORT = "個人情報消去報告書"  # the disposal report (seed 9), `toolkit purge`
 
 DOCUMENTS = (PLAN, BUSINESS_REPORT, BUDGET_REPORT, KPI_REPORT, SUPPORT_LOG, MINUTES, BOOKLET, STATUS_REPORT,
-             PRIVACY_REGISTER)
+             PRIVACY_REGISTER, PURGE_REPORT)
 
 # Fonts the templates name. Word on Windows has them; on Linux the PDF step maps them to IPA fonts (pdf.py).
 MINCHO = "ＭＳ 明朝"
