@@ -626,7 +626,7 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
 @click.option("--dry-run", is_flag=True, help="消去せず、消去する件数と削除するファイルを示します。")
 @click.option("--documents", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
               help="氏名を載せた成果品を探すフォルダ（削除はせず一覧に示します）。省略時は ./output とブックの横の「出力」。")
-@click.option("--by", "by", metavar="氏名", help="実施者（個人情報消去報告書に記載）。省略時はこのパソコンのユーザー名。")
+@click.option("--by", "by", metavar="NAME", help="実施者（個人情報消去報告書に記載）。省略時はこのパソコンのユーザー名。")
 @OUT_DIR
 @PDF
 @TEMPLATES
