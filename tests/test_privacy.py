@@ -129,3 +129,19 @@ def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_
     assert [r[2] for r in wb["出欠"].iter_rows(min_row=2, values_only=True)] == ["（消去済）", "佐藤 花子"]
     assert [r[3] for r in wb["出欠"].iter_rows(min_row=2, values_only=True)] == [None, "sato@a.example"]
     assert list(wb["履歴"].values)[-1][1:4] == ("個人情報の消去", None, "2025-12-01より前")
+
+
+def test_a_job_reads_the_sheets_its_rows_refer_to(tmp_path):
+    """privacy reads 利用実績 and 出欠 but not サービス or イベント by itself; without them every usage and attendance
+    row would look as if it named an unknown ID and be left out."""
+    from toolkit import schema
+    from toolkit.load import load_program
+
+    assert {"サービス", "イベント"} <= set(schema.sheets_needed("privacy"))
+    book = write_workbook(tmp_path / "m.xlsx", {
+        "企業": [["C01", "株式会社Ａ"]], "サービス": [["S01", "会計", None, "経理"]],
+        "利用実績": [["C01", "S01", "経理", "2025/9/10", "a@a.example"]],
+        "イベント": [["EV1", "説明会・ワークショップ", "キックオフ", "2025/9/20"]],
+        "出欠": [["EV1", "C01", "山田 太郎", None, "出席", None, "手入力"]]})
+    program = load_program(book, schema.sheets_needed("privacy"))
+    assert len(program.usage) == 1 and len(program.attendance) == 1 and not program.rejected

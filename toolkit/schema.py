@@ -327,6 +327,22 @@ PERSONAL_DATA: tuple[tuple[Table, str, str], ...] = (
     (MEETINGS, "attendees", "委託者との会議の記録"),
 )
 
+# (table, record attribute, referenced table, finding code): the IDs a row names, checked by the row rules
+# (validity.py). A job that reads a table also reads the tables it refers to (``sheets_needed``), or every row would
+# look as if it named an unknown ID.
+REFERENCES: tuple[tuple[Table, str, Table, str], ...] = (
+    (SUBSCRIPTIONS, "company_id", COMPANIES, "unknown-company"),
+    (SUBSCRIPTIONS, "service_id", SERVICES, "unknown-service"),
+    (EXPENSES, "company_id", COMPANIES, "unknown-company"),
+    (SUPPORT_LOG, "company_id", COMPANIES, "unknown-company"),
+    (USAGE_DAYS, "company_id", COMPANIES, "unknown-company"),
+    (USAGE_DAYS, "service_id", SERVICES, "unknown-service"),
+    (FINANCIALS, "company_id", COMPANIES, "unknown-company"),
+    (PLAN_ITEMS, "company_id", COMPANIES, "unknown-company"),
+    (ATTENDANCE, "event_id", EVENTS, "unknown-event"),
+    (ATTENDANCE, "company_id", COMPANIES, "unknown-company"),
+)
+
 # A sheet the toolkit rewrites as a whole (`toolkit summary`, the 集計を更新 button); not a table of records.
 SUMMARY_SHEET = "集計"
 # The toolkit's how-to sheet in the template: what each sheet is for, how to fill it, an example row per table.
@@ -352,14 +368,15 @@ NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS))
 NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
 NEEDS["status"] = _union(NEEDS["report"], (ISSUES,))  # 課題 optional: an older book without it keeps working
 NEEDS["settings"] = (SETTINGS,)
-# The sheets of PERSONAL_DATA, and those their rows refer to (a usage row naming a service is checked against
-# サービス: without it every row would look unknown).
-NEEDS["privacy"] = (SETTINGS, COMPANIES, SERVICES, USAGE_DAYS, EVENTS, ATTENDANCE, MEETINGS)  # `toolkit login --workbook`: the tenant and client IDs
+NEEDS["privacy"] = (SETTINGS, COMPANIES, USAGE_DAYS, ATTENDANCE, MEETINGS)  # the sheets of PERSONAL_DATA  # `toolkit login --workbook`: the tenant and client IDs
 
 
 def sheets_needed(job: str) -> tuple[str, ...]:
-    """The sheets ``job`` reads (a sheet it does not read, however broken, never stops it)."""
-    return tuple(t.sheet for t in NEEDS[job])
+    """The sheets ``job`` reads (a sheet it does not read, however broken, never stops it), with the sheets their
+    rows refer to (REFERENCES)."""
+    tables = NEEDS[job]
+    return tuple(t.sheet for t in _union(tables, tuple(target for table, _, target, _ in REFERENCES
+                                                       if table in tables)))
 
 
 @dataclass(frozen=True)

@@ -41,21 +41,6 @@ def _unique_ids(program: Program) -> Iterable[Finding]:
                 first[value] = record.row
 
 
-# (table, record attribute, referenced table, finding code)
-_REFERENCES = (
-    (schema.SUBSCRIPTIONS, "company_id", schema.COMPANIES, "unknown-company"),
-    (schema.SUBSCRIPTIONS, "service_id", schema.SERVICES, "unknown-service"),
-    (schema.EXPENSES, "company_id", schema.COMPANIES, "unknown-company"),
-    (schema.SUPPORT_LOG, "company_id", schema.COMPANIES, "unknown-company"),
-    (schema.USAGE_DAYS, "company_id", schema.COMPANIES, "unknown-company"),
-    (schema.USAGE_DAYS, "service_id", schema.SERVICES, "unknown-service"),
-    (schema.FINANCIALS, "company_id", schema.COMPANIES, "unknown-company"),
-    (schema.PLAN_ITEMS, "company_id", schema.COMPANIES, "unknown-company"),
-    (schema.ATTENDANCE, "event_id", schema.EVENTS, "unknown-event"),
-    (schema.ATTENDANCE, "company_id", schema.COMPANIES, "unknown-company"),
-)
-
-
 def _references(program: Program) -> Iterable[Finding]:
     known: dict[str, set[str]] = {}
     left_out: dict[str, frozenset[str]] = {}
@@ -63,7 +48,7 @@ def _references(program: Program) -> Iterable[Finding]:
         key = target.column(target.id_column).key
         known[target.sheet] = {getattr(r, key) for r in getattr(program, PROGRAM_FIELDS[target.sheet])}
         left_out[target.sheet] = program.rejected_ids(target.sheet, key)
-    for table, attr, target, code in _REFERENCES:
+    for table, attr, target, code in schema.REFERENCES:
         if target.sheet in program.missing:
             continue  # the missing sheet is the finding; every reference to it would only repeat it
         header = table.header(attr)
