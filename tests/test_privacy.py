@@ -45,7 +45,8 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
     assert data["retention_until"] == "2027-03-31"
     assert [(c["sheet"], c["column"], c["rows"]) for c in data["columns"]] == [
         ("企業", "連絡先氏名", 2), ("企業", "連絡先メール", 1), ("利用実績", "アカウント", 1),
-        ("出欠", "氏名", 1), ("出欠", "メール", 1), ("会議記録", "出席者", 1)]
+        ("出欠", "氏名", 1), ("出欠", "メール", 1), ("会議記録", "出席者", 1), ("会議記録", "委託者出席者", 0),
+        ("会議記録", "受託者出席者", 0)]
     assert all(c["purpose"] for c in data["columns"])
     kinds = [(c["kind"], c["path"].replace(str(tmp_path), "T")) for c in data["copies"]]
     assert kinds == [
@@ -98,7 +99,8 @@ def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_
     # Before 12/1: the 9/10 usage row, EV1's attendance (9/20), M1 (9/3); the company's contact has no date and the
     # contract (to 2026-03-31) is not over: kept.
     assert [(c["column"], c["rows"]) for c in planned["columns"]] == [
-        ("連絡先氏名", 0), ("連絡先メール", 0), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 1)]
+        ("連絡先氏名", 0), ("連絡先メール", 0), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 1),
+        ("委託者出席者", 0), ("受託者出席者", 0)]
     assert planned["erased_cells"] == 4 and planned["dry_run"] is True
     assert (tmp_path / "m.xlsx.toolkit-queue.json").is_file()  # nothing done yet
 
@@ -122,7 +124,8 @@ def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_
     after = json.loads(CliRunner().invoke(main, ["privacy", str(book), "--documents", str(out), "--json"]).output)
     # Left: the contact (2), the 12/10 account, EV2's name and e-mail; the 出席者 of M1 is 「（消去済）」.
     assert [(c["column"], c["rows"]) for c in after["columns"]] == [
-        ("連絡先氏名", 1), ("連絡先メール", 1), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 0)]
+        ("連絡先氏名", 1), ("連絡先メール", 1), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 0),
+        ("委託者出席者", 0), ("受託者出席者", 0)]
     from openpyxl import load_workbook
 
     wb = load_workbook(book)

@@ -102,3 +102,21 @@ def test_the_kpi_report_names_each_company_s_basis_and_both_averages(book, tmp_p
     # 8 counted days (C01 six, C02 two), none with an 出典 typed.
     assert "集計した利用日の出典は、未記入 8回である。" in text
     assert "このほか1社は、実績期の決算書が契約期間内に得られないため、委託者と協議のうえ試算表による暫定値で算定した。" in text
+
+
+def test_minutes_name_the_venue_both_sides_the_remarks_and_carry_a_confirmation_line(tmp_path):
+    rows = sheets()
+    rows["会議記録"][0] = ["M1", "2025/9/3", "対面", "（旧）市・受託者", "開始", None, "様式を確定", None, None,
+                         "2025/9/8", "14:00〜15:00", "市役所 第3会議室", "市 課長 高田、主査 森", "山本、佐藤",
+                         "計画書の様式に目標値の欄を設けること"]
+    book = write_workbook(tmp_path / "m.xlsx", rows)
+    result = CliRunner().invoke(main, ["report", str(book), "--out", str(tmp_path / "out"), "--date", "2026-03-27"])
+    assert result.exit_code == 0, result.output
+    [minutes] = (tmp_path / "out").glob("会議記録_M1_*.docx")
+    text = document_text(minutes)
+    assert "会場|市役所 第3会議室" in text and "指摘事項|計画書の様式に目標値の欄を設けること" in text
+    # Split attendees win over the older 出席者 column, one line per side.
+    assert "出席者|委託者：市 課長 高田、主査 森\n受託者：山本、佐藤" in text and "（旧）" not in text
+    assert "委託者確認欄　　確認日：令和　　年　　月　　日　　確認者：" in text
+    [older] = (tmp_path / "out").glob("会議記録_M2_*.docx")  # nothing split: the 出席者 column, — for no venue
+    assert "会場|—" in document_text(older)

@@ -943,6 +943,10 @@ def _attendance_rows(rng: random.Random) -> list[dict]:
 
 CITY = "岡山市 担当課 2名"
 US = f"{CONTRACTOR} 山本（業務責任者）、佐藤"
+# The minutes the city signs name both sides and the venue (fictional names, as every name in the demo).
+CITY_ATTENDEES = "岡山市 産業観光局 中小企業支援課 課長 高田、主査 森"
+OUR_ATTENDEES = "山本（業務責任者）、佐藤（コンサルタント）"
+VENUES = {"対面": "岡山市役所 本庁舎 第3会議室", "オンライン": "Microsoft Teams"}
 MEETINGS = (
     ("M01", _d(9, 2), "対面", "14:00〜15:00", "事業の進め方と年間スケジュールの確認",
      "支援企業20社の一覧と担当コンサルタントの割当て、9月5日の説明会・ワークショップの準備状況を報告した。",
@@ -1007,6 +1011,7 @@ def _meeting_rows() -> list[dict]:
     # one, written ten days after, past the seven days the city allows.
     return [{"meeting_id": m[0], "date": m[1], "style": m[2], "attendees": f"{CITY}、{US}", "agenda": m[4],
              "reports": m[5], "decisions": m[6], "issues": m[7], "next_meeting": m[8], "time": m[3],
+             "venue": VENUES.get(m[2]), "client_attendees": CITY_ATTENDEES, "contractor_attendees": OUR_ATTENDEES,
              "written_on": m[1] + timedelta(days=10) if i == LATE_MINUTES else _workday(m[1] + timedelta(days=1 + i % 2))}
             for i, m in enumerate(MEETINGS)]
 

@@ -222,6 +222,10 @@ class Meeting(NamedTuple):
     next_meeting: str | None
     written_on: date | None
     time: str | None
+    venue: str | None = None
+    client_attendees: str | None = None
+    contractor_attendees: str | None = None
+    remarks: str | None = None
 
 
 class Issue(NamedTuple):

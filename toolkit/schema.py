@@ -287,6 +287,12 @@ MEETINGS = Table("会議記録", "Meetings", (
     _c("作成日", "written_on", "date", width=12),
     # Added for the minutes' 開催日時 (documents.md).
     _c("開催時間", "time", width=14),
+    # Added for minutes the city signs (workbook.md): where, who on each side (出席者 stays for older books), and
+    # the city's remarks that the 決定事項 refer to.
+    _c("会場", "venue", width=20),
+    _c("委託者出席者", "client_attendees", width=30),
+    _c("受託者出席者", "contractor_attendees", width=30),
+    _c("指摘事項", "remarks", width=36),
 ), id_column="会議ID")
 
 ISSUES = Table("課題", "Issues", (
@@ -325,6 +331,8 @@ PERSONAL_DATA: tuple[tuple[Table, str, str], ...] = (
     (ATTENDANCE, "name", "説明会・成果共有会の出欠の管理と報告"),
     (ATTENDANCE, "email", "説明会・成果共有会の出欠の管理（同期での照合）"),
     (MEETINGS, "attendees", "委託者との会議の記録"),
+    (MEETINGS, "client_attendees", "委託者との会議の記録"),
+    (MEETINGS, "contractor_attendees", "委託者との会議の記録"),
 )
 
 # (table, record attribute, referenced table, finding code): the IDs a row names, checked by the row rules
