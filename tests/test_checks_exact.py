@@ -97,3 +97,22 @@ def test_counts_are_errors_and_everything_else():
     error = Finding("error", "x", "企業", 2, None, None, "")
     warning = Finding("warning", "y", "企業", 3, None, None, "")
     assert counts([error, warning, warning]) == (1, 2) and counts([]) == (0, 0)
+
+
+def test_a_subscription_still_on_trial_after_its_end_is_a_warning_on_the_day_after(tmp_path):
+    from datetime import date
+
+    rows = sheets()
+    rows["導入"] = [["U1", "C01", "S01", AREAS[0], 1, "2025/9/1", "2025/11/30", "0", "0", "検証中"],
+                   ["U2", "C01", "S01", AREAS[0], 1, "2025/9/1", "2025/11/30", "0", "0", "導入済"],
+                   ["U3", "C01", "S01", AREAS[0], 1, "2025/9/1", None, "0", "0", "検証中"]]  # no end: not due
+    program = load_program(write_workbook(tmp_path / "t.xlsx", rows))
+
+    def trial(day):
+        return [tuple(f) for f in run_checks(program, day) if f.code == "trial-after-end"]
+
+    assert trial(date(2025, 11, 30)) == []  # its last day: still on trial
+    assert trial(date(2025, 12, 1)) == [("warning", "trial-after-end", "導入", 2, "状態", "検証中",
+                                         "導入 U1 は終了日（2025/11/30）を過ぎても「検証中」です。継続するか解約したかを"
+                                         "決めて、状態を直してください")]
+    assert not any(f.code == "trial-after-end" for f in run_checks(program))  # only when a day is given

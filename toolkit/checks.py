@@ -190,14 +190,26 @@ def _status(program: Program, as_of: date) -> Iterable[Finding]:
                       w["message"])
 
 
+def _trial_after_end(program: Program, as_of: date) -> Iterable[Finding]:
+    """A subscription still 検証中 after its 終了日: whether the company keeps it was never recorded."""
+    header = schema.SUBSCRIPTIONS.header("state")
+    for sub in program.subscriptions:
+        if sub.state == schema.STATE_TRIAL and sub.end is not None and sub.end < as_of:
+            yield Finding("warning", "trial-after-end", schema.SUBSCRIPTIONS.sheet, sub.row, header, sub.state,
+                          f"導入 {sub.subscription_id} は終了日（{sub.end:%Y/%m/%d}）を過ぎても「{sub.state}」です。"
+                          "継続するか解約したかを決めて、状態を直してください")
+
+
 def run_checks(program: Program, as_of: date | None = None) -> tuple[Finding, ...]:
     """Every finding; with ``as_of`` (check, the Excel button: today) also the status warnings of that day."""
     findings = list(program.findings)
     for rule, tables in PROGRAM_RULES:
         if not any(t.sheet in program.missing for t in tables):
             findings.extend(rule(program))
-    if as_of is not None:
+    if as_of is not None:  # rules about the day: the year ahead, and decisions now due
         findings.extend(_status(program, as_of))
+        if schema.SUBSCRIPTIONS.sheet not in program.missing:
+            findings.extend(_trial_after_end(program, as_of))
     findings.sort(key=sort_key)
     return tuple(findings)
 

@@ -52,6 +52,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 # The vocabulary values the rules compare against, spelled once (unpacked so a changed list fails at import).
 FORM_VISIT = VOCABULARIES["形態"][0]  # 対面: the first visit's rule (原則対面)
 PERIOD_BASE, PERIOD_ACTUAL, PERIOD_PROVISIONAL = VOCABULARIES["区分"]  # before support, after it, a 試算表
+STATE_TRIAL = VOCABULARIES["状態"][0]  # 検証中: still being tried; undecided once its 終了日 has passed
 STATE_STOPPED = VOCABULARIES["状態"][2]  # 中止: costs nothing and adopts nothing
 STATUS_APPLIED, STATUS_PRESENT, STATUS_ABSENT = VOCABULARIES["出欠"]
 BORNE_BY_CONTRACTOR = VOCABULARIES["負担区分"][1]  # 受託者: never against the 委託料 or a cap
