@@ -100,7 +100,9 @@ def test_every_choice_column_has_a_drop_down_fed_by_the_lists_sheet(committed):
     choice_columns = 0
     for table in schema.TABLES:
         ws = committed[table.sheet]
-        by_range = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation if dv.type == "list"}
+        # The vocabulary lists (the ID lists of the referring columns are tested apart).
+        by_range = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation
+                    if dv.type == "list" and not (dv.formula1 or "").startswith("INDIRECT(")}
         for index, column in enumerate(table_columns(table), start=1):
             if column.kind != "choice":
                 continue
@@ -310,3 +312,22 @@ def test_template_opens_in_libreoffice_and_prints_a_page_per_sheet(tmp_path):
     assert "使い方" in pages[1] and "■ 入力のきまり" in pages[1]
     visible = [ws for ws in openpyxl.load_workbook(TEMPLATE_PATH).worksheets if ws.sheet_state == "visible"]
     assert len(visible) <= len(pages) <= len(visible) + 2  # 使い方 takes two or three pages
+
+
+def test_id_columns_offer_the_ids_of_the_table_they_refer_to(tmp_path):
+    """企業ID, サービスID and イベントID are typed by hand: each referring column offers the referenced table's IDs
+    (schema.REFERENCES), as a warning-style list so pasted rows still go in."""
+    wb = openpyxl.load_workbook(TEMPLATE_PATH)
+
+    def list_of(sheet, header):
+        ws = wb[sheet]
+        col = next(c.column_letter for c in ws[1] if c.value == header)
+        return [dv for dv in ws.data_validations.dataValidation if f"{col}2:" in str(dv.sqref)]
+
+    [dv] = list_of("導入", "企業ID")
+    assert (dv.type, dv.formula1, dv.errorStyle) == ("list", 'INDIRECT("Companies[企業ID]")', "warning")
+    [dv] = list_of("利用実績", "サービスID")
+    assert dv.formula1 == 'INDIRECT("Services[サービスID]")'
+    [dv] = list_of("出欠", "イベントID")
+    assert dv.formula1 == 'INDIRECT("Events[イベントID]")' and "「イベント」シート" in dv.error
+    assert list_of("企業", "企業ID") == []  # the table's own key is typed, not chosen

@@ -233,6 +233,27 @@ def _validation(column: schema.Column, letter: str) -> DataValidation:
     return dv
 
 
+def _id_validation(column: schema.Column, target: schema.Table, letter: str) -> DataValidation:
+    """A drop-down of the IDs of the table a column refers to (schema.REFERENCES): 企業ID from the Companies table,
+    and so on. INDIRECT, because Excel does not take a structured reference directly in a validation list; the list
+    follows the table as staff add rows."""
+    dv = DataValidation(
+        type="list",
+        formula1=f'INDIRECT("{target.name}[{target.id_column}]")',
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorStyle="warning",  # as for the lists: pasted rows must go in; the checks name an unknown ID
+        errorTitle=f"「{target.sheet}」シートにない{column.header}です",
+        error=(f"{column.header}は「{target.sheet}」シートの{target.id_column}から選んでください。"
+               "このまま入力するとチェックでエラーになり、その行は集計から外れます。")[:255],
+        promptTitle=column.header[:32],
+        prompt=(("【必須】" if column.required else "") + f"「{target.sheet}」シートの{target.id_column}から選びます")[:255],
+    )
+    dv.add(f"{letter}2:{letter}{VALIDATION_LAST_ROW}")
+    return dv
+
+
 def _header_note(table: schema.Table, column: schema.Column, letter: str) -> DataValidation | None:
     """An input message on the header cell: shown when staff select it (no rule: any value is allowed)."""
     prompt = guide.header_prompt(table, column)
@@ -245,12 +266,15 @@ def _header_note(table: schema.Table, column: schema.Column, letter: str) -> Dat
 
 
 def _add_validations(wb: Workbook) -> None:
+    targets = {(table.sheet, key): target for table, key, target, _ in schema.REFERENCES}
     for table in schema.TABLES:
         ws = wb[table.sheet]
         for index, column in enumerate(table_columns(table), start=1):
             letter = get_column_letter(index)
             if column.kind == "choice":
                 ws.add_data_validation(_validation(column, letter))
+            elif (table.sheet, column.key) in targets:
+                ws.add_data_validation(_id_validation(column, targets[(table.sheet, column.key)], letter))
             note = _header_note(table, column, letter) if column in table.columns else None
             if note is not None:
                 ws.add_data_validation(note)
