@@ -579,6 +579,14 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, pdf: bool, templat
     _print_written(paths)
 
 
+def _document_dirs(book: Path, given: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Where documents that print names are looked for: the folders given, else where the commands (./output) and
+    the Excel buttons (出力 beside the book) write them."""
+    from toolkit.excel import OUTPUT_FOLDER
+
+    return given or (Path("output"), book.parent / OUTPUT_FOLDER)
+
+
 @main.command()
 @WORKBOOK
 @click.option("--documents", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
@@ -599,12 +607,11 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
       toolkit privacy マスター.xlsx --pdf
       toolkit privacy マスター.xlsx --documents 成果品 --json
     """
-    from toolkit.excel import OUTPUT_FOLDER
     from toolkit.privacy import register
 
     program = _load(workbook, "privacy")
     book = Path(workbook)
-    data = register(program, book, output_dirs or (Path("output"), book.parent / OUTPUT_FOLDER))
+    data = register(program, book, _document_dirs(book, output_dirs))
     if as_json:
         emit_json(data)
         return
@@ -646,12 +653,11 @@ def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, 
     """
     from datetime import datetime
 
-    from toolkit.excel import OUTPUT_FOLDER
     from toolkit.purge import run_purge
 
     program = _load(workbook, "privacy")
     book = Path(workbook)
-    done = run_purge(program, book, before, output_dirs or (Path("output"), book.parent / OUTPUT_FOLDER),
+    done = run_purge(program, book, before, _document_dirs(book, output_dirs),
                      dry_run=dry_run, now=datetime.now().replace(microsecond=0))
     if not dry_run:
         import getpass

@@ -74,6 +74,11 @@ def shorten(text: str, cells: int) -> str:
     return "".join(out) + "…"
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF): a cell or a document
+# holding one is unreadable, so both the workbook writer and the documents drop them.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def printable(text: str) -> str:
     """One line of text without control or format characters (a vertical tab pasted from Word, a zero-width
     joiner): nothing a chart, a label or XML cannot hold."""

@@ -29,11 +29,10 @@ def _erased_value(table: schema.Table, key: str) -> str | None:
     return None if column.kind in EMPTIED_KINDS or key in EMPTIED_KEYS else ERASED
 
 
-def _row_day(program: Program, table: schema.Table, record) -> date | None:
+def _row_day(table: schema.Table, record, event_days: dict[str, date]) -> date | None:
     """The day a row belongs to: its own date, a 出欠 row its event's; None for a row without one (企業)."""
     if table is schema.ATTENDANCE:
-        event = next((e for e in program.events if e.event_id == record.event_id), None)
-        return None if event is None else event.date
+        return event_days.get(record.event_id)
     return getattr(record, "date", None)
 
 
@@ -41,6 +40,7 @@ def plan_purge(program: Program, before: date) -> dict:
     """The cells to erase: rows dated before ``before``; rows without a date (the 企業 contacts) once ``before`` is
     after 契約終了日 (the contract is over). {columns: [{sheet, column, rows, method}], updates: {sheet: [...]}}."""
     contract_over = before > program.settings.contract_end
+    event_days = {e.event_id: e.date for e in program.events}
     cells: dict[str, dict[int, tuple[dict, dict]]] = defaultdict(dict)  # sheet -> row -> (new values, as read)
     columns = []
     for table, key, _purpose in schema.PERSONAL_DATA:
@@ -53,7 +53,7 @@ def plan_purge(program: Program, before: date) -> dict:
             value = getattr(record, key, None)
             if value in (None, "", ERASED):
                 continue
-            day = _row_day(program, table, record)
+            day = _row_day(table, record, event_days)
             if (day is None and contract_over) or (day is not None and day < before):
                 values, match = cells[table.sheet].setdefault(record.row, ({}, {}))
                 values[header], match[header] = erased, value

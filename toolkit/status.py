@@ -30,7 +30,7 @@ def _month(day: date) -> str:
     return f"{day:%Y-%m}"
 
 
-def _months(first: date, last: date) -> list[str]:
+def months_between(first: date, last: date) -> list[str]:
     """Calendar months from ``first``'s to ``last``'s, both included, as YYYY-MM."""
     out, y, m = [], first.year, first.month
     while (y, m) <= (last.year, last.month):
@@ -43,7 +43,7 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _add_months(day: date, months: int) -> tuple[int, int]:
+def add_months(day: date, months: int) -> tuple[int, int]:
     n = day.year * 12 + day.month - 1 + months
     return n // 12, n % 12 + 1
 
@@ -115,7 +115,7 @@ def breach_month(program: Program, company: Company) -> str | None:
         if sub.company_id != company.company_id or sub.state == schema.STATE_STOPPED:
             continue
         by_month[_month(sub.start)] += sub.initial_fee or 0
-        for month in _months(sub.start, sub.end or program.settings.usage_end):
+        for month in months_between(sub.start, sub.end or program.settings.usage_end):
             by_month[month] += sub.monthly_fee or 0
     cap, running = program.cap_for(company), 0
     for month in sorted(by_month):
@@ -165,7 +165,7 @@ def productivity_status(program: Program) -> dict:
             year = start.year if start.month <= c.closing_month else start.year + 1
             fy_end = _month_end(year, c.closing_month)  # the first fiscal year end on or after support_start
             months = min(12, (fy_end.year - start.year) * 12 + fy_end.month - start.month + 1)
-            expected = _month_end(*_add_months(fy_end, 2))  # filed by the end of the second month after
+            expected = _month_end(*add_months(fy_end, 2))  # filed by the end of the second month after
             measurable = expected <= s.contract_end
         periods = by_period.get(c.company_id, {})
         basis = ("確定" if schema.PERIOD_ACTUAL in periods else
@@ -226,7 +226,7 @@ def meeting_status(program: Program, as_of: date) -> dict:
     if first is not None and first <= as_of:
         met = {_month(m.date) for m in held}
         # The duty to meet the city ends with the contract: no month after 契約終了日 is "without a meeting".
-        months_without = [m for m in _months(first, min(as_of, s.contract_end)) if m not in met]
+        months_without = [m for m in months_between(first, min(as_of, s.contract_end)) if m not in met]
     limit = s.minutes_due_days
     late = [m.meeting_id for m in sorted(held, key=lambda m: (m.date, m.row))
             if (m.written_on is not None and (m.written_on - m.date).days > limit)

@@ -243,22 +243,18 @@ def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf:
                         templates_dir: Path | None = None) -> list[Path]:
     """The 状況報告書 as of ``status.as_of`` (状況報告書_YYYYMMDD.docx, and .pdf with ``pdf``), dated ``issued_on``,
     else the as-of date (not 設定.作成日: that is the closing deliverables' date)."""
-    with Converter(enabled=pdf) as converter:
-        pngs = draw(status_chart_jobs(program, usage_curve(program, status.as_of), status.usage["projected"],
-                                      status.as_of))
-        context = {**contexts.status_report_context(program, status, issued_on or status.as_of),
-                   **{name: Chart(png, CHART_WIDTH_MM) for name, png in pngs.items()}}
-        docx = render([Job(catalog.STATUS_REPORT, (f"{status.as_of:%Y%m%d}",), context)], out_dir, templates_dir,
-                      progress)
-        if not pdf:
-            return docx
-        say(progress, "PDF に変換しています…")
-        return docx + converter.start(docx, Path(out_dir), instances=1).wait()
+    pngs = draw(status_chart_jobs(program, usage_curve(program, status.as_of), status.usage["projected"],
+                                  status.as_of))
+    context = {**contexts.status_report_context(program, status, issued_on or status.as_of),
+               **{name: Chart(png, CHART_WIDTH_MM) for name, png in pngs.items()}}
+    return build_single(catalog.STATUS_REPORT, context, status.as_of, out_dir, pdf=pdf, progress=progress,
+                        templates_dir=templates_dir)
 
 
 def build_single(document: str, context: dict, day: date, out_dir: Path, *, pdf: bool = False,
                  progress: Progress = None, templates_dir: Path | None = None) -> list[Path]:
-    """One document named ``document_YYYYMMDD`` (the 情報管理台帳, the 個人情報消去報告書), and its PDF with ``pdf``."""
+    """One document named ``document_YYYYMMDD`` (the 状況報告書, the 情報管理台帳, the 個人情報消去報告書), and its PDF
+    with ``pdf``."""
     with Converter(enabled=pdf) as converter:
         docx = render([Job(document, (f"{day:%Y%m%d}",), context)], out_dir, templates_dir, progress)
         if not pdf:

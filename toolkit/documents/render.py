@@ -7,7 +7,6 @@ context as ``Chart`` values and become docxtpl InlineImages of the document bein
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,8 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from toolkit.japanese import XML_FORBIDDEN
+
 from . import formats
 
 
@@ -31,16 +32,13 @@ class Chart:
     width_mm: float = 160
 
 
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
 def _finalize(value: Any) -> Any:
     # A staff-edited template may name a field that is empty: show nothing rather than "None". A control
     # character pasted into a cell (a vertical tab from Word) would make document.xml unreadable: dropped.
     if value is None:
         return ""
-    if isinstance(value, str) and _XML_FORBIDDEN.search(value):
-        return _XML_FORBIDDEN.sub("", value)
+    if isinstance(value, str) and XML_FORBIDDEN.search(value):
+        return XML_FORBIDDEN.sub("", value)
     return value
 
 

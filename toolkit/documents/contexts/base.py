@@ -13,7 +13,7 @@ from toolkit import schema
 from toolkit.kpi import CompanyProductivity
 from toolkit.model import Company, Program, SupportRecord
 
-from ..formats import fiscal_year_label, free_text, pct, reiwa, yen
+from ..formats import DASH, fiscal_year_label, free_text, pct, reiwa, reiwa_month, yen
 
 # The seed's definition of the digitalisation stages (中小企業白書 2024).
 STAGES = {
@@ -131,9 +131,23 @@ def productivity(p: CompanyProductivity | None, reason: str | None) -> dict:
     }
 
 
-def company_name(program: Program, company_id: str) -> str:
+def company_name(program: Program, company_id: str | None) -> str:
+    """The company's name as the documents print it; its ID when the 企業 sheet lacks it; — for no company."""
+    if not company_id:
+        return DASH
     company = program.company_map.get(company_id)
     return free_text(company.name) if company else company_id
+
+
+def month_label(key: str) -> str:
+    """A month as the figures key it (2026-02, or a day 2026-02-28) as 令和8年2月."""
+    year, month = (int(x) for x in key.split("-")[:2])
+    return reiwa_month(year, month)
+
+
+def month_end_label(iso: str | None) -> str:
+    """A month's last day (a fiscal year end, a filing deadline) as 令和8年2月末: shorter in a narrow column."""
+    return month_label(iso) + "末" if iso else DASH
 
 
 def staff_words(company: Company) -> dict:

@@ -10,7 +10,7 @@ from toolkit.model import Program
 from toolkit.status import budget_status
 
 from ..formats import free_text, ratio_pct, reiwa, reiwa_month, shares, yen
-from .base import common
+from .base import common, company_name, month_label
 
 COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, schema.COST_COMMON)
 
@@ -69,22 +69,15 @@ def closing(program: Program, budget: BudgetReport, issued_on: date) -> dict:
     end = program.settings.usage_end
     short = last is not None and last < f"{end:%Y-%m}"
     return {"unbooked": yen(unbooked), "has_unbooked": unbooked > 0, "projected": yen(budget.grand_total + unbooked),
-            "booked_through": reiwa_month(*(int(x) for x in last.split("-"))) if short else "",
+            "booked_through": month_label(last) if short else "",
             "usage_end_month": reiwa_month(end.year, end.month)}
 
 
 def contractor_borne(program: Program, budget: BudgetReport) -> dict:
     """Amounts the contractor bears (経費.負担区分 受託者): listed, never in the 執行額 or against a cap."""
-    rows = [{"id": r["expense_id"], "company": company_label(program, r["company"]), "line": r["line"],
+    rows = [{"id": r["expense_id"], "company": company_name(program, r["company"]), "line": r["line"],
              "amount": yen(r["amount"]), "meeting": r["meeting_id"] or "—"} for r in budget.contractor_borne]
     return {"rows": rows, "total": yen(sum(r["amount"] for r in budget.contractor_borne))}
-
-
-def company_label(program: Program, company_id: str | None) -> str:
-    if not company_id:
-        return "—"
-    company = program.company_map.get(company_id)
-    return free_text(company.name) if company else company_id
 
 
 def budget_report_context(program: Program, budget: BudgetReport, issued_on: date) -> dict:
@@ -96,11 +89,10 @@ def budget_report_context(program: Program, budget: BudgetReport, issued_on: dat
         by_status[b.status].append(free_text(b.name))
     months, sums = [], dict.fromkeys(COST_LINES, 0)
     for key, amounts in budget.by_month.items():
-        year, month = (int(x) for x in key.split("-"))
         values = [amounts.get(line, 0) for line in COST_LINES]
         for line, v in zip(COST_LINES, values):
             sums[line] += v
-        months.append({"label": reiwa_month(year, month), "cloud": yen(values[0]), "setup": yen(values[1]),
+        months.append({"label": month_label(key), "cloud": yen(values[0]), "setup": yen(values[1]),
                        "consulting": yen(values[2]), "common": yen(values[3]), "total": yen(sum(values))})
     return {
         **common(program, issued_on),

@@ -1,17 +1,16 @@
 """KPI実績報告書: the data of the KPI report (the wording is in KPI実績報告書.docx)."""
 from __future__ import annotations
 
-from datetime import date
-
 from collections import Counter
+from datetime import date
 
 from toolkit import schema
 from toolkit.kpi import KpiReport, counted_usage
 from toolkit.model import Program
 from toolkit.status import productivity_status
 
-from ..formats import DASH, free_text, pct, reiwa_month, shares
-from .base import common, company_name, companies_count, productivity, times, usage_period
+from ..formats import DASH, free_text, pct, shares
+from .base import common, company_name, companies_count, month_end_label, productivity, times, usage_period
 
 
 def usage_summary(kpi: KpiReport) -> dict:
@@ -27,8 +26,9 @@ def usage_sources(program: Program) -> str:
     return "、".join(f"{s} {by_source[s]:,}回" for s in order if by_source[s])
 
 
-def _expected(iso: str | None) -> str:
-    return reiwa_month(*(int(x) for x in iso.split("-")[:2])) + "末" if iso else ""
+def reached(change_pct: float, target_pct: float) -> bool:
+    """A company reaches the KPI's per-company target at the target or above (+1.0 % by default)."""
+    return change_pct >= target_pct
 
 
 def productivity_caveats(program: Program, kpi: KpiReport) -> dict:
@@ -38,20 +38,22 @@ def productivity_caveats(program: Program, kpi: KpiReport) -> dict:
     rows = {c["company"]: c for c in productivity_status(program)["companies"]}
     short = [f"{company_name(program, cid)}（{rows[cid]['support_months']}か月）" for cid in p.by_company
              if rows.get(cid, {}).get("support_months") is not None and rows[cid]["support_months"] < 6]
-    reached = sum(1 for c in p.by_company.values() if c.change_pct >= p.target_pct)
+    n_reached = sum(1 for c in p.by_company.values() if reached(c.change_pct, p.target_pct))
     return {
         "support_months": {cid: f"{r['support_months']}か月" if r["support_months"] is not None else DASH
                            for cid, r in rows.items()},
         "short_support": "、".join(short),
-        "reached": companies_count(reached),
-        "reached_share": pct(reached / len(p.by_company) * 100 if p.by_company else None),
-        "expected": {cid: _expected(r["statements_expected"]) for cid, r in rows.items()},
+        "reached": companies_count(n_reached),
+        "reached_share": pct(n_reached / len(p.by_company) * 100 if p.by_company else None),
+        "expected": {cid: month_end_label(r["statements_expected"]) for cid, r in rows.items()
+                     if r["statements_expected"]},
     }
 
 
-def productivity_summary(program: Program, kpi: KpiReport) -> dict:
+def productivity_summary(program: Program, kpi: KpiReport, caveats: dict | None = None) -> dict:
+    """``caveats``: productivity_caveats' result when the caller has it already (the KPI report)."""
     p = kpi.productivity
-    caveats = productivity_caveats(program, kpi)
+    caveats = caveats or productivity_caveats(program, kpi)
     return {
         "reached": caveats["reached"], "reached_share": caveats["reached_share"],
         "short_support": caveats["short_support"],
@@ -75,10 +77,11 @@ def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dic
     u, p = kpi.usage, kpi.productivity
     services = program.service_map
     # Each company's row names the 決算 its 実績 side is: 実績 (final) or 暫定 (a 試算表; the template's note says so).
-    months = productivity_caveats(program, kpi)["support_months"]
+    caveats = productivity_caveats(program, kpi)
+    months = caveats["support_months"]
 
-    def verdict(c) -> str:  # 達成 / 未達 against the per-company target (+1.0 % by default)
-        return "達成" if c.change_pct >= p.target_pct else "未達"
+    def verdict(c) -> str:
+        return "達成" if reached(c.change_pct, p.target_pct) else "未達"
 
     rows = [{"id": cid, "name": company_name(program, cid), "period": "実績", "provisional": False,
              "verdict": verdict(c), "support_months": months.get(cid, DASH), **productivity(c, None)}
@@ -96,7 +99,7 @@ def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dic
         "usage_services": [{"id": sid, "name": free_text(services[sid].name) if sid in services else sid,
                             "area": services[sid].area if sid in services else DASH, "uses": times(n)}
                            for sid, n in u.by_service.items()],
-        "productivity": productivity_summary(program, kpi),
+        "productivity": productivity_summary(program, kpi, caveats),
         "productivity_rows": rows,
         "drops": [r for r in rows if r["direction"] == "down" and not r["provisional"]],
     }

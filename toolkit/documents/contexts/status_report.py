@@ -10,10 +10,10 @@ from datetime import date
 
 from toolkit import schema
 from toolkit.model import Program
-from toolkit.status import AREAS, Status, headlines, lights
+from toolkit.status import AREAS, Status, add_months, headlines, lights, months_between
 
-from ..formats import DASH, free_text, reiwa, reiwa_month, reiwa_text, yen
-from .base import common, company_name
+from ..formats import DASH, free_text, reiwa, reiwa_text, yen
+from .base import common, company_name, month_end_label, month_label
 
 # A light in print: a shape as well as a colour word, so a greyscale copy still reads.
 LIGHT_MARKS = {"green": "○ 順調", "yellow": "△ 注意", "red": "× 要対応"}
@@ -27,22 +27,12 @@ def _day(iso: str | None) -> str:
     return reiwa(date.fromisoformat(iso)) if iso else DASH
 
 
-def _month(key: str) -> str:
-    year, month = (int(x) for x in key.split("-"))
-    return reiwa_month(year, month)
-
-
-def _month_end(iso: str | None) -> str:
-    """A month's last day (a fiscal year end, a filing deadline) as 令和8年2月末: shorter in a narrow column."""
-    return reiwa_month(*(int(x) for x in iso.split("-")[:2])) + "末" if iso else DASH
-
-
 _ISO_MONTH = re.compile(r"(?<![0-9])(20[0-9]{2})-([01][0-9])(?![0-9-])")
 
 
 def _prose(message: str) -> str:
     """A warning of ``toolkit status`` as the document prints it: its ISO dates and months in 令和."""
-    return _ISO_MONTH.sub(lambda m: _month(m.group(0)), reiwa_text(message))
+    return _ISO_MONTH.sub(lambda m: month_label(m.group(0)), reiwa_text(message))
 
 
 def _changes(st: Status) -> dict | None:
@@ -63,11 +53,7 @@ def _changes(st: Status) -> dict | None:
 
 def _workload(st: Status) -> dict:
     """Hours per 担当者 in the as-of month and the two before it, and in total to the as-of date."""
-    y, m = st.as_of.year, st.as_of.month
-    months = []
-    for _ in range(WORKLOAD_MONTHS):
-        months.insert(0, f"{y:04d}-{m:02d}")
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    months = months_between(date(*add_months(st.as_of, 1 - WORKLOAD_MONTHS), 1), st.as_of)
     staff: dict[str, dict[str, float]] = {}
     for w in st.workload:
         staff.setdefault(w["staff"], {})[w["month"]] = w["hours"]
@@ -77,7 +63,7 @@ def _workload(st: Status) -> dict:
 
     rows = [{"staff": free_text(name), "months": [hours(by.get(k, 0)) for k in months],
              "total": hours(sum(by.values()))} for name, by in staff.items()]
-    return {"labels": [_month(k) for k in months], "rows": rows}
+    return {"labels": [month_label(k) for k in months], "rows": rows}
 
 
 def _agenda(program: Program, st: Status, light: dict[str, str]) -> list[str]:
@@ -127,21 +113,21 @@ def status_report_context(program: Program, st: Status, issued_on: date) -> dict
                    "companies": [{"name": company_name(program, c["company"]), "booked": yen(c["booked"]),
                                   "unbooked": yen(c["unbooked"]), "projected": yen(c["projected"]),
                                   "cap": yen(c["cap"]),
-                                  "breach": _month(c["breach_month"]) if c["breach_month"] else DASH}
+                                  "breach": month_label(c["breach_month"]) if c["breach_month"] else DASH}
                                  for c in b["companies"]]},
         "attention": [{"name": company_name(program, c.company_id), "reasons": by_company[c.company_id]}
                       for c in program.companies if c.company_id in by_company],
         "program_warnings": whole,
         "productivity": {
             "companies": [{"name": company_name(program, c["company"]), "start": _day(c["support_start"]),
-                           "fy_end": _month_end(c["fy_end"]), "months": DASH if c["support_months"] is None
-                           else f"{c['support_months']}か月", "expected": _month_end(c["statements_expected"]),
+                           "fy_end": month_end_label(c["fy_end"]), "months": DASH if c["support_months"] is None
+                           else f"{c['support_months']}か月", "expected": month_end_label(c["statements_expected"]),
                            "measurable": {True: "可", False: "不可", None: DASH}[c["measurable_by_contract_end"]],
                            "basis": c["basis"]} for c in st.productivity["companies"]],
             "not_measurable": [company_name(program, c["company"]) for c in st.productivity["companies"]
                                if c["measurable_by_contract_end"] is False],
             "contract_end": reiwa(s.contract_end), "provisional": schema.PERIOD_PROVISIONAL},
-        "meetings": {"months_without": [_month(m) for m in st.meetings["months_without"]],
+        "meetings": {"months_without": [month_label(m) for m in st.meetings["months_without"]],
                      "late": st.meetings["late_minutes"], "due_days": s.minutes_due_days},
         "events": {"kickoff_held": st.events["kickoff"]["held"], "kickoff": _day(st.events["kickoff"]["date"]),
                    "sharing": _day(st.events["sharing"]["date"]), "sharing_in_window": st.events["sharing"]["in_window"]},

@@ -8,12 +8,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Callable
 
+from toolkit.japanese import XML_FORBIDDEN
 from toolkit.workbook.xlsx._zip import PatchError
 
 MAX_TEXT = 32767  # Excel's limit for one cell's text
 
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 _NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_x[0-9A-Fa-f]{4}_")
 
@@ -73,7 +73,7 @@ def clean_text(text: str) -> str:
         text = text[:MAX_TEXT]
     if _NEEDS_CLEANING.search(text) is None:  # the common case: one scan, no copies
         return text
-    text = _ILLEGAL_XML.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = XML_FORBIDDEN.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     return _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
 
 
@@ -161,7 +161,7 @@ class CellWriter:
     def formula(self, ref: str, formula: str, style: int | None) -> str:
         p = self.p
         # The formula comes from the table XML, already in Excel's escaped form: no _xHHHH_ protection here.
-        return f'<{p}c r="{ref}"{_s(style)}><{p}f>{escape(_ILLEGAL_XML.sub("", formula))}</{p}f></{p}c>'
+        return f'<{p}c r="{ref}"{_s(style)}><{p}f>{escape(XML_FORBIDDEN.sub("", formula))}</{p}f></{p}c>'
 
 
 def _s(style: int | None) -> str:
