@@ -148,3 +148,18 @@ def test_a_job_reads_the_sheets_its_rows_refer_to(tmp_path):
         "出欠": [["EV1", "C01", "山田 太郎", None, "出席", None, "手入力"]]})
     program = load_program(book, schema.sheets_needed("privacy"))
     assert len(program.usage) == 1 and len(program.attendance) == 1 and not program.rejected
+
+
+def test_purge_refuses_when_a_sheet_holding_names_was_renamed(tmp_path):
+    from openpyxl import load_workbook
+
+    book = write_workbook(tmp_path / "m.xlsx", {
+        "会議記録": [["M1", "2025/9/3", None, "市: 田中、受託者: 鈴木", "開始"]]})
+    wb = load_workbook(book)
+    wb["会議記録"].title = "会議記録（旧）"  # the names are still in the book, under another sheet name
+    wb.save(book)
+    before = book.read_bytes()
+    result = CliRunner().invoke(main, ["purge", str(book), "--before", "2027-04-01"])
+    assert result.exit_code == 1 and "個人情報の消去に必要なシート" in result.output
+    assert "シート「会議記録」がありません" in result.output and "Traceback" not in result.output
+    assert book.read_bytes() == before

@@ -38,14 +38,15 @@ def _row_day(table: schema.Table, record, event_days: dict[str, date]) -> date |
 
 def plan_purge(program: Program, before: date) -> dict:
     """The cells to erase: rows dated before ``before``; rows without a date (the 企業 contacts) once ``before`` is
-    after 契約終了日 (the contract is over). {columns: [{sheet, column, rows, method}], updates: {sheet: [...]}}."""
+    after 契約終了日 (the contract is over). {columns: [{sheet, column, rows, method}], updates: {sheet: [...]}}.
+    Refused (MissingInput) when a sheet holding personal data is missing: renamed, it still holds the names, and a
+    purge that skipped it would report them erased."""
+    program.require(dict.fromkeys(table for table, _, _ in schema.PERSONAL_DATA), "個人情報の消去")
     contract_over = before > program.settings.contract_end
     event_days = {e.event_id: e.date for e in program.events}
     cells: dict[str, dict[int, tuple[dict, dict]]] = defaultdict(dict)  # sheet -> row -> (new values, as read)
     columns = []
     for table, key, _purpose in schema.PERSONAL_DATA:
-        if table.sheet in program.missing:
-            continue
         header, erased = table.header(key), _erased_value(table, key)
         n = 0
         # Rows left out of the figures for an error hold personal data too.
