@@ -99,20 +99,74 @@ def test_counts_are_errors_and_everything_else():
     assert counts([error, warning, warning]) == (1, 2) and counts([]) == (0, 0)
 
 
+def test_the_same_plan_text_in_three_companies_is_one_warning_at_its_first_row(tmp_path):
+    rows = sheets()
+    rows["企業"] = [[f"C0{i}", f"株式会社{i}"] for i in range(1, 5)]
+    action, target = "勤怠を記録する", "打刻漏れゼロ"
+    rows["改善計画"] = [
+        ["C01", 2025, AREAS[0], action, target],
+        ["C02", 2025, AREAS[0], "勤怠を 記録する", "C02の目標"],  # the same text once spaces are folded
+        ["C01", 2026, AREAS[0], action, "C01の次の目標"],  # the same company twice counts once
+        ["C03", 2025, AREAS[0], action, target],
+        ["C04", 2025, AREAS[0], "別の取組", target],
+    ]
+    program = load_program(write_workbook(tmp_path / "t.xlsx", rows))
+    copied = [tuple(f) for f in run_checks(program) if f.code == "plan-copied"]
+    # 取組内容 in C01, C02, C03 (3 companies): a warning; 目標 in C01, C03, C04 (3): a warning. Both at row 2.
+    assert copied == [
+        ("warning", "plan-copied", "改善計画", 2, "取組内容", action,
+         "同じ取組内容が3社の改善計画にあります（C01、C02、C03）。各社の業務に合わせた内容にしてください"),
+        ("warning", "plan-copied", "改善計画", 2, "目標", target,
+         "同じ目標が3社の改善計画にあります（C01、C03、C04）。各社の業務に合わせた内容にしてください")]
+    rows["改善計画"] = rows["改善計画"][:3]  # two companies share it: no warning
+    program = load_program(write_workbook(tmp_path / "u.xlsx", rows))
+    assert not [f for f in run_checks(program) if f.code == "plan-copied"]
+
+
+def test_a_material_named_without_a_link_or_with_a_link_to_nothing_is_a_warning(tmp_path):
+    from toolkit.materials import local_exists
+
+    rows = sheets()
+    (tmp_path / "資料").mkdir()
+    (tmp_path / "資料" / "手順書.docx").write_bytes(b"x")
+    blank = [None] * 6
+    rows["支援記録"] = [
+        ["R1", "C01", "2025/9/10", "対面", *blank[:3], "手順書", *blank[:2], "資料/手順書.docx"],  # found
+        ["R2", "C01", "2025/9/11", "対面", *blank[:3], "比較表"],  # named, no link
+        ["R3", "C01", "2025/9/12", "対面", *blank[:3], None, *blank[:2],
+         "資料/手順書.docx\n資料/ない.xlsx\nhttps://contoso.sharepoint.com/sites/p/Shared%20Documents/a.pdf"],
+    ]
+    program = load_program(write_workbook(tmp_path / "t.xlsx", rows))
+    found = [tuple(f) for f in run_checks(program, link_exists=local_exists(tmp_path))
+             if f.code.startswith("material")]
+    # R2: named without a link; R3: the second link is missing, the cloud one is not looked up without --links.
+    assert found == [
+        ("warning", "material-without-link", "支援記録", 3, "資料リンク", None,
+         "記録 R2 の提供資料「比較表」に資料リンクがありません（委託者に資料を渡すときに探せません）"),
+        ("warning", "material-missing", "支援記録", 4, "資料リンク", "資料/ない.xlsx",
+         "記録 R3 の資料リンク「資料/ない.xlsx」のファイルが見つかりません")]
+    assert not [f for f in run_checks(program) if f.code.startswith("material")]  # no folder: not run
+
+
 def test_a_subscription_still_on_trial_after_its_end_is_a_warning_on_the_day_after(tmp_path):
     from datetime import date
 
     rows = sheets()
     rows["導入"] = [["U1", "C01", "S01", AREAS[0], 1, "2025/9/1", "2025/11/30", "0", "0", "検証中"],
                    ["U2", "C01", "S01", AREAS[0], 1, "2025/9/1", "2025/11/30", "0", "0", "導入済"],
-                   ["U3", "C01", "S01", AREAS[0], 1, "2025/9/1", None, "0", "0", "検証中"]]  # no end: not due
+                   ["U3", "C01", "S01", AREAS[0], 1, "2025/9/1", None, "0", "0", "検証中"],  # no end: not due
+                   # Decided (継続 / 解約 in 継続判断): not a warning; 検討中 still is.
+                   ["U4", "C01", "S01", AREAS[0], 1, "2025/9/1", "2025/11/30", "0", "0", "検証中", "継続"],
+                   ["U5", "C01", "S01", AREAS[0], 1, "2025/9/1", "2025/11/30", "0", "0", "検証中", "解約"],
+                   ["U6", "C01", "S01", AREAS[0], 1, "2025/9/1", "2025/11/30", "0", "0", "検証中", "検討中"]]
     program = load_program(write_workbook(tmp_path / "t.xlsx", rows))
 
     def trial(day):
         return [tuple(f) for f in run_checks(program, day) if f.code == "trial-after-end"]
 
     assert trial(date(2025, 11, 30)) == []  # its last day: still on trial
-    assert trial(date(2025, 12, 1)) == [("warning", "trial-after-end", "導入", 2, "状態", "検証中",
-                                         "導入 U1 は終了日（2025/11/30）を過ぎても「検証中」です。継続するか解約したかを"
-                                         "決めて、状態を直してください")]
+    assert trial(date(2025, 12, 1)) == [
+        ("warning", "trial-after-end", "導入", row, "状態", "検証中",
+         f"導入 {sid} は終了日（2025/11/30）を過ぎても「検証中」です。継続するか解約するかを決めて、状態と継続判断を"
+         "入力してください") for row, sid in ((2, "U1"), (7, "U6"))]
     assert not any(f.code == "trial-after-end" for f in run_checks(program))  # only when a day is given

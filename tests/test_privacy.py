@@ -46,7 +46,7 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
     assert [(c["sheet"], c["column"], c["rows"]) for c in data["columns"]] == [
         ("企業", "連絡先氏名", 2), ("企業", "連絡先メール", 1), ("利用実績", "アカウント", 1),
         ("出欠", "氏名", 1), ("出欠", "メール", 1), ("会議記録", "出席者", 1), ("会議記録", "委託者出席者", 0),
-        ("会議記録", "受託者出席者", 0)]
+        ("会議記録", "受託者出席者", 0), ("支援記録", "企業確認", 0)]
     assert all(c["purpose"] for c in data["columns"])
     kinds = [(c["kind"], c["path"].replace(str(tmp_path), "T")) for c in data["copies"]]
     assert kinds == [
@@ -81,6 +81,8 @@ def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_
         "サービス": [["S01", "会計", None, "経理"]],
         "利用実績": [["C01", "S01", "経理", "2025/9/10", "yamada@a.example"],
                     ["C01", "S01", "経理", "2025/12/10", "sato@a.example"]],
+        # 企業確認 (who at the company confirmed the visit) is personal: dated by its 支援日.
+        "支援記録": [["R1", "C01", "2025/9/5", "対面", *[None] * 9, "山田 太郎（9/5 確認）"]],
         "イベント": [["EV1", "説明会・ワークショップ", "キックオフ", "2025/9/20"],
                     ["EV2", "成果共有会", "成果共有会", "2026/2/20"]],
         "出欠": [["EV1", "C01", "山田 太郎", "yamada@a.example", "出席", None, "手入力"],
@@ -100,20 +102,20 @@ def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_
     # contract (to 2026-03-31) is not over: kept.
     assert [(c["column"], c["rows"]) for c in planned["columns"]] == [
         ("連絡先氏名", 0), ("連絡先メール", 0), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 1),
-        ("委託者出席者", 0), ("受託者出席者", 0)]
-    assert planned["erased_cells"] == 4 and planned["dry_run"] is True
+        ("委託者出席者", 0), ("受託者出席者", 0), ("企業確認", 1)]
+    assert planned["erased_cells"] == 5 and planned["dry_run"] is True
     assert (tmp_path / "m.xlsx.toolkit-queue.json").is_file()  # nothing done yet
 
     done = CliRunner().invoke(main, ["purge", str(book), "--before", "2025-12-01", "--documents", str(out),
                                      "--by", "鈴木 一郎", "--out", str(tmp_path / "report")])
     assert done.exit_code == 0, done.output
-    assert "個人情報 4件を消去しました。" in done.output
+    assert "個人情報 5件を消去しました。" in done.output
     import docx
 
     [report] = (tmp_path / "report").glob("個人情報消去報告書_*.docx")
     document = docx.Document(str(report))
     cells = [[c.text for c in r.cells] for t in document.tables for r in t.rows]
-    assert ["実施者", "鈴木 一郎"] in cells and ["件数", "4件"] in cells
+    assert ["実施者", "鈴木 一郎"] in cells and ["件数", "5件"] in cells
     assert ["出欠", "メール", "1件", "空欄にした"] in cells and ["会議記録", "出席者", "1件", "「（消去済）」に置き換えた"] in cells
     # The budget and the KPIs are the same; the queue and every backup (this write's too) are gone; the minutes
     # already submitted are listed, not deleted.
@@ -125,7 +127,7 @@ def test_purge_erases_the_rows_before_the_day_keeps_the_figures_and_every_other_
     # Left: the contact (2), the 12/10 account, EV2's name and e-mail; the 出席者 of M1 is 「（消去済）」.
     assert [(c["column"], c["rows"]) for c in after["columns"]] == [
         ("連絡先氏名", 1), ("連絡先メール", 1), ("アカウント", 1), ("氏名", 1), ("メール", 1), ("出席者", 0),
-        ("委託者出席者", 0), ("受託者出席者", 0)]
+        ("委託者出席者", 0), ("受託者出席者", 0), ("企業確認", 0)]
     from openpyxl import load_workbook
 
     wb = load_workbook(book)

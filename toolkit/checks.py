@@ -7,12 +7,13 @@ Pure functions of the Program.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from toolkit import schema
 from toolkit.budget import compute_budget
 from toolkit.kpi import financial_periods
+from toolkit.materials import links
 from toolkit.model import Financial, Finding, Program
 from toolkit.status import status_warnings
 
@@ -115,6 +116,29 @@ def _issue_due(program: Program) -> Iterable[Finding]:
                           f"課題 {i.issue_id} に期限がありません（期限切れを知らせられません）")
 
 
+PLAN_COPY_COMPANIES = 3  # the same text in this many companies' plans reads as copied, not the company's own
+
+
+def _plan_copies(program: Program) -> Iterable[Finding]:
+    """A 取組内容 or 目標 written word for word into the plans of 3 or more companies: each plan is meant to be the
+    company's own PDCA tool (seed 5(2)ウ). One warning per text, at its first row, naming the companies."""
+    for key in ("action", "target"):
+        rows: dict[str, list] = {}
+        for p in program.plan_items:
+            text = getattr(p, key)
+            if text:
+                rows.setdefault(schema.fold(text), []).append(p)
+        for items in rows.values():
+            companies = list(dict.fromkeys(p.company_id for p in items))
+            if len(companies) >= PLAN_COPY_COMPANIES:
+                first = min(items, key=lambda p: p.row)
+                header = schema.PLAN_ITEMS.header(key)
+                yield Finding("warning", "plan-copied", schema.PLAN_ITEMS.sheet, first.row, header,
+                              getattr(first, key),
+                              f"同じ{header}が{len(companies)}社の改善計画にあります（{'、'.join(companies)}）。"
+                              "各社の業務に合わせた内容にしてください")
+
+
 LABOUR_CHANGE = (0.5, 2.0)  # a labour input halved or doubled between the two periods is worth a second look
 
 
@@ -163,6 +187,7 @@ PROGRAM_RULES = (
     (_catalogue, (schema.SERVICES,)),
     (_first_visit, (schema.SUPPORT_LOG,)),
     (_plan_years, (schema.SETTINGS, schema.COMPANIES, schema.PLAN_ITEMS)),
+    (_plan_copies, (schema.PLAN_ITEMS,)),
     (_usage_period, (schema.SETTINGS, schema.USAGE_DAYS)),
     (_financial_order, (schema.FINANCIALS,)),
     (_labour_change, (schema.FINANCIALS,)),
@@ -194,14 +219,33 @@ def _trial_after_end(program: Program, as_of: date) -> Iterable[Finding]:
     """A subscription still 検証中 after its 終了日: whether the company keeps it was never recorded."""
     header = schema.SUBSCRIPTIONS.header("state")
     for sub in program.subscriptions:
-        if sub.state == schema.STATE_TRIAL and sub.end is not None and sub.end < as_of:
+        if (sub.state == schema.STATE_TRIAL and sub.end is not None and sub.end < as_of
+                and sub.decision not in (schema.KEEP, schema.CANCEL)):
             yield Finding("warning", "trial-after-end", schema.SUBSCRIPTIONS.sheet, sub.row, header, sub.state,
                           f"導入 {sub.subscription_id} は終了日（{sub.end:%Y/%m/%d}）を過ぎても「{sub.state}」です。"
-                          "継続するか解約したかを決めて、状態を直してください")
+                          "継続するか解約するかを決めて、状態と継続判断を入力してください")
 
 
-def run_checks(program: Program, as_of: date | None = None) -> tuple[Finding, ...]:
-    """Every finding; with ``as_of`` (check, the Excel button: today) also the status warnings of that day."""
+def _materials(program: Program, exists: Callable[[str], bool | None]) -> Iterable[Finding]:
+    """Materials handed over must be found again (seed 5(2)イ: records go to the city with the materials): a named
+    提供資料 without a 資料リンク, and a link ``exists`` says is not there (None: not looked up)."""
+    header = schema.SUPPORT_LOG.header("links")
+    for r in program.support:
+        given = links(r)
+        if r.materials and not given:
+            yield Finding("warning", "material-without-link", schema.SUPPORT_LOG.sheet, r.row, header, None,
+                          f"記録 {r.record_id} の提供資料「{r.materials}」に資料リンクがありません"
+                          "（委託者に資料を渡すときに探せません）")
+        for link in given:
+            if exists(link) is False:
+                yield Finding("warning", "material-missing", schema.SUPPORT_LOG.sheet, r.row, header, link,
+                              f"記録 {r.record_id} の資料リンク「{link}」のファイルが見つかりません")
+
+
+def run_checks(program: Program, as_of: date | None = None,
+               link_exists: Callable[[str], bool | None] | None = None) -> tuple[Finding, ...]:
+    """Every finding; with ``as_of`` (check, the Excel button: today) also the status warnings of that day; with
+    ``link_exists`` (the book's folder is known) also the materials' links."""
     findings = list(program.findings)
     for rule, tables in PROGRAM_RULES:
         if not any(t.sheet in program.missing for t in tables):
@@ -210,6 +254,8 @@ def run_checks(program: Program, as_of: date | None = None) -> tuple[Finding, ..
         findings.extend(_status(program, as_of))
         if schema.SUBSCRIPTIONS.sheet not in program.missing:
             findings.extend(_trial_after_end(program, as_of))
+    if link_exists is not None and schema.SUPPORT_LOG.sheet not in program.missing:
+        findings.extend(_materials(program, link_exists))
     findings.sort(key=sort_key)
     return tuple(findings)
 

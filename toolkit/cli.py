@@ -303,22 +303,29 @@ def demo(out_dir: Path, no_pdf: bool) -> None:
 @click.option("--all", "show_all", is_flag=True, help="同じ内容の指摘もまとめずに1行ずつ表示します。")
 @click.option("--as-of", "as_of", type=DocumentDate(),
               help="この日の時点の事業の見込み（toolkit status の注意）も警告に含めます。省略時は今日。")
-def check(workbook: Path, as_json: bool, show_all: bool, as_of: date | None) -> None:
+@click.option("--links", "cloud_links", is_flag=True,
+              help="支援記録の資料リンクのうち SharePoint / OneDrive のものも Microsoft 365 に問い合わせて確かめます。")
+def check(workbook: Path, as_json: bool, show_all: bool, as_of: date | None, cloud_links: bool) -> None:
     """入力内容を検査し、エラーと警告をシート・行・列つきで表示します。
 
     ブックに足りないシート・列があれば最初に示します。同じ内容の指摘は行番号をまとめて1行にします
     （--all で1件ずつ）。toolkit status の注意（上限超過の見込み、連絡の空き、期限切れの課題など）も
-    警告として示します。エラーがあれば終了コード 1 です。
+    警告として示します。支援記録の資料リンクのファイルがないときも警告します（クラウドのリンクは
+    --links のときだけ確かめます）。エラーがあれば終了コード 1 です。
 
     \b
     例:
       toolkit check マスター.xlsx
       toolkit check マスター.xlsx --all
+      toolkit check マスター.xlsx --links
       toolkit check マスター.xlsx --json
     """
     from toolkit.checks import counts, run_checks
+    from toolkit.materials import link_predicate
 
-    findings = run_checks(_load(workbook), as_of or date.today())
+    program = _load(workbook)
+    with link_predicate(program, workbook, cloud=cloud_links) as exists:
+        findings = run_checks(program, as_of or date.today(), exists)
     errors, warnings = counts(findings)
     if as_json:
         emit_json({"errors": errors, "warnings": warnings, "findings": [f.as_json() for f in findings]})

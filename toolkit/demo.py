@@ -48,6 +48,8 @@ BORNE_BY_CONTRACTOR = schema.BORNE_BY_CONTRACTOR
 
 CLIENT = "岡山市"
 CONTRACTOR = "株式会社サンプルコンサルティング"
+ADDRESSEE = "岡山市長 様"
+REPRESENTATIVE = "代表取締役 青木 誠"
 CONTRACTOR_DOMAIN = "sample-consulting.example.jp"
 TEAMS_ORGANIZER = f"demo.organizer@{CONTRACTOR_DOMAIN}"
 # Cloud service costs are booked up to this month (the February invoices have not arrived yet).
@@ -431,10 +433,17 @@ class _Sub:
     monthly_fee: int
     initial_fee: int
     state: str
+    decision: str = ""
 
     @property
     def last_day(self) -> date:
         return min(self.end or USAGE_END, USAGE_END)
+
+
+# 継続判断 after the free period, where it is not 継続 (a 中止 subscription is 解約): C12 went idle and has not
+# decided; C05 keeps its chat and drops the meeting service; C13's OCR trial read handwritten orders poorly.
+DECISIONS = {"D038": schema.UNDECIDED, "D041": schema.UNDECIDED, "D016": schema.CANCEL, "D044": schema.CANCEL,
+             "D064": schema.UNDECIDED}
 
 
 def _subscriptions() -> list[_Sub]:
@@ -456,7 +465,9 @@ def _subscriptions() -> list[_Sub]:
             stopped = STOPPED_SUBSCRIPTIONS.get(c.company_id)
             if stopped and stopped[0] == service_id:
                 end, state = stopped[1], STOPPED
-            subs.append(_Sub(f"D{len(subs) + 1:03d}", c, s, area, quantity, start, end, monthly, initial, state))
+            sid = f"D{len(subs) + 1:03d}"
+            decision = schema.CANCEL if state == STOPPED else DECISIONS.get(sid, schema.KEEP)
+            subs.append(_Sub(sid, c, s, area, quantity, start, end, monthly, initial, state, decision))
     return subs
 
 
@@ -465,7 +476,8 @@ CONTRACT_SUM = 12_100_000  # 11,000,000 円 + 10 % consumption tax
 
 
 def _settings_values() -> dict[str, object]:
-    return {"client": CLIENT, "contractor": CONTRACTOR, "fiscal_year": FISCAL_YEAR,
+    return {"client": CLIENT, "contractor": CONTRACTOR, "fiscal_year": FISCAL_YEAR, "addressee": ADDRESSEE,
+            "representative": REPRESENTATIVE,
             "teams_organizer": TEAMS_ORGANIZER, "issued_on": ISSUED_ON, "contract_sum": CONTRACT_SUM}
 
 
@@ -504,7 +516,7 @@ def _subscription_rows(subs: list[_Sub]) -> list[dict]:
     return [{
         "subscription_id": s.subscription_id, "company_id": s.company.company_id, "service_id": s.service.service_id,
         "area": s.area, "quantity": s.quantity, "start": s.start, "end": s.end, "monthly_fee": s.monthly_fee,
-        "initial_fee": s.initial_fee, "state": s.state,
+        "initial_fee": s.initial_fee, "state": s.state, "decision": s.decision,
     } for s in subs]
 
 
@@ -592,6 +604,62 @@ def _support_plan(rng: random.Random, c: CompanySpec, subs: list[_Sub], first_vi
     return acts
 
 
+def _visit_times(a: _Act, j: int) -> dict[str, str | None]:
+    """A visit or an online session has a start and an end (10:00 or 14:00, for its hours); a call has none."""
+    if a.form == PHONE:
+        return {"start_time": None, "end_time": None}
+    start = 10 * 60 if j % 2 == 0 else 14 * 60
+    end = start + round(a.hours * 60)
+    return {"start_time": f"{start // 60}:{start % 60:02d}", "end_time": f"{end // 60}:{end % 60:02d}"}
+
+
+MATERIALS_FOLDER = "資料"  # beside the demo book: the materials its 資料リンク point at (relative paths)
+
+
+def _material_names(materials: str) -> list[str]:
+    return [m for m in materials.split("、") if m]
+
+
+def _material_path(company_id: str, name: str) -> str:
+    """The file a material is kept in: a sheet or a table as a workbook, anything else as a Word document."""
+    suffix = ".xlsx" if name.endswith(("シート", "表")) else ".docx"
+    return f"{MATERIALS_FOLDER}/{company_id}/{name}{suffix}"
+
+
+def write_materials(folder: Path, support_rows: list[dict]) -> None:
+    """Small sample files for every 資料リンク of the demo, so `toolkit handover` packs real files offline. One
+    Word and one Excel sample per company, copied under each material's name (building each file takes seconds)."""
+    import shutil
+
+    import docx
+    from openpyxl import Workbook
+
+    names = {c.company_id: c.name for c in COMPANIES}
+    samples: dict[tuple[str, str], Path] = {}
+    for row in support_rows:
+        for link in (row["links"] or "").splitlines():
+            path = folder / link
+            if path.exists():
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sample = samples.get((row["company_id"], path.suffix))
+            if sample is not None:
+                shutil.copyfile(sample, path)
+                continue
+            lines = (f"{names[row['company_id']]} 様　支援資料", f"{CONTRACTOR} 作成（デモ用の架空の資料）")
+            if path.suffix == ".docx":
+                document = docx.Document()
+                document.add_heading(lines[0], level=1)
+                document.add_paragraph(lines[1])
+                document.save(str(path))
+            else:
+                wb = Workbook()
+                for line in lines:
+                    wb.active.append([line])
+                wb.save(path)
+            samples[(row["company_id"], path.suffix)] = path
+
+
 def _next_plan(nxt: _Act | None) -> str:
     if nxt is None:
         return "支援完了。改善活動計画に沿って社内で運用を継続"
@@ -613,6 +681,8 @@ def _support_rows(rng: random.Random, subs: list[_Sub]) -> tuple[list[dict], dic
                 "company_id": c.company_id, "date": a.day, "form": a.form, "staff": consultant, "hours": a.hours,
                 "content": a.content, "materials": a.materials,
                 "next_plan": _next_plan(acts[j + 1] if j + 1 < len(acts) else None),
+                "links": "\n".join(_material_path(c.company_id, m) for m in _material_names(a.materials)) or None,
+                **_visit_times(a, j), "confirmed_by": f"{c.contact[0]}（{a.day:%Y/%m/%d} 確認）",
             })
     rows.sort(key=lambda r: (r["date"], r["company_id"]))
     for n, r in enumerate(rows, start=1):
@@ -784,60 +854,86 @@ def _financial_rows(rng: random.Random) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------- improvement plan
+# Each company's own people and work, so its plan reads as its own (a plan copied across companies is a warning).
+WORK: dict[str, tuple[str, str]] = {  # company -> (who uses the service, the work it serves)
+    "C01": ("加工現場の作業者", "受注品の加工"), "C02": ("現場の職人", "リフォーム工事"),
+    "C03": ("店舗スタッフ", "青果の仕入れと販売"), "C04": ("厨房・ホールのスタッフ", "予約と仕込み"),
+    "C05": ("ドライバー", "配車と運行"), "C06": ("訪問ヘルパー", "訪問の予定と記録"),
+    "C07": ("製版・印刷の担当者", "印刷物の受注"), "C08": ("圃場と直売所のスタッフ", "野菜の出荷"),
+    "C09": ("仲介・管理の担当者", "物件の仲介と管理"), "C10": ("スタイリスト", "予約と来店"),
+    "C11": ("製造ラインの従業員", "惣菜の製造"), "C12": ("工事担当者", "配管工事"),
+    "C13": ("配達・店頭のスタッフ", "酒類の受注と配達"), "C14": ("倉庫作業員", "入出庫と配送"),
+    "C15": ("縫製ラインの従業員", "縫製品の生産"), "C16": ("介護職員", "通所の予定と記録"),
+    "C17": ("木工職人", "家具の受注生産"), "C18": ("製造・販売のスタッフ", "パンの製造と販売"),
+    "C19": ("清掃スタッフ", "清掃現場の管理"), "C20": ("整備士", "車検・整備の受付"),
+}
 PLAN_TEXT: dict[str, tuple[tuple[str, str, str], ...]] = {
-    # area -> (this year, next year, the year after): (取組内容, 目標, 見直しの観点)
+    # area -> (this year, next year, the year after): (取組内容, 目標, 見直しの観点); {svc} the service, {who} and
+    # {work} the company's (WORK)
     "人事": (
-        ("{svc}による勤怠・シフトの記録を全従業員に定着させる", "打刻漏れを月5件以下にする", REVIEW_CONTINUE),
-        ("{svc}の有給休暇管理・残業アラート機能を追加で使い、労務管理を一元化する", "月末の勤怠集計時間を半減", REVIEW_EXTEND),
-        ("給与計算との連携状況を見直し、二重入力が残る場合は給与計算まで一体のサービスへの切替を検討する",
-         "勤怠から給与までの二重入力をなくす", REVIEW_REPLACE)),
+        ("{svc}による勤怠・シフトの記録を{who}全員に定着させる", "{who}の打刻漏れを月5件以下にする", REVIEW_CONTINUE),
+        ("{svc}の有給休暇管理・残業アラート機能を追加で使い、{who}の労務管理を一元化する",
+         "{work}の繁忙期も月末の勤怠集計時間を半減", REVIEW_EXTEND),
+        ("給与計算との連携状況を見直し、{who}の勤怠で二重入力が残る場合は給与計算まで一体のサービスへの切替を検討する",
+         "{who}の勤怠から給与までの二重入力をなくす", REVIEW_REPLACE)),
     "経理": (
-        ("{svc}で日々の仕訳入力と銀行明細の取込を社内で行う", "月次試算表を翌月15日までに作成", REVIEW_CONTINUE),
-        ("{svc}の請求書発行・証憑保存の機能を使い、紙の証憑を減らす", "紙の証憑を8割削減", REVIEW_EXTEND),
-        ("会計事務所とのデータ共有の方法を見直し、月次決算を早める", "月次決算を翌月10日までに確定", REVIEW_CONTINUE)),
-    "グループウェア": (
-        ("{svc}のスケジュールと掲示板で社内の予定と連絡を共有する", "紙の回覧を廃止", REVIEW_CONTINUE),
-        ("{svc}の設備予約・申請機能を追加し、申請業務を電子化する", "紙の申請書を廃止", REVIEW_EXTEND),
-        ("利用人数の増加に合わせて料金プランと機能を比較し、より適したサービスへの切替の要否を判断する",
-         "1人あたりの月額費用を現状並みに維持", REVIEW_REPLACE)),
-    "販売促進": (
-        ("{svc}で顧客向けの情報発信を定期的に行う", "発信を月2回以上", REVIEW_CONTINUE),
-        ("{svc}の分析機能で反応の良い内容・時間帯を把握し、発信内容を改善する", "問合せ・予約件数を前年比10%増",
+        ("{svc}で{work}に関わる仕訳入力と銀行明細の取込を社内で行う", "{work}の月次損益を翌月15日までに把握",
+         REVIEW_CONTINUE),
+        ("{svc}の請求書発行・証憑保存の機能を使い、{work}の紙の証憑を減らす", "{work}の紙の証憑を8割削減",
          REVIEW_EXTEND),
-        ("顧客管理と連携できるサービスへの移行を検討し、リピート促進につなげる", "リピート率を5ポイント向上",
+        ("会計事務所とのデータ共有の方法を見直し、{work}の月次決算を早める", "{work}の月次決算を翌月10日までに確定",
+         REVIEW_CONTINUE)),
+    "グループウェア": (
+        ("{svc}のスケジュールと掲示板で{who}の予定と連絡を共有する", "{who}への紙の回覧を廃止", REVIEW_CONTINUE),
+        ("{svc}の設備予約・申請機能を追加し、{who}の申請業務を電子化する", "{who}の紙の申請書を廃止", REVIEW_EXTEND),
+        ("{who}の利用人数の増加に合わせて料金プランと機能を比較し、より適したサービスへの切替の要否を判断する",
+         "{who}1人あたりの月額費用を現状並みに維持", REVIEW_REPLACE)),
+    "販売促進": (
+        ("{svc}で{work}の情報を顧客に定期的に発信する", "{work}の情報発信を月2回以上", REVIEW_CONTINUE),
+        ("{svc}の分析機能で反応の良い内容・時間帯を把握し、{work}の発信内容を改善する",
+         "{work}の問合せ・予約件数を前年比10%増", REVIEW_EXTEND),
+        ("顧客管理と連携できるサービスへの移行を検討し、{work}のリピート促進につなげる", "{work}のリピート率を5ポイント向上",
          REVIEW_REPLACE)),
     "生産管理": (
-        ("{svc}で作業指示と実績を入力し、工程・在庫の状況を見える化する", "進捗確認のための現場巡回を半減", REVIEW_CONTINUE),
-        ("{svc}の集計機能を使い、製品・品目別の原価と在庫回転を把握する", "主要品目の原価を月次で把握", REVIEW_EXTEND),
-        ("受発注・会計とのデータ連携を見直し、転記が残る場合は連携できるサービスへの変更を検討する",
-         "転記作業をなくす", REVIEW_REPLACE)),
+        ("{svc}で{who}が作業指示と実績を入力し、{work}の工程・在庫の状況を見える化する",
+         "{work}の進捗確認のための巡回を半減", REVIEW_CONTINUE),
+        ("{svc}の集計機能を使い、{work}の品目別の原価と在庫回転を把握する", "{work}の主要品目の原価を月次で把握",
+         REVIEW_EXTEND),
+        ("受発注・会計とのデータ連携を見直し、{work}で転記が残る場合は連携できるサービスへの変更を検討する",
+         "{work}の転記作業をなくす", REVIEW_REPLACE)),
     "コミュニケーション": (
-        ("{svc}を社内連絡の標準とし、私用アプリでの業務連絡をやめる", "私用アプリでの業務連絡をゼロにする",
+        ("{svc}を{who}の社内連絡の標準とし、私用アプリでの業務連絡をやめる", "{who}の私用アプリでの業務連絡をゼロにする",
          REVIEW_CONTINUE),
-        ("取引先・協力会社との連絡にも{svc}を広げ、電話とFAXを減らす", "FAXの送受信を月50枚以下", REVIEW_EXTEND),
-        ("連絡手段の利用状況を振り返り、グループウェアとの統合を含めて最適な構成を検討する", "連絡手段を2種類以内に集約",
-         REVIEW_REPLACE)),
+        ("取引先・協力会社との{work}の連絡にも{svc}を広げ、電話とFAXを減らす", "{work}のFAXの送受信を月50枚以下",
+         REVIEW_EXTEND),
+        ("{who}の連絡手段の利用状況を振り返り、グループウェアとの統合を含めて最適な構成を検討する",
+         "{who}の連絡手段を2種類以内に集約", REVIEW_REPLACE)),
     "取引管理": (
-        ("{svc}で見積・受注・請求の情報を一元管理する", "見積書の作成を1件15分以内", REVIEW_CONTINUE),
-        ("{svc}の電子送付・インボイス対応の機能を使い、請求業務を電子化する", "請求書の電子送付率70%", REVIEW_EXTEND),
-        ("取引先の増加を見据え、受発注から会計までつながるサービスへの変更を検討する", "受注入力の二重作業をなくす",
-         REVIEW_REPLACE)),
+        ("{svc}で{work}の見積・受注・請求の情報を一元管理する", "{work}の見積書の作成を1件15分以内", REVIEW_CONTINUE),
+        ("{svc}の電子送付・インボイス対応の機能を使い、{work}の請求業務を電子化する", "{work}の請求書の電子送付率70%",
+         REVIEW_EXTEND),
+        ("取引先の増加を見据え、{work}の受発注から会計までつながるサービスへの変更を検討する",
+         "{work}の受注入力の二重作業をなくす", REVIEW_REPLACE)),
     "情報管理": (
-        ("{svc}に社内の書類・写真を集約し、フォルダ構成と名前の付け方を決める", "必要な書類を1分以内に探せる",
+        ("{svc}に{work}の書類・写真を集約し、フォルダ構成と名前の付け方を決める", "{work}の必要な書類を1分以内に探せる",
          REVIEW_CONTINUE),
-        ("アクセス権限と共有の運用ルールを見直し、情報漏えい対策を強める", "権限の棚卸しを年2回実施", REVIEW_EXTEND),
-        ("保存容量と費用を確認し、容量・機能に見合ったプランまたはサービスへの変更を判断する",
-         "保存費用を前年並みに維持", REVIEW_REPLACE)),
+        ("{who}のアクセス権限と共有の運用ルールを見直し、情報漏えい対策を強める", "{who}の権限の棚卸しを年2回実施",
+         REVIEW_EXTEND),
+        ("{work}の書類の保存容量と費用を確認し、容量・機能に見合ったプランまたはサービスへの変更を判断する",
+         "{work}の書類の保存費用を前年並みに維持", REVIEW_REPLACE)),
     "経営分析": (
-        ("{svc}で月次の売上・利益をグラフにし、毎月の会議で確認する", "月次の数値確認を毎月実施", REVIEW_CONTINUE),
-        ("部門別・商品別の分析を加え、採算の悪い分野を把握する", "粗利率を1ポイント改善", REVIEW_EXTEND),
-        ("会計・販売データとの自動連携を見直し、手入力が残る場合はサービスの変更を検討する",
-         "レポート作成を月2時間以内", REVIEW_REPLACE)),
+        ("{svc}で{work}の月次の売上・利益をグラフにし、毎月の会議で確認する", "{work}の月次の数値確認を毎月実施",
+         REVIEW_CONTINUE),
+        ("{work}の商品別・取引先別の分析を加え、採算の悪い分野を把握する", "{work}の粗利率を1ポイント改善",
+         REVIEW_EXTEND),
+        ("会計・販売データとの自動連携を見直し、{work}のレポートに手入力が残る場合はサービスの変更を検討する",
+         "{work}のレポート作成を月2時間以内", REVIEW_REPLACE)),
     "業務自動化": (
-        ("{svc}で定型の転記・集計作業を自動化する", "転記作業を月10時間削減", REVIEW_CONTINUE),
-        ("自動化の対象を請求・勤怠集計などに広げる", "自動化した業務を3業務に拡大", REVIEW_EXTEND),
-        ("自動化した処理の保守体制を見直し、社内で修正できるツールへの変更を検討する", "設定を変更できる社員を2名育成",
-         REVIEW_REPLACE)),
+        ("{svc}で{work}の定型の転記・集計作業を自動化する", "{work}の転記作業を月10時間削減", REVIEW_CONTINUE),
+        ("自動化の対象を{work}の請求・{who}の勤怠集計などに広げる", "{work}の自動化した業務を3業務に拡大",
+         REVIEW_EXTEND),
+        ("自動化した処理の保守体制を見直し、{who}が修正できるツールへの変更を検討する",
+         "設定を変更できる{who}を2名育成", REVIEW_REPLACE)),
 }
 PLAN_TIMING = (("2025年12月", "2026年1月", "2026年2月", "2026年3月"),
                ("2026年4月", "2026年6月", "2026年9月", "2026年10月"),
@@ -857,8 +953,10 @@ def _plan_rows(rng: random.Random, subs: list[_Sub]) -> list[dict]:
             slots = sorted(rng.sample(range(len(PLAN_TIMING[offset])), min(len(chosen), len(PLAN_TIMING[offset]))))
             for k, (area, service_name) in enumerate(chosen.items()):
                 action, target, review = PLAN_TEXT[area][offset]
+                who, work = WORK[c.company_id]
                 rows.append({"company_id": c.company_id, "fiscal_year": FISCAL_YEAR + offset, "area": area,
-                             "action": action.format(svc=service_name), "target": target,
+                             "action": action.format(svc=service_name, who=who, work=work),
+                             "target": target.format(who=who, work=work),
                              "timing": PLAN_TIMING[offset][slots[min(k, len(slots) - 1)]], "review": review,
                              "owner": owners[0] if k == 0 else rng.choice(owners)})
     return rows
@@ -1081,6 +1179,8 @@ def build_demo_workbook(path: str | Path) -> None:
     """Write the demo master workbook to ``path`` (a new file; an existing one is replaced)."""
     wb = build_template()
     _write_settings(wb[schema.SETTINGS.sheet])
-    for sheet, rows in demo_tables().items():
+    tables = demo_tables()
+    for sheet, rows in tables.items():
         _write_rows(wb[sheet], schema.TABLES_BY_SHEET[sheet], rows)
     wb.save(Path(path))
+    write_materials(Path(path).parent, tables[schema.SUPPORT_LOG.sheet])

@@ -261,8 +261,12 @@ def _filled_rows(sheet: Any, body: Any) -> int:
 def _run_check(book: Any) -> Outcome:
     from toolkit.checks import counts, run_checks
 
+    from toolkit.materials import link_predicate
+    from toolkit.workbook.location import parse_workbook
+
     raw, program = load_open_program(book)
-    findings = run_checks(program, date.today())  # with today's status warnings, as `toolkit check` shows
+    with link_predicate(program, parse_workbook(str(book.fullname)), cloud=False) as exists:
+        findings = run_checks(program, date.today(), exists)  # with today's status warnings, as `toolkit check`
     write_findings(book, findings, raw)
     errors, warnings = counts(findings)
     if not findings:

@@ -59,6 +59,8 @@ class Settings(NamedTuple):
     budget_setup: int | None
     budget_consulting: int | None
     budget_common: int | None
+    addressee: str
+    representative: str
     personal_data_until: date | None
     output_folder: str
 
@@ -118,6 +120,7 @@ class Subscription(NamedTuple):
     monthly_fee: int | None
     initial_fee: int | None
     state: str | None
+    decision: str | None = None
 
 
 class Expense(NamedTuple):
@@ -145,6 +148,10 @@ class SupportRecord(NamedTuple):
     materials: str | None
     next_plan: str | None
     next_date: date | None = None
+    links: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    confirmed_by: str | None = None
 
 
 class UsageDay(NamedTuple):
@@ -168,6 +175,7 @@ class Financial(NamedTuple):
     depreciation: int
     workers: float | None
     total_hours: float | None
+    span: str | None = None
 
 
 class PlanItem(NamedTuple):

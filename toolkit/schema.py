@@ -47,6 +47,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "負担区分": ("委託料", "受託者"),
     "区分（課題）": ("課題", "リスク", "要件指摘", "変更"),
     "状態（課題）": ("未着手", "対応中", "完了"),
+    "継続判断": ("継続", "解約", "検討中"),
 }
 
 # The vocabulary values the rules compare against, spelled once (unpacked so a changed list fails at import).
@@ -57,6 +58,7 @@ STATE_STOPPED = VOCABULARIES["状態"][2]  # 中止: costs nothing and adopts no
 STATUS_APPLIED, STATUS_PRESENT, STATUS_ABSENT = VOCABULARIES["出欠"]
 BORNE_BY_CONTRACTOR = VOCABULARIES["負担区分"][1]  # 受託者: never against the 委託料 or a cap
 ISSUE_DONE = VOCABULARIES["状態（課題）"][2]  # 完了
+KEEP, CANCEL, UNDECIDED = VOCABULARIES["継続判断"]  # after the free period: 継続 costs the company a year's fees
 
 # Defined names on the hidden lists sheet that the drop-downs point at (ASCII: Excel names cannot start with
 # every Japanese character in every locale, and a name never shown to staff need not be Japanese).
@@ -74,6 +76,7 @@ VOCABULARY_NAMES: dict[str, str] = {
     "負担区分": "list_bearer",
     "区分（課題）": "list_issue_kind",
     "状態（課題）": "list_issue_state",
+    "継続判断": "list_decision",
 }
 LISTS_SHEET = "リスト"
 
@@ -189,6 +192,8 @@ SUBSCRIPTIONS = Table("導入", "Subscriptions", (
     _c("月額費用", "monthly_fee", "yen", width=12, figure=True),
     _c("初期費用", "initial_fee", "yen", width=12, figure=True),
     _c("状態", "state", "choice", vocabulary="状態", width=10, figure=True),
+    # Added for the closing documents (workbook.md): what the company does after the free period.
+    _c("継続判断", "decision", "choice", vocabulary="継続判断", width=10),
 ), id_column="導入ID")
 
 EXPENSES = Table("経費", "Expenses", (
@@ -216,6 +221,12 @@ SUPPORT_LOG = Table("支援記録", "SupportLog", (
     _c("提供資料", "materials", width=28),
     _c("次回予定", "next_plan", width=20),
     _c("次回予定日", "next_date", "date", width=12),  # the next visit agreed: overdue when past (status.md)
+    # Added for hand-over (seed 5(2)イ): the materials (paths relative to the book, or SharePoint/OneDrive links,
+    # one per line), the times of the visit, and who at the company confirmed the record and when.
+    _c("資料リンク", "links", width=36),
+    _c("開始時刻", "start_time", width=10),
+    _c("終了時刻", "end_time", width=10),
+    _c("企業確認", "confirmed_by", width=24),
 ), id_column="記録ID")
 
 USAGE_DAYS = Table("利用実績", "UsageDays", (
@@ -237,6 +248,7 @@ FINANCIALS = Table("決算", "Financials", (
     _c("減価償却費", "depreciation", "yen", True, width=14),
     _c("労働者数", "workers", "number", width=10, figure=True),
     _c("総就業時間", "total_hours", "number", width=12, figure=True),
+    _c("対象期間", "span", width=24),  # a 暫定 basis's months, e.g. 令和7年9月〜令和8年2月 (workbook.md)
 ))
 
 PLAN_ITEMS = Table("改善計画", "PlanItems", (
@@ -334,6 +346,7 @@ PERSONAL_DATA: tuple[tuple[Table, str, str], ...] = (
     (MEETINGS, "attendees", "委託者との会議の記録"),
     (MEETINGS, "client_attendees", "委託者との会議の記録"),
     (MEETINGS, "contractor_attendees", "委託者との会議の記録"),
+    (SUPPORT_LOG, "confirmed_by", "支援記録の企業による確認"),
 )
 
 # (table, record attribute, referenced table, finding code): the IDs a row names, checked by the row rules
@@ -377,7 +390,7 @@ NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS))
 NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
 NEEDS["status"] = _union(NEEDS["report"], (ISSUES,))  # 課題 optional: an older book without it keeps working
 NEEDS["settings"] = (SETTINGS,)
-NEEDS["privacy"] = (SETTINGS, COMPANIES, USAGE_DAYS, ATTENDANCE, MEETINGS)  # the sheets of PERSONAL_DATA  # `toolkit login --workbook`: the tenant and client IDs
+NEEDS["privacy"] = _union((SETTINGS,), tuple(t for t, _, _ in PERSONAL_DATA))  # the sheets of PERSONAL_DATA
 
 
 def sheets_needed(job: str) -> tuple[str, ...]:
@@ -428,6 +441,9 @@ SETTING_ITEMS: tuple[Setting, ...] = (
     Setting("予算額（設定費用）", "budget_setup", "yen", None, "（同上）"),
     Setting("予算額（コンサル・訪問費用等）", "budget_consulting", "yen", None, "（同上）"),
     Setting("予算額（共通経費）", "budget_common", "yen", None, "（同上）"),
+    Setting("宛先", "addressee", "text", "", "表紙の宛先（例：岡山市長 様）", figure=False),
+    Setting("受託者代表者", "representative", "text", "", "表紙に記載する受託者の代表者（例：代表取締役 山田太郎）",
+            figure=False),
     Setting("個人情報の保存期限", "personal_data_until", "date", None, "個人情報を返却・消去する期限。空欄なら契約終了日"
             "の1年後（toolkit privacy の情報管理台帳に記載）", figure=False),
     Setting("出力フォルダ", "output_folder", "text", "",
