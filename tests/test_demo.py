@@ -144,12 +144,21 @@ def test_program_is_clean_except_for_what_it_shows_on_purpose(demo_path):
 
     budget = compute_budget(program)
     status = {cid: b.status for cid, b in budget.companies.items()}
-    # C11: 424,600 of cloud cost in all; 400,000 (its cap) on the 委託料 — above 90 % of it, a warning — and the
-    # 24,600 beyond it borne by the contractor as M06 decided.
-    assert budget.companies["C11"].cloud_service == 400000
-    borne = budget.contractor_borne
-    assert {r["company"] for r in borne} == {"C11"} and {r["meeting_id"] for r in borne} == {"M06"}
-    assert sum(r["amount"] for r in borne) == 24600
+    # C11: 455,400 of cloud cost in all (its licence and fees to February); 400,000 (its cap) on the 委託料 — above
+    # 90 % of it, a warning — and the 55,400 beyond it borne by the contractor as M06 decided. C01: its plan, 410,300, is booked to February; the
+    # 10,300 beyond the cap is borne by the contractor as M08 decided (its plan stays 超過見込).
+    assert budget.companies["C11"].cloud_service == budget.companies["C01"].cloud_service == 400000
+    borne: dict = {}
+    for r in budget.contractor_borne:
+        borne[(r["company"], r["meeting_id"])] = borne.get((r["company"], r["meeting_id"]), 0) + r["amount"]
+    assert borne == {("C11", "M06"): 55400, ("C01", "M08"): 10300}
+    # February's fees are booked: every monthly subscription running in February has its February row.
+    february = {(e.company_id, e.description.split(" 利用料")[0]) for e in program.expenses
+                if e.line == schema.COST_CLOUD and "（2026年2月分）" in (e.description or "")}
+    running = {(s.company_id, program.service_map[s.service_id].name) for s in program.subscriptions
+               if s.monthly_fee and program.service_map[s.service_id].price_unit != "年額"
+               and (s.end is None or s.end >= date(2026, 2, 1)) and s.state != "中止"}
+    assert running and running <= february
     assert (status.pop("C11"), status.pop("C01"), status.pop("C14")) == ("warning", "plan_over", "warning")
     assert set(status.values()) == {"ok"}
     assert budget.companies["C05"].cap == 450000

@@ -127,7 +127,8 @@ def table_with(path: Path, *headers: str):
 
 
 def rows_of(table) -> list[list[str]]:
-    return [[c.text for c in row.cells] for row in table.rows]
+    """Cell texts; a company name broken after its legal form (株式会社↵名前, formats.fit_name) reads as one."""
+    return [[c.text.replace("会社\n", "会社") for c in row.cells] for row in table.rows]
 
 
 def named(paths, prefix: str) -> Path:
@@ -269,11 +270,19 @@ def test_plan_shows_the_company_figures_in_their_cells(demo):
     text = text_of(path)
     assert "クラウドサービス活用" in text and "（令和7年度〜令和9年度）" in text and company.name in text
     services = rows_of(table_with(path, "サービス名", "利用回数"))
-    assert services[-1][0] == "合計" and services[-1][-1] == f"{kpi.usage.by_company[company.company_id]:,}回"
+    uses, decision, annual = (services[0].index(h) for h in ("利用回数", "継続判断", "年間費用（継続時）"))
+    assert services[-1][0] == "合計" and services[-1][uses] == f"{kpi.usage.by_company[company.company_id]:,}回"
     by_service = kpi.usage.by_company_service[company.company_id]
+    kept = 0
     for row in services[1:-1]:
         sid = next(s.service_id for s in program.services if s.name == row[0])
-        assert row[-1] == f"{by_service.get(sid, 0):,}回"
+        assert row[uses] == f"{by_service.get(sid, 0):,}回"
+        # This year's result per service: the decision and, when kept, 月額費用 × 12 (the demo's C01 keeps all).
+        subs = [s for s in program.subscriptions if s.company_id == company.company_id and s.service_id == sid]
+        assert row[decision] == "継続" == subs[0].decision
+        assert row[annual] == f"{sum(s.monthly_fee for s in subs) * 12:,}円"
+        kept += sum(s.monthly_fee for s in subs) * 12
+    assert services[-1][annual] == f"{kept:,}円"
     p = kpi.productivity.by_company[company.company_id]
     productivity = rows_of(table_with(path, "区分", "労働生産性"))
     assert productivity[1][0] == "基準" and productivity[1][2] == formats.yen(p.base_value_added)
@@ -353,8 +362,8 @@ def test_business_report_and_support_log_and_minutes(demo):
         assert event.content in business and event.outcomes in business
     for company in program.companies:
         assert formats.free_text(company.effects) in business and formats.free_text(company.future_issues) in business
-    for meeting in program.meetings:  # 課題・対応 of every meeting feed 今後の展開
-        assert formats.free_text(meeting.issues) in business
+    for issue in program.issues:  # the 課題 register feeds 6(1) (the minutes' 課題・対応 only without one)
+        assert formats.free_text(issue.content) in business
     assert "労働生産性の低下は、" in business  # the drops are explained
     budget = compute_budget(program)
     assert formats.yen(program.settings.contract_sum) in business

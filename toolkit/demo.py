@@ -5,7 +5,8 @@ expenses, financial statements, plans, events and meetings. Deterministic (``ran
 documents are the same on every run. Some situations are put in on purpose so the checks, the budget and the
 KPIs have something to show:
 
-- C01: the planned cloud cost is slightly above the cap (計画額 > 上限: a warning, status 超過見込);
+- C01: the planned cloud cost is slightly above the cap (計画額 > 上限: a warning, status 超過見込); its February
+  fees cross the cap and meeting M08 decided the contractor bears the excess;
 - C05: a raised cap (450,000 円) with its agreement recorded;
 - C11: an annual licence booked in one sum pushes the cloud cost over the cap; meeting M06 decided the contractor
   bears the excess, so the rows beyond the cap are 負担区分 受託者 (listed apart, not in the 執行額);
@@ -52,8 +53,8 @@ ADDRESSEE = "岡山市長 様"
 REPRESENTATIVE = "代表取締役 青木 誠"
 CONTRACTOR_DOMAIN = "sample-consulting.example.jp"
 TEAMS_ORGANIZER = f"demo.organizer@{CONTRACTOR_DOMAIN}"
-# Cloud service costs are booked up to this month (the February invoices have not arrived yet).
-LAST_BOOKED_MONTH = (FISCAL_YEAR + 1, 1)
+# Cloud service costs are booked up to this month: the last of the usage period (its invoices came by 3/27).
+LAST_BOOKED_MONTH = (FISCAL_YEAR + 1, 2)
 
 CONSULTANTS = ("山本 健一", "佐藤 美咲", "中村 翔太", "高橋 由紀")
 REVIEW_EXTEND, REVIEW_REPLACE, REVIEW_CONTINUE = "機能拡充", "より適したサービスへの変更", "継続"
@@ -738,15 +739,17 @@ def _expense_rows(rng: random.Random, subs: list[_Sub], acts: dict[str, list[_Ac
         add(day, None, schema.COST_COMMON, amount, text)
     order = {line: i for i, line in enumerate(schema.VOCABULARIES["費目"])}
     rows.sort(key=lambda r: (r["date"], order[r["line"]], r["company_id"] or ""))
-    rows = _borne_by_contractor(rows, *CONTRACTOR_BORNE)
+    for company_id, meeting_id in CONTRACTOR_BORNE:
+        rows = _borne_by_contractor(rows, company_id, meeting_id)
     for n, r in enumerate(rows, start=1):
         r["expense_id"] = f"E{n:04d}"
         r["voucher"] = f"R7-{n:04d}"
     return rows
 
 
-# The company whose cloud cost beyond its cap the contractor bears, and the meeting that decided it (M06's minutes).
-CONTRACTOR_BORNE = ("C11", "M06")
+# The companies whose cloud cost beyond the cap the contractor bears, and the meeting that decided it (the minutes
+# say so): C11's annual licence (M06), C01's February fees (M08).
+CONTRACTOR_BORNE = (("C11", "M06"), ("C01", "M08"))
 
 
 def _borne_by_contractor(rows: list[dict], company_id: str, meeting_id: str) -> list[dict]:
@@ -1090,7 +1093,8 @@ MEETINGS = (
      "2026年2月27日（金）14:00 オンライン"),
     ("M08", _d(2, 27), "オンライン", "14:00〜15:00", "成果共有会の結果報告、成果品の構成",
      "成果共有会の参加状況（会場・オンライン）と参加者アンケートの結果を報告した。",
-     "成果品（委託業務報告書、予算執行状況報告書、KPI実績報告書ほか）の構成案を確定した。",
+     "成果品（委託業務報告書、予算執行状況報告書、KPI実績報告書ほか）の構成案を確定した。株式会社吉備ミナト精工（C01）の"
+     "2月分のクラウドサービス経費のうち上限を超える分は受託者の負担とする。",
      "3月中旬までに成果品（案）を提出する。",
      "2026年3月17日（火）14:00 岡山市役所"),
     ("M09", _d(3, 17), "対面", "14:00〜15:00", "成果品（案）の確認、次年度以降の取組",

@@ -26,6 +26,7 @@ from .pdf import Converter
 from .render import render_docx
 
 BOOKLET_NAME = catalog.BOOKLET
+GUTTER_MM = 5  # the binding's inner margin (簡易製本): the templates' 20 mm side margins leave room for it
 
 
 def _parts(f: Figures, report_pdfs: list[Path], plan_pdfs: list[Path]) -> list[tuple[str, str, Path]]:
@@ -78,7 +79,7 @@ def _bind_booklet(f: Figures, figures: dict, converter: Converter, report_docx: 
     say(progress, "冊子にまとめています…")
     business = toc.finish(toc_pdf, work / f"{report_docx[0].stem}_冊子用.pdf", converter)
     bound = [(parts[0][0], business), *((title, pdf) for title, _, pdf in parts[1:])]
-    bind([front], bound, sheet, target, numbered_from=1, labels=True,
+    bind([front], bound, sheet, target, numbered_from=1, labels=True, gutter_mm=GUTTER_MM,
          title=f"{contexts.base.common(f.program, f.issued_on)['program_name']} {BOOKLET_NAME}")
     say(progress, f"{target.name} を作成しました")
 

@@ -33,7 +33,12 @@ _FONT_GLOBS = ("/usr/share/fonts/**/ipaexg.ttf", "/usr/share/fonts/**/ipag*.ttf"
                "/usr/share/fonts/**/NotoSansCJK*.tt[cf]")
 BLUE, LIGHT_BLUE, ORANGE, RED, GREEN = "#2F5597", "#B4C7E7", "#ED7D31", "#C00000", "#548235"
 STATUS_COLOURS = {"ok": BLUE, "warning": ORANGE, "plan_over": ORANGE, "over": RED}
+# Printed in grey, colours alone blur (blue and red come out the same grey): each also has its own hatching.
+STATUS_HATCHES = {"ok": "", "warning": "////", "plan_over": "////", "over": "xxxx"}
 LINE_COLOURS = ("#2F5597", "#70AD47", "#FFC000", "#A5A5A5")
+LINE_HATCHES = ("", "////", "....", "xxxx")
+# A value label sits on a white box above the reference lines: a target line never runs through its figure.
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.6}
 
 
 @lru_cache(maxsize=1)
@@ -167,7 +172,8 @@ def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: floa
         fig = _figure(_height(labels) + 0.3, labels, bottom_in=0.85)
         ax = fig.add_subplot()
         positions = range(len(labels))
-        ax.barh(positions, changes, color=[GREEN if c >= 0 else RED for c in changes], height=0.65)
+        ax.barh(positions, changes, color=[GREEN if c >= 0 else RED for c in changes],
+                hatch=["" if c >= 0 else "////" for c in changes], edgecolor="white", linewidth=0, height=0.65)
         ax.set_yticks(list(positions), labels)
         ax.invert_yaxis()
         _style_axes(ax)
@@ -175,7 +181,7 @@ def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: floa
         span = max([abs(c) for c in changes] + [abs(target), 1])
         for y, c in zip(positions, changes):
             ax.text(c + (span * 0.02 if c >= 0 else -span * 0.02), y, _signed_pct(c), va="center",
-                    ha="left" if c >= 0 else "right", fontsize=7)
+                    ha="left" if c >= 0 else "right", fontsize=7, bbox=LABEL_BOX, zorder=5)
         low = min([*changes, 0])
         # Room outside the bars for their labels, on both sides.
         ax.set_xlim(low * 1.3 - (span * 0.2 if low < 0 else span * 0.05), max([*changes, target]) * 1.2 + span * 0.1)
@@ -203,15 +209,18 @@ def cap_bars(labels: Sequence[str], actual: Sequence[int], planned: Sequence[int
         man = 10_000
         ax.barh(positions, [p / man for p in planned], color=LIGHT_BLUE, height=0.75)
         ax.barh(positions, [a / man for a in actual], color=[STATUS_COLOURS.get(s, BLUE) for s in statuses],
-                height=0.45)
+                hatch=[STATUS_HATCHES.get(s, "") for s in statuses], edgecolor="white", linewidth=0, height=0.45)
         ax.scatter([c / man for c in caps], positions, marker="|", s=220, color="black", linewidths=1.6, zorder=3)
         ax.set_yticks(positions, labels)
         ax.invert_yaxis()
         _style_axes(ax)
         ax.set_xlabel("金額（万円）")
         ax.set_xlim(0, max([*planned, *actual, *caps, 1]) / man * 1.1)
-        ax.legend(handles=[Patch(color=BLUE, label="実績（適正）"), Patch(color=ORANGE, label="実績（警告・超過見込）"),
-                           Patch(color=RED, label="実績（超過）"), Patch(color=LIGHT_BLUE, label="計画額"),
+        ax.legend(handles=[Patch(facecolor=BLUE, label="実績（適正）"),
+                           Patch(facecolor=ORANGE, hatch=STATUS_HATCHES["warning"], edgecolor="white",
+                                 label="実績（警告・超過見込）"),
+                           Patch(facecolor=RED, hatch=STATUS_HATCHES["over"], edgecolor="white", label="実績（超過）"),
+                           Patch(facecolor=LIGHT_BLUE, label="計画額"),
                            Line2D([], [], color="black", marker="|", linestyle="", markersize=10, label="上限")],
                   loc="lower center", bbox_to_anchor=(0.5, 0), bbox_transform=fig.transFigure, ncol=3,
                   frameon=False)
@@ -227,9 +236,10 @@ def stacked_months(labels: Sequence[str], series: Sequence[tuple[str, Sequence[i
         positions = list(range(len(labels)))
         bottom = [0.0] * len(labels)
         man = 10_000
-        for (name, values), colour in zip(series, LINE_COLOURS):
+        for (name, values), colour, hatch in zip(series, LINE_COLOURS, LINE_HATCHES):
             heights = [v / man for v in values]
-            ax.bar(positions, heights, bottom=bottom, color=colour, width=0.6, label=name)
+            ax.bar(positions, heights, bottom=bottom, color=colour, hatch=hatch, edgecolor="white", linewidth=0,
+                   width=0.6, label=name)
             bottom = [b + h for b, h in zip(bottom, heights)]
         ax.set_xticks(positions, labels)
         ax.spines[["top", "right"]].set_visible(False)

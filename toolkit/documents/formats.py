@@ -138,3 +138,22 @@ def free_text(value: object) -> str:
 def or_dash(value: object) -> str:
     text = free_text(value)
     return text if text else DASH
+
+
+# Legal forms a company name starts or ends with: the place a long name may break in a narrow column.
+LEGAL_FORMS = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "一般社団法人", "一般財団法人",
+               "特定非営利活動法人", "社会福祉法人", "医療法人", "協同組合")
+
+
+def fit_name(name: object, chars: int) -> str:
+    """A company name for a table column ``chars`` characters wide: when it does not fit on one line, the line
+    breaks between the legal form and the name (株式会社／ひだまりケアサポート), never inside the name."""
+    text = "" if name is None else str(name)
+    if len(text) <= chars:
+        return text
+    for form in LEGAL_FORMS:
+        if text.startswith(form) and len(text) > len(form):
+            return f"{form}\n{text[len(form):].lstrip()}"
+        if text.endswith(form) and len(text) > len(form):
+            return f"{text[:-len(form)].rstrip()}\n{form}"
+    return text

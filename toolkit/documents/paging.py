@@ -85,11 +85,16 @@ def drop_footer_text(page) -> None:
         page.replace_contents(contents)
 
 
+MM = 72 / 25.4  # PDF points per millimetre
+
+
 def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], numbers: Path, target: Path, *,
-         numbered_from: int = 1, labels: bool = False, title: str | None = None) -> None:
+         numbered_from: int = 1, labels: bool = False, title: str | None = None, gutter_mm: float = 0) -> None:
     """``front`` pages as they are, then each part (bookmarked under its title when one is given); every page from
-    index ``numbered_from`` on gets the sheet's next page laid on, parts' own footers removed first."""
-    from pypdf import PdfReader, PdfWriter
+    index ``numbered_from`` on gets the sheet's next page laid on, parts' own footers removed first. ``gutter_mm``:
+    every page's content moves that far away from the binding (right on odd pages, left on even ones: printed on
+    both sides, the inner margin is always the wider)."""
+    from pypdf import PdfReader, PdfWriter, Transformation
 
     writer = PdfWriter()
     for pdf in front:
@@ -103,6 +108,10 @@ def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], number
         if index >= first_part:
             drop_footer_text(page)
         page.merge_page(sheet[index - numbered_from])
+    if gutter_mm:
+        for index, page in enumerate(writer.pages):
+            shift = gutter_mm * MM if index % 2 == 0 else -gutter_mm * MM
+            page.add_transformation(Transformation().translate(tx=shift))
     if labels:
         if numbered_from:
             writer.set_page_label(0, numbered_from - 1, prefix="表紙")

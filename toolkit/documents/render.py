@@ -93,6 +93,7 @@ def make_environment(*, strict: bool = False) -> SandboxedEnvironment:
         "pct": formats.pct,
         "number": formats.number,
         "fiscal_year": formats.fiscal_year_label,
+        "fit": formats.fit_name,  # {{ c.name|fit(12) }}: a company name in a column 12 characters wide
     })
     return env
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from toolkit import schema
 from toolkit.kpi import CompanyProductivity
-from toolkit.model import Company, Program, SupportRecord
+from toolkit.model import Company, Program, Subscription, SupportRecord
 
 from ..formats import DASH, fiscal_year_label, free_text, pct, reiwa, reiwa_month, yen
 
@@ -41,6 +41,8 @@ def common(program: Program, issued_on: date) -> dict:
         "program_name": free_text(s.program_name),
         "client": free_text(s.client),
         "contractor": free_text(s.contractor),
+        "addressee": free_text(s.addressee),  # the cover's 宛先 (e.g. 岡山市長 様)
+        "representative": free_text(s.representative),  # the contractor's representative, on the cover
         "fiscal_year_label": fiscal_year_label(s.fiscal_year),
         "issued_on": issued_on,
     }
@@ -153,3 +155,19 @@ def month_end_label(iso: str | None) -> str:
 def staff_words(company: Company) -> dict:
     """導入の効果 and 今後の課題 in staff's words ("" when not filled: the template says so in a sentence)."""
     return {"effects": free_text(company.effects), "future_issues": free_text(company.future_issues)}
+
+
+def annual_fee(subscriptions: Sequence[Subscription]) -> int | None:
+    """What keeping these subscriptions costs the company a year after the free period (月額費用 × 12); None when a
+    月額費用 is missing (never printed as 0円)."""
+    fees = [s.monthly_fee for s in subscriptions]
+    return None if any(f is None for f in fees) else sum(fees) * 12
+
+
+def decision_label(subscriptions: Sequence[Subscription]) -> str:
+    """The 継続判断 of a service's rows: 継続 / 解約 / 検討中, 未記入 when no row has one."""
+    decisions = list(dict.fromkeys(s.decision for s in subscriptions if s.decision))
+    return "・".join(decisions) if decisions else UNDECIDED_LABEL
+
+
+UNDECIDED_LABEL = "未記入"

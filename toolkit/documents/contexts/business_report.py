@@ -11,19 +11,21 @@ from toolkit.model import Program
 
 from .. import catalog
 from ..formats import DASH, fiscal_year_label, free_text, or_dash, ratio_pct, reiwa, yen
-from .base import (IN_PERSON, common, companies_count, form_counts, label, plan_years, productivity,
-                   records_of, staff_words, stage, times, usage_period)
+from .base import (IN_PERSON, company_name, UNDECIDED_LABEL, annual_fee, common, companies_count, form_counts, hours, label,
+                   plan_years, productivity, records_of, staff_words, stage, times, usage_period)
 from .budget_report import execution, lines
 from .kpi_report import productivity_summary, usage_summary
 
 # The 目次: level-1 and level-2 headings of the template, in order (the TOC field's cached entries are filled
 # with their page numbers once the PDF shows where they fall; see booklet.py).
 TOC = (
+    (1, "要約"),
     (1, "1　業務概要"), (2, "（1）目的"), (2, "（2）委託期間"), (2, "（3）支援企業"), (2, "（4）業務内容"),
+    (2, "（5）実施体制"),
     (1, "2　実施内容"), (2, "（1）クラウドサービス利用環境"), (2, "（2）導入サポート"), (2, "（3）改善活動計画の策定"),
-    (2, "（4）説明会・ワークショップ、成果共有会"), (2, "（5）プロジェクト管理"),
+    (2, "（4）説明会・ワークショップ、成果共有会"), (2, "（5）プロジェクト管理"), (2, "（6）実施スケジュール（計画と実績）"),
     (1, "3　実績と効果"), (2, "（1）クラウドサービス利用回数"), (2, "（2）労働生産性"),
-    (1, "4　検証"), (1, "5　予算執行状況の概要"),
+    (1, "4　検証"), (2, "（1）支援企業全体の分析"), (2, "（2）支援企業ごとの検証"), (1, "5　予算執行状況の概要"),
     (1, "6　課題と今後の展開"), (2, "（1）事業の運営で見えた課題"), (2, "（2）支援企業の今後の課題と展開"),
     (1, "7　総括"), (1, "付録　成果品一覧"),
 )
@@ -145,10 +147,151 @@ def _program_issues(program: Program, budget: BudgetReport, kpi: KpiReport) -> d
         "over_cap": [free_text(b.name) for b in budget.companies.values() if b.status in ("over", "plan_over")],
         "plans_incomplete": [free_text(c.name) for c in program.companies
                              if any((c.company_id, y) not in planned for y in years)],
-        "meetings": [{"date": reiwa(m.date), "number": f"第{i + 1}回", "issues": free_text(m.issues)}
-                     for i, m in enumerate(sorted(program.meetings, key=lambda m: (m.date, m.row)))
-                     if free_text(m.issues)],
+        "register": [{"id": i.issue_id, "kind": or_dash(i.kind), "content": free_text(i.content),
+                      "response": or_dash(i.response), "state": or_dash(i.state)}
+                     for i in sorted(program.issues, key=lambda i: (i.raised_on, i.row))],
+        "meetings": _meeting_issues(program),
     }
+
+
+# What staff write in 課題・対応 when a meeting raised nothing: not an issue for section 6.
+NO_ISSUE = {schema.fold(t) for t in ("なし", "特になし", "該当なし", "特記事項なし", "—", "-", "－")}
+
+
+def _meeting_issues(program: Program) -> list[dict]:
+    """Each meeting's 課題・対応 once (a text repeated at a later meeting is its first meeting's), without
+    "特になし" and the like."""
+    seen: set[str] = set()
+    out = []
+    for i, m in enumerate(sorted(program.meetings, key=lambda m: (m.date, m.row))):
+        text = free_text(m.issues)
+        key = schema.fold(text)
+        if text and key not in NO_ISSUE and key not in seen:
+            seen.add(key)
+            out.append({"date": reiwa(m.date), "number": f"第{i + 1}回", "issues": text})
+    return out
+
+
+def _analysis(program: Program, budget: BudgetReport, kpi: KpiReport) -> dict:
+    """Across the companies: adoption and abandonment, services no company used, trials still open, what each
+    company keeps after the free period and what that costs, and cloud cost against use."""
+    services = program.service_map
+    subs = program.subscriptions
+    live = [s for s in subs if s.state != schema.STATE_STOPPED]
+    used_services = {sid for by in kpi.usage.by_company_service.values() for sid, n in by.items() if n}
+
+    def name(service_id: str) -> str:
+        return free_text(services[service_id].name) if service_id in services else service_id
+
+    by_company: dict[str, list] = defaultdict(list)
+    for sub in subs:
+        by_company[sub.company_id].append(sub)
+    decisions = Counter(sub.decision or UNDECIDED_LABEL for sub in subs)
+    rows, keep_fees, fee_missing = [], 0, False
+    for c in program.companies:
+        mine = by_company.get(c.company_id, [])
+        kept = [s for s in mine if s.decision == schema.KEEP]
+        fee = annual_fee(kept)
+        fee_missing |= fee is None
+        keep_fees += fee or 0
+        cloud = budget.companies[c.company_id].cloud_service if c.company_id in budget.companies else None
+        uses = kpi.usage.by_company.get(c.company_id, 0)
+        rows.append({
+            "name": free_text(c.name),
+            # One service a line: a name never breaks in the middle of a narrow cell.
+            "keep": "\n".join(dict.fromkeys(name(s.service_id) for s in kept)) or DASH,
+            "cancel": "\n".join(dict.fromkeys(name(s.service_id) for s in mine if s.decision == schema.CANCEL)) or DASH,
+            "open": "\n".join(dict.fromkeys(name(s.service_id) for s in mine
+                                            if s.decision not in (schema.KEEP, schema.CANCEL))) or DASH,
+            "annual": yen(fee) if fee is not None else "不明（月額費用の記入なし）" if kept else DASH,
+            "per_use": yen(round(cloud / uses)) if cloud is not None and uses else DASH,
+        })
+    cloud_total = sum(b.cloud_service for b in budget.companies.values())
+    return {
+        "subscriptions": f"{len(live)}件", "adopting": companies_count(len({s.company_id for s in live})),
+        "adopted_services": f"{len({s.service_id for s in live})}種類",
+        "stopped": [{"company": company_name(program, s.company_id), "service": name(s.service_id)}
+                    for s in subs if s.state == schema.STATE_STOPPED],
+        "not_adopted": [{"name": free_text(s.name), "area": s.area, "note": or_dash(s.note)}
+                        for s in program.services if s.service_id not in {x.service_id for x in live}],
+        "unused": [name(sid) for sid in dict.fromkeys(s.service_id for s in live) if sid not in used_services],
+        "trials": [{"company": company_name(program, s.company_id), "service": name(s.service_id),
+                    "end": reiwa(s.end) if s.end else DASH, "decision": s.decision or UNDECIDED_LABEL}
+                   for s in subs if s.state == schema.STATE_TRIAL],
+        "keep": f"{decisions[schema.KEEP]}件", "cancel": f"{decisions[schema.CANCEL]}件",
+        "undecided": f"{decisions[schema.UNDECIDED]}件", "unrecorded": decisions[UNDECIDED_LABEL],
+        "keep_fees": yen(keep_fees), "keep_fees_partial": fee_missing,
+        "rows": rows,
+        "per_use": yen(round(cloud_total / kpi.usage.total)) if kpi.usage.total else DASH,
+    }
+
+
+def _team(program: Program) -> list[dict]:
+    """Who did the support (実施体制): each consultant's companies, acts and hours."""
+    assigned = Counter(c.consultant for c in program.companies if c.consultant)
+    acts: dict[str, list] = defaultdict(list)
+    for r in program.support:
+        if r.staff:
+            acts[r.staff].append(r)
+    names = list(dict.fromkeys([*assigned, *acts]))
+    return [{"name": free_text(n), "companies": companies_count(assigned[n]) if assigned[n] else DASH,
+             "acts": times(len(acts[n])), "hours": hours(sum(r.hours or 0 for r in acts[n]))} for n in names]
+
+
+def _schedule(program: Program, kpi: KpiReport) -> list[dict]:
+    """Each work item of 5(2)–(3): when it was planned (設定, the contract) and when it was done (the records)."""
+    s = program.settings
+    start = s.contract_start
+    term = f"{reiwa(start) if start else '契約日'}〜{reiwa(s.contract_end)}"
+
+    def span(days: list) -> str:
+        return f"{reiwa(min(days))}〜{reiwa(max(days))}" if days else "実績なし"
+
+    events = sorted(program.events, key=lambda e: (e.date, e.row))
+    meetings = sorted(m.date for m in program.meetings)
+    plans_done = {p.company_id for p in program.plan_items}
+    return [
+        {"item": "クラウドサービス利用環境の提供", "plan": usage_period(program),
+         "actual": (f"{reiwa(min(x.start for x in program.subscriptions))}から順次利用を開始"
+                    if program.subscriptions else "実績なし") + f"（利用回数 {times(kpi.usage.total)}）"},
+        {"item": "導入サポート", "plan": term,
+         "actual": span([r.date for r in program.support]) + f"（{times(len(program.support))}）"},
+        {"item": "改善活動計画の策定", "plan": f"{reiwa(s.contract_end)}まで",
+         "actual": f"{companies_count(len(plans_done & set(program.company_map)))}で策定"},
+        {"item": "説明会・ワークショップ、成果共有会", "plan": "事業開始時・事業終了前",
+         "actual": "、".join(f"{free_text(e.name)}（{reiwa(e.date)}）" for e in events) or "実績なし"},
+        {"item": "委託者との会議（月1〜2回）", "plan": term,
+         "actual": span(meetings) + f"（{len(meetings)}回）"},
+    ]
+
+
+def _summary_rows(program: Program, kpi: KpiReport, usage: dict, productivity_: dict, execution_: dict,
+                  analysis: dict) -> list[dict]:
+    """The 要約's table: each headline figure with its target or the note a reader in a hurry needs."""
+    support = form_counts([r for r in program.support if r.company_id in program.company_map])
+    planned = {p.company_id for p in program.plan_items} & set(program.company_map)
+    rows = [
+        {"item": "支援企業", "result": companies_count(len(program.companies)), "note": DASH},
+        {"item": "導入サポート", "result": f"延べ{support['total']}", "note": f"計{support['hours']}"},
+        {"item": "クラウドサービス利用回数", "result": usage["total"],
+         "note": f"目標{usage['target']}（達成率{usage['rate']}、{'達成' if usage['achieved'] else '未達'}）"},
+    ]
+    if productivity_["measurable"]:
+        rows.append({"item": "労働生産性の変化率（平均）", "result": productivity_["average"],
+                     "note": f"目標{productivity_['target']}（{productivity_['measured']}で算定、"
+                             f"{'達成' if productivity_['achieved'] else '未達'}）"})
+    else:
+        rows.append({"item": "労働生産性の変化率（平均）", "result": "算定前",
+                     "note": f"目標{productivity_['target']}（決算の確定後に算定）"})
+    rows += [
+        {"item": "改善活動計画の策定", "result": companies_count(len(planned)), "note": "3年間の計画"},
+        {"item": "予算の執行", "result": execution_["executed"],
+         "note": f"委託料{execution_['contract_sum']}の{execution_['rate']}" if execution_["has_contract_sum"]
+         else DASH},
+        {"item": "利用期間後も継続するサービス", "result": analysis["keep"],
+         "note": f"年間費用 計{analysis['keep_fees']}（各社の負担）"},
+    ]
+    return rows
 
 
 def deliverables(program: Program) -> list[dict]:
@@ -173,6 +316,9 @@ def business_report_context(program: Program, budget: BudgetReport, kpi: KpiRepo
     stages = Counter(c.stage for c in companies if c.stage)
     verification = _verification(program, kpi)
     meetings = sorted(program.meetings, key=lambda m: (m.date, m.row))
+    usage, productivity_ = usage_summary(kpi), productivity_summary(program, kpi)
+    analysis = _analysis(program, budget, kpi)
+    execution_ = execution(program, budget, issued_on)
     return {
         **common(program, issued_on),
         "toc": toc if toc is not None else toc_entries(),
@@ -192,13 +338,14 @@ def business_report_context(program: Program, budget: BudgetReport, kpi: KpiRepo
         "events": _events(program),
         "meetings": [{"number": f"第{i + 1}回", "date": reiwa(m.date), "style": or_dash(m.style),
                       "agenda": free_text(m.agenda)} for i, m in enumerate(meetings)],
-        "usage": usage_summary(kpi),
-        "productivity": productivity_summary(program, kpi),
+        "usage": usage,
+        "productivity": productivity_,
+        "summary_rows": _summary_rows(program, kpi, usage, productivity_, execution_, analysis),
         "verification": verification,
         "drops": [v for v in verification if v["productivity"]["measurable"]
                   and v["productivity"]["direction"] == "down"],
         "stage_up": companies_count(sum(1 for v in verification if v["stage_moved"] == "up")),
-        "budget": {**execution(program, budget, issued_on), "lines": lines(budget),
+        "budget": {**execution_, "lines": lines(budget),
                    "over": [free_text(b.name) for b in budget.companies.values() if b.status == "over"],
                    "cloud": yen(sum(b.cloud_service for b in budget.companies.values())),
                    "caps": yen(sum(b.cap for b in budget.companies.values())),
@@ -206,7 +353,10 @@ def business_report_context(program: Program, budget: BudgetReport, kpi: KpiRepo
                                            / (sum(b.cap for b in budget.companies.values()) or 1)
                                            if budget.companies else None)},
         "issues": _program_issues(program, budget, kpi),
-        "future": [{"name": v["name"], "text": v["future_issues"]} for v in verification if v["future_issues"]],
-        "future_missing": [v["name"] for v in verification if not v["future_issues"]],
+        "analysis": analysis,
+        "team": _team(program),
+        "schedule": _schedule(program, kpi),
+        "open_issues": sum(1 for i in program.issues if i.state != schema.ISSUE_DONE),
+        "future_count": companies_count(sum(1 for v in verification if v["future_issues"])),
         "deliverables": deliverables(program),
     }

@@ -5,13 +5,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import date
 
+from toolkit import schema
 from toolkit.budget import BudgetReport
 from toolkit.kpi import KpiReport
 from toolkit.model import Program, SupportRecord
 
-from ..formats import DASH, fiscal_year_label, free_text, or_dash, reiwa
-from .base import (FORMS, IN_PERSON, common, hours, plan_years, productivity, records_of, stage,
-                   staff_words, times, usage_period)
+from ..formats import DASH, fiscal_year_label, free_text, or_dash, reiwa, yen
+from .base import (FORMS, IN_PERSON, annual_fee, common, decision_label, hours, plan_years, productivity,
+                   records_of, stage, staff_words, times, usage_period)
 
 HIGHLIGHTS = 5  # support acts listed in a plan's summary
 
@@ -31,16 +32,26 @@ def _services(program: Program, kpi: KpiReport, company_id: str) -> list[dict]:
         category = service.area if service else None
         area_text = "・".join(areas) if areas == [category] or category is None else f"{category}／{'・'.join(areas)}"
         states = list(dict.fromkeys(s.state for s in subs if s.state))
+        decision = decision_label(subs)
+        fee = annual_fee(subs) if decision == schema.KEEP else None
         rows.append({"name": free_text(service.name) if service else service_id, "areas": area_text,
                      "start": reiwa(min(s.start for s in subs)), "state": "・".join(states) if states else DASH,
-                     "uses": times(used.get(service_id, 0)), "recorded": True})
+                     "uses": times(used.get(service_id, 0)), "recorded": True, "decision": decision,
+                     "annual": yen(fee) if fee is not None else DASH})
     for service_id, n in used.items():
         if service_id not in grouped:
             service = services.get(service_id)
             rows.append({"name": free_text(service.name) if service else service_id,
                          "areas": service.area if service else DASH, "start": DASH, "state": DASH,
-                         "uses": times(n), "recorded": False})
+                         "uses": times(n), "recorded": False, "decision": DASH, "annual": DASH})
     return rows
+
+
+def _keep_total(program: Program, company_id: str) -> str:
+    """The year's fees of every service the company keeps (継続), or — when none is kept or a fee is missing."""
+    kept = [s for s in program.subscriptions if s.company_id == company_id and s.decision == schema.KEEP]
+    fee = annual_fee(kept) if kept else None
+    return yen(fee) if fee is not None else DASH
 
 
 def _plan_years(program: Program, company_id: str) -> list[dict]:
@@ -95,6 +106,7 @@ def plan_context(program: Program, budget: BudgetReport, kpi: KpiReport, company
             "challenges": free_text(company.challenges), **staff_words(company),
         },
         "services": _services(program, kpi, company_id),
+        "keep_total": _keep_total(program, company_id),
         "usage": {"period": usage_period(program), "total": times(used), "count": used,
                   "services": sum(1 for n in kpi.usage.by_company_service.get(company_id, {}).values() if n),
                   "areas": len(kpi.usage.by_company_area.get(company_id, {}))},
