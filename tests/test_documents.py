@@ -297,7 +297,7 @@ def test_plan_shows_the_company_figures_in_their_cells(demo):
 def test_budget_report_rows_match_compute_budget(demo):
     program, _, reports, _ = demo
     budget = compute_budget(program)
-    rows = rows_of(table_with(named(reports, "予算執行状況報告書"), "企業名", "(1)クラウドサービス経費"))
+    rows = rows_of(table_with(named(reports, "予算執行状況報告書"), "企業名", "（1）クラウドサービス経費"))
     body = {r[0]: r for r in rows[1:-1]}
     assert len(body) == len(program.companies)
     for b in budget.companies.values():
@@ -389,7 +389,9 @@ def test_reports_embed_the_charts_once_drawn(demo):
     program, _, reports, _ = demo
     with zipfile.ZipFile(named(reports, "KPI実績報告書")) as z:
         media = [n for n in z.namelist() if n.startswith("word/media/")]
-    assert len(media) == 3  # by company, by service, productivity
+    # By company (20 bars), by service (30), productivity (19 measured), in parts of at most 9 bars:
+    # 3 + 4 + 3 pictures.
+    assert len(media) == 10
     budget, kpi = compute_budget(program), compute_kpis(program)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing Japanese glyph is a warning: make it fail
@@ -488,7 +490,7 @@ def test_an_empty_program_still_renders_every_report(tmp_path):
 def test_chart_values_become_inline_images(tmp_path, small):
     png = draw({"x": ("horizontal_bars", (["A社"], [3]), {"xlabel": "日"})})["x"]
     ctx = {**contexts.meeting_context(small[0], small[0].meetings[0], ISSUED, 1)}
-    ctx["meeting"] = {**ctx["meeting"], "agenda": Chart(png, 50)}
+    ctx["meeting"] = {**ctx["meeting"], "agenda": Chart((png,), 50)}
     out = render_docx(catalog.template_path(catalog.MINUTES), ctx, tmp_path / "m.docx")
     document = docx.Document(str(out))
     assert len(document.inline_shapes) == 1
@@ -624,3 +626,21 @@ def test_a_chart_is_drawn_once_for_the_same_data(tmp_path, monkeypatch):
         assert draw(jobs) == first
     draw({"x": ("horizontal_bars", (["A社"], [4]), {"xlabel": "利用回数（回）"})})  # new data: drawn and kept
     assert len(list((tmp_path / "charts").glob("*.png"))) == 2
+
+
+def test_a_bar_chart_comes_in_even_parts_that_share_one_axis_and_one_legend():
+    from toolkit.documents.chart_data import bar_parts
+
+    labels = [f"L{i}" for i in range(20)]
+    values = list(range(20))
+    assert bar_parts("c", "horizontal_bars", labels[:9], [values[:9]], {"xlabel": "x"}, values[:9]) == {
+        "c": ("horizontal_bars", (labels[:9], values[:9]), {"xlabel": "x"})}  # 9 bars: one picture
+    jobs = bar_parts("c", "change_bars", labels, [values], {"colours": [f"#{i}" for i in range(20)]}, values,
+                     legend=True)
+    # 20 bars: 3 parts, 7 + 7 + 6, each with every value (one axis), every label (one label column), its own
+    # colours, and the legend on the last only.
+    assert list(jobs) == ["c/1", "c/2", "c/3"]
+    assert [job[1][0] for job in jobs.values()] == [labels[:7], labels[7:14], labels[14:]]
+    assert all(job[2]["scale"] == values and job[2]["margin_labels"] == labels for job in jobs.values())
+    assert jobs["c/2"][2]["colours"] == [f"#{i}" for i in range(7, 14)]
+    assert [job[2]["legend"] for job in jobs.values()] == [False, False, True]

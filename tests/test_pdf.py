@@ -18,7 +18,10 @@ from toolkit.documents import LibreOfficeMissing, PdfConversionError, build_plan
 from toolkit.documents import pdf as pdf_module
 from toolkit.documents.names import file_name
 
+from click.testing import CliRunner
 from test_documents import TRICKY, small_program
+
+from toolkit.cli import main
 
 ISSUED = date(2026, 3, 31)
 POPPLER = all(shutil.which(t) for t in ("pdfinfo", "pdftotext", "pdffonts"))
@@ -279,3 +282,92 @@ def test_the_booklet_without_libreoffice_says_so_before_rendering(tmp_path, monk
         build_booklet(small_program(), tmp_path / "out", issued_on=ISSUED)
     assert "作成済み" not in str(caught.value)  # the booklet leaves no .docx behind to point at
     assert not list((tmp_path / "out").iterdir())
+
+
+def _words(pdf: Path, page: int) -> list[tuple[str, float]]:
+    """(word, x of its left edge in points) on a 1-based page, from pdftotext's bounding boxes."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return [(m[2], float(m[1])) for m in re.finditer(r'<word xMin="([\d.]+)"[^>]*>([^<]+)</word>', html)]
+
+
+@needs_soffice
+def test_the_booklet_leaves_a_5_mm_binding_gutter_on_the_inner_side(demo_run):
+    booklet = next(p for p in demo_run.documents if p.name == "成果品冊子.pdf")
+    budget = next(p for p in demo_run.documents if p.name == "予算執行状況報告書.pdf")
+    from pypdf import PdfReader
+
+    outline = PdfReader(str(booklet)).outline
+    reader = PdfReader(str(booklet))
+    start = next(reader.get_destination_page_number(o) for o in outline
+                 if not isinstance(o, list) and o.title == "予算執行状況報告書") + 1  # 1-based
+    gutter = 5 * 72 / 25.4  # 14.17 pt
+    for k in (1, 2):  # two facing pages of the same report: the content moves away from the binding
+        page = start + k
+        alone = dict(_words(budget, 1 + k))
+        bound = dict(_words(booklet, page))
+        shared = [w for w in alone if w in bound and len(w) > 3]
+        assert shared
+        expected = gutter if page % 2 == 1 else -gutter  # odd pages (recto) to the right, even to the left
+        assert all(abs(bound[w] - alone[w] - expected) < 0.5 for w in shared), (page, shared[:3])
+
+
+@needs_soffice
+def test_report_without_pdf_fills_the_toc_page_numbers_of_the_word_file(tmp_path):
+    import docx
+
+    from builders import write_workbook
+    from test_status import sheets
+
+    book = write_workbook(tmp_path / "m.xlsx", sheets())
+    result = CliRunner().invoke(main, ["report", str(book), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    word = tmp_path / "out" / "委託業務報告書.docx"
+    entries = [p.text.split("\t") for p in docx.Document(str(word)).paragraphs if p.style.name.startswith("toc")]
+    assert entries and all(len(e) == 2 and e[1].isdigit() for e in entries), entries
+    # Converted on its own (with the fonts the toolkit maps for LibreOffice), the Word file has each heading on the
+    # page its 目次 line names.
+    [converted] = convert_to_pdf([word], tmp_path)
+    pages = pdf_pages(converted)
+    for title, number in entries:
+        assert re.sub(r"[ \t\u3000]", "", title) in pages[int(number) - 1].replace("\n", ""), (title, number)
+
+
+def _blank_below(pdf: Path, tmp: Path) -> list[float]:
+    """Per page, the share of the text area (between the header and the footer) left blank below the last mark."""
+    import numpy as np
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", str(pdf), str(tmp / "p")], check=True)
+    shares = []
+    for png in sorted(tmp.glob("p-*.pgm")):
+        ink = np.array(Image.open(png)) < 200
+        top, bottom = int(ink.shape[0] * 0.08), int(ink.shape[0] * 0.90)
+        rows = np.where(ink[top:bottom].any(axis=1))[0]
+        shares.append((bottom - top - (rows.max() if len(rows) else 0)) / (bottom - top))
+    return shares
+
+
+@needs_soffice
+def test_no_figure_leaves_more_than_a_third_of_a_page_blank(demo_run, tmp_path):
+    """A bar chart comes in parts of at most 9 bars, each in its own paragraph: a figure that does not fit at the
+    foot of a page flows over it part by part. The one page left short on purpose is the 要約 (a page of its own)."""
+    for name in ("委託業務報告書", "予算執行状況報告書", "KPI実績報告書"):
+        pdf = next(p for p in demo_run.documents if p.name == f"{name}.pdf")
+        work = tmp_path / name
+        work.mkdir()
+        pages = pdf_pages(pdf)
+        for number, share in enumerate(_blank_below(pdf, work)[:-1], start=1):
+            if share > 1 / 3:
+                assert name == "委託業務報告書" and pages[number - 1].startswith("クラウドサービス導入支援業務\n要約"), (
+                    name, number, round(share, 2))
+    # The 20 companies' usage chart: 3 parts (7 + 7 + 6 bars), one picture each, in the KPI report's Word file.
+    import docx
+
+    word = next(p for p in demo_run.documents if p.name == "KPI実績報告書.docx")
+    document = docx.Document(str(word))
+    caption = next(i for i, p in enumerate(document.paragraphs) if p.text.startswith("図1"))
+    figure = [p for p in document.paragraphs[caption - 4:caption] if p._p.xpath(".//w:drawing")]
+    assert len(figure) == 3
+    # Every part is at most a third of the text area high (A4 297 mm less the 25 mm and 20 mm margins).
+    assert all(shape.height.mm <= (297 - 25 - 20) / 3 for shape in document.inline_shapes)

@@ -16,10 +16,10 @@ from toolkit.model import Finding, Program
 from toolkit.status import Status, usage_curve
 
 from . import catalog, contexts
-from .chart_data import CHART_NAMES, chart_jobs, draw, status_chart_jobs
+from .chart_data import CHART_NAMES, PART, chart_jobs, draw, status_chart_jobs
 from .names import UniqueNames, inside
 from .paging import bind, number_sheet, page_count, replace_pages, split_docx, toc_only
-from .pdf import Converter
+from .pdf import INSTANCES, Converter, LibreOfficeMissing
 from .render import DRAFT, Chart, render_docx
 from .toc import heading_pages
 
@@ -110,7 +110,10 @@ def plan_jobs(f: Figures, company_ids: Sequence[str]) -> list[Job]:
 def charts(f: Figures) -> dict[str, Chart | str]:
     """Every chart the reports show, drawn once and shared ("" for a chart with no data)."""
     pngs = draw(chart_jobs(f.program, f.budget, f.kpi))
-    return {name: Chart(pngs[name], CHART_WIDTH_MM) if name in pngs else "" for name in CHART_NAMES}
+    parts: dict[str, list[bytes]] = {}
+    for job, png in pngs.items():  # in the jobs' order: a chart's parts top to bottom
+        parts.setdefault(job.split(PART)[0], []).append(png)
+    return {name: Chart(tuple(parts[name]), CHART_WIDTH_MM) if name in parts else "" for name in CHART_NAMES}
 
 
 def report_jobs(f: Figures, figures: dict[str, Chart | str], toc: list[dict] | None = None) -> list[Job]:
@@ -210,12 +213,14 @@ def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progres
     """委託業務報告書, 予算執行状況報告書, KPI実績報告書, 支援記録簿 and one 会議記録 per meeting."""
     f = prepare(program, "report", issued_on, draft)
     out_dir = Path(out_dir)
-    with Converter(enabled=pdf) as converter:
+    with Converter(instances=1 if not pdf else INSTANCES) as converter:
         say(progress, "グラフを作成しています…")
         figures = charts(f)
         jobs, names = report_jobs(f, figures), UniqueNames()
         if not pdf:
-            return render(jobs, out_dir, templates_dir, progress, names)
+            written = render(jobs, out_dir, templates_dir, progress, names)
+            _number_toc(f, figures, converter, written[0], templates_dir, progress)
+            return written
         # The business report converts first, on its own LibreOffice, so its 目次 pass can follow while the other
         # instance still converts the rest.
         business = render(jobs[:1], out_dir, templates_dir, progress, names)
@@ -238,6 +243,21 @@ def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progres
         return business + rest + [out_dir / (p.stem + ".pdf") for p in business + rest]
 
 
+def _number_toc(f: Figures, figures: dict, converter: Converter, docx: Path, templates_dir: Path | None,
+                progress: Progress) -> None:
+    """Without --pdf the business report still gets its 目次 page numbers: one LibreOffice pass over it tells where
+    each heading falls, and the .docx is rendered again with them. Without LibreOffice the 目次 keeps its field,
+    which Word fills with 「フィールド更新」 (README)."""
+    say(progress, "目次のページ番号を入れています…")
+    with tempfile.TemporaryDirectory(prefix="toolkit-toc-") as tmp:
+        try:
+            [pdf] = converter.convert([docx], Path(tmp))
+        except LibreOfficeMissing:
+            say(progress, "LibreOffice がないため目次のページ番号は空欄です（Word で目次を右クリックし「フィールド更新」）。")
+            return
+        TocPass(f, figures, docx, pdf, Path(tmp), templates_dir)
+
+
 def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf: bool = False,
                         progress: Progress = None, issued_on: date | None = None,
                         templates_dir: Path | None = None) -> list[Path]:
@@ -246,7 +266,7 @@ def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf:
     pngs = draw(status_chart_jobs(program, usage_curve(program, status.as_of), status.usage["projected"],
                                   status.as_of))
     context = {**contexts.status_report_context(program, status, issued_on or status.as_of),
-               **{name: Chart(png, CHART_WIDTH_MM) for name, png in pngs.items()}}
+               **{name: Chart((png,), CHART_WIDTH_MM) for name, png in pngs.items()}}
     return build_single(catalog.STATUS_REPORT, context, status.as_of, out_dir, pdf=pdf, progress=progress,
                         templates_dir=templates_dir)
 

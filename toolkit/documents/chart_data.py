@@ -16,12 +16,39 @@ from .formats import free_text
 CHART_NAMES = ("chart_usage_company", "chart_usage_service", "chart_productivity", "chart_budget_cap",
                "chart_budget_month")
 COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, schema.COST_COMMON)
-CHART_LINE_NAMES = ("(1)クラウドサービス経費", "(2)設定費用", "(3)コンサル・訪問費用等", "共通経費")
+CHART_LINE_NAMES = ("（1）クラウドサービス経費", "（2）設定費用", "（3）コンサル・訪問費用等", "共通経費")
 # One colour per 業務分類 (matplotlib's tab10), so a service's bar shows its area at a glance.
 AREA_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22",
                 "#17BECF")
 
 Jobs = dict[str, tuple[str, tuple, dict]]
+# A bar chart is drawn in parts of at most this many bars, each about a third of a page: a figure that does not
+# fit at the foot of a page never leaves more than that blank — its parts flow over the page break like lines.
+BARS_PER_PART = 9
+PART = "/"  # a part's job name: chart_usage_service/2
+
+
+def bar_parts(name: str, fn: str, labels: list[str], columns: list[list], kwargs: dict, scale: list,
+              legend: bool = False) -> Jobs:
+    """The jobs of one bar chart, split into parts of at most BARS_PER_PART bars (as even as they go). Every part
+    gets the whole chart's values (``scale``) and labels, so they share one axis and one label column; with
+    ``legend`` only the last part draws the legend. A per-bar ``colours`` list is split with the bars."""
+    n = len(labels)
+    k = max(1, -(-n // BARS_PER_PART))
+    if k == 1:
+        return {name: (fn, (labels, *columns), kwargs)}
+    base, extra = divmod(n, k)
+    jobs, start = {}, 0
+    for i in range(k):
+        end = start + base + (i < extra)
+        part = {**kwargs, "scale": scale, "margin_labels": labels}
+        if isinstance(kwargs.get("colours"), list):
+            part["colours"] = kwargs["colours"][start:end]
+        if legend:
+            part["legend"] = i == k - 1
+        jobs[f"{name}{PART}{i + 1}"] = (fn, (labels[start:end], *(c[start:end] for c in columns)), part)
+        start = end
+    return jobs
 
 
 def chart_jobs(program: Program, budget: BudgetReport, kpi: KpiReport) -> Jobs:
@@ -30,26 +57,30 @@ def chart_jobs(program: Program, budget: BudgetReport, kpi: KpiReport) -> Jobs:
     labels = {cid: f"{cid} {free_text(c.name)}" for cid, c in program.company_map.items()}
     jobs: Jobs = {}
     u = kpi.usage
-    jobs["chart_usage_company"] = ("horizontal_bars", ([labels.get(c, c) for c in u.by_company],
-                                                       list(u.by_company.values())), {"xlabel": "利用回数（回）"})
+    by_company = list(u.by_company.values())
+    jobs.update(bar_parts("chart_usage_company", "horizontal_bars", [labels.get(c, c) for c in u.by_company],
+                          [by_company], {"xlabel": "利用回数（回）"}, by_company))
     services = program.service_map
     service_labels = [f"{free_text(services[s].name)}（{services[s].area}）" if s in services else s
                       for s in u.by_service]
     colours = [AREA_PALETTE[schema.BUSINESS_AREAS.index(services[s].area) % len(AREA_PALETTE)]
                if s in services and services[s].area in schema.BUSINESS_AREAS else AREA_PALETTE[-1]
                for s in u.by_service]
-    jobs["chart_usage_service"] = ("horizontal_bars", (service_labels, list(u.by_service.values())),
-                                   {"xlabel": "利用回数（回）", "colours": colours})
+    by_service = list(u.by_service.values())
+    jobs.update(bar_parts("chart_usage_service", "horizontal_bars", service_labels, [by_service],
+                          {"xlabel": "利用回数（回）", "colours": colours}, by_service))
     p = kpi.productivity
     if p.by_company:
-        jobs["chart_productivity"] = ("change_bars", ([labels.get(c, c) for c in p.by_company],
-                                                      [x.change_pct for x in p.by_company.values()]),
-                                      {"target": p.target_pct, "average": p.average_change_pct})
+        changes = [x.change_pct for x in p.by_company.values()]
+        jobs.update(bar_parts("chart_productivity", "change_bars", [labels.get(c, c) for c in p.by_company],
+                              [changes], {"target": p.target_pct, "average": p.average_change_pct}, changes,
+                              legend=True))
     b = list(budget.companies.values())
     if b:
-        jobs["chart_budget_cap"] = ("cap_bars", ([labels.get(x.company_id, x.company_id) for x in b],
-                                                 [x.cloud_service for x in b], [x.planned_cloud_service for x in b],
-                                                 [x.cap for x in b], [x.status for x in b]), {})
+        columns = [[x.cloud_service for x in b], [x.planned_cloud_service for x in b], [x.cap for x in b],
+                   [x.status for x in b]]
+        jobs.update(bar_parts("chart_budget_cap", "cap_bars", [labels.get(x.company_id, x.company_id) for x in b],
+                              columns, {}, [v for c in columns[:3] for v in c], legend=True))
     if budget.by_month:
         months = list(budget.by_month)
         series = [(name, [budget.by_month[m].get(line, 0) for m in months])

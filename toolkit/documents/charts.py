@@ -145,11 +145,14 @@ def _height(labels: Sequence[str]) -> float:
 
 
 def horizontal_bars(labels: Sequence[str], values: Sequence[float], *, xlabel: str,
-                    colours: Sequence[str] | str = BLUE) -> bytes:
-    """One bar per label, top to bottom in the given order, each with its value at the end."""
+                    colours: Sequence[str] | str = BLUE, scale: Sequence[float] = (),
+                    margin_labels: Sequence[str] = ()) -> bytes:
+    """One bar per label, top to bottom in the given order, each with its value at the end. A part of a longer
+    chart (chart_data.bar_parts) gets the whole chart's values (``scale``) and labels (``margin_labels``), so
+    every part has the same axis and the same label column."""
     labels = _labels(labels)
     with matplotlib.rc_context(_rc()):
-        fig = _figure(_height(labels), labels, bottom_in=0.5)
+        fig = _figure(_height(labels), _labels(margin_labels) or labels, bottom_in=0.5)
         ax = fig.add_subplot()
         positions = range(len(labels))
         ax.barh(positions, values, color=colours, height=0.65)
@@ -157,7 +160,7 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float], *, xlabel: s
         ax.invert_yaxis()
         _style_axes(ax)
         ax.set_xlabel(xlabel)
-        top = max([*values, 1])
+        top = max([*values, *scale, 1])
         for y, v in zip(positions, values):
             ax.text(v + top * 0.01, y, f"{v:,.0f}", va="center", fontsize=7)
         ax.set_xlim(0, top * 1.12)
@@ -165,11 +168,14 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float], *, xlabel: s
 
 
 def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: float,
-                average: float | None) -> bytes:
-    """Per-company % change, green up and red down, with the target and the average as vertical lines."""
+                average: float | None, scale: Sequence[float] = (), margin_labels: Sequence[str] = (),
+                legend: bool = True) -> bytes:
+    """Per-company % change, green up and red down, with the target and the average as vertical lines (their
+    legend on the last part only)."""
     labels = _labels(labels)
     with matplotlib.rc_context(_rc()):
-        fig = _figure(_height(labels) + 0.3, labels, bottom_in=0.85)
+        fig = _figure(_height(labels) + (0.3 if legend else 0), _labels(margin_labels) or labels,
+                      bottom_in=0.85 if legend else 0.55)
         ax = fig.add_subplot()
         positions = range(len(labels))
         ax.barh(positions, changes, color=[GREEN if c >= 0 else RED for c in changes],
@@ -178,13 +184,14 @@ def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: floa
         ax.invert_yaxis()
         _style_axes(ax)
         ax.axvline(0, color="black", linewidth=0.8)
-        span = max([abs(c) for c in changes] + [abs(target), 1])
+        every = [*changes, *scale]
+        span = max([abs(c) for c in every] + [abs(target), 1])
         for y, c in zip(positions, changes):
             ax.text(c + (span * 0.02 if c >= 0 else -span * 0.02), y, _signed_pct(c), va="center",
                     ha="left" if c >= 0 else "right", fontsize=7, bbox=LABEL_BOX, zorder=5)
-        low = min([*changes, 0])
+        low = min([*every, 0])
         # Room outside the bars for their labels, on both sides.
-        ax.set_xlim(low * 1.3 - (span * 0.2 if low < 0 else span * 0.05), max([*changes, target]) * 1.2 + span * 0.1)
+        ax.set_xlim(low * 1.3 - (span * 0.2 if low < 0 else span * 0.05), max([*every, target]) * 1.2 + span * 0.1)
         ax.set_xlabel("労働生産性の変化率")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: "0%" if round(v, 1) == 0 else
                                                    _signed_pct(v).replace(".0%", "%")))
@@ -193,17 +200,21 @@ def change_bars(labels: Sequence[str], changes: Sequence[float], *, target: floa
         if average is not None:
             ax.axvline(average, color=BLUE, linestyle=":", linewidth=1.4)
             handles.append(Line2D([], [], color=BLUE, linestyle=":", label=f"平均 {_signed_pct(average)}"))
-        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), ncol=2, frameon=False,
-                  bbox_transform=fig.transFigure)
+        if legend:
+            ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0), ncol=2, frameon=False,
+                      bbox_transform=fig.transFigure)
         return _png(fig)
 
 
 def cap_bars(labels: Sequence[str], actual: Sequence[int], planned: Sequence[int], caps: Sequence[int],
-             statuses: Sequence[str]) -> bytes:
-    """Per-company cloud service cost: the plan as a light bar, the actual inside it, the cap as a marker."""
+             statuses: Sequence[str], *, scale: Sequence[int] = (), margin_labels: Sequence[str] = (),
+             legend: bool = True) -> bytes:
+    """Per-company cloud service cost: the plan as a light bar, the actual inside it, the cap as a marker (the
+    legend on the last part only)."""
     labels = _labels(labels)
     with matplotlib.rc_context(_rc()):
-        fig = _figure(_height(labels) + 0.3, labels, bottom_in=0.9)
+        fig = _figure(_height(labels) + (0.3 if legend else 0), _labels(margin_labels) or labels,
+                      bottom_in=0.9 if legend else 0.5)
         ax = fig.add_subplot()
         positions = list(range(len(labels)))
         man = 10_000
@@ -215,15 +226,17 @@ def cap_bars(labels: Sequence[str], actual: Sequence[int], planned: Sequence[int
         ax.invert_yaxis()
         _style_axes(ax)
         ax.set_xlabel("金額（万円）")
-        ax.set_xlim(0, max([*planned, *actual, *caps, 1]) / man * 1.1)
-        ax.legend(handles=[Patch(facecolor=BLUE, label="実績（適正）"),
-                           Patch(facecolor=ORANGE, hatch=STATUS_HATCHES["warning"], edgecolor="white",
-                                 label="実績（警告・超過見込）"),
-                           Patch(facecolor=RED, hatch=STATUS_HATCHES["over"], edgecolor="white", label="実績（超過）"),
-                           Patch(facecolor=LIGHT_BLUE, label="計画額"),
-                           Line2D([], [], color="black", marker="|", linestyle="", markersize=10, label="上限")],
-                  loc="lower center", bbox_to_anchor=(0.5, 0), bbox_transform=fig.transFigure, ncol=3,
-                  frameon=False)
+        ax.set_xlim(0, max([*planned, *actual, *caps, *scale, 1]) / man * 1.1)
+        if legend:
+                ax.legend(handles=[Patch(facecolor=BLUE, label="実績（適正）"),
+                               Patch(facecolor=ORANGE, hatch=STATUS_HATCHES["warning"], edgecolor="white",
+                                     label="実績（警告・超過見込）"),
+                               Patch(facecolor=RED, hatch=STATUS_HATCHES["over"], edgecolor="white",
+                                     label="実績（超過）"),
+                               Patch(facecolor=LIGHT_BLUE, label="計画額"),
+                               Line2D([], [], color="black", marker="|", linestyle="", markersize=10, label="上限")],
+                      loc="lower center", bbox_to_anchor=(0.5, 0), bbox_transform=fig.transFigure, ncol=3,
+                      frameon=False)
         return _png(fig)
 
 

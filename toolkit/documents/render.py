@@ -26,10 +26,25 @@ from . import formats
 
 @dataclass(frozen=True)
 class Chart:
-    """A PNG for the document, with the width it takes on the page."""
+    """A figure for the document: its PNG parts, top to bottom, and the width they take on the page."""
 
-    png: bytes
+    parts: tuple[bytes, ...]
     width_mm: float = 160
+
+
+class _Figure(list):
+    """A figure's parts, each in a paragraph of its own, so a page break can fall between two parts. Only the last
+    keeps with the caption after it: LibreOffice and Word keep a chain of keep-with-next paragraphs (or one
+    paragraph holding every part) together, which moved a tall figure whole to the next page."""
+
+    _PARAGRAPH = '</w:t></w:r></w:p><w:p><w:pPr>{keep}<w:jc w:val="center"/></w:pPr><w:r><w:t xml:space="preserve">'
+
+    def __html__(self) -> str:
+        if len(self) == 1:
+            return self[0].__html__()
+        return "".join(self._PARAGRAPH.format(keep="<w:keepNext/>" if i == len(self) - 1 else
+                                              '<w:keepNext w:val="0"/>') + image.__html__()
+                       for i, image in enumerate(self))
 
 
 def _finalize(value: Any) -> Any:
@@ -114,7 +129,7 @@ def load_template(path: Path) -> DocxTemplate:
 def _bind_charts(value: Any, template: DocxTemplate) -> Any:
     """Replace every Chart in the context by an InlineImage of ``template`` (InlineImage is bound to one document)."""
     if isinstance(value, Chart):
-        return InlineImage(template, io.BytesIO(value.png), width=Mm(value.width_mm))
+        return _Figure(InlineImage(template, io.BytesIO(png), width=Mm(value.width_mm)) for png in value.parts)
     if isinstance(value, dict):
         return {k: _bind_charts(v, template) for k, v in value.items()}
     if isinstance(value, list):
