@@ -35,6 +35,7 @@ capsys  # unused variable (tests/test_scripts.py:74)
 init  # unused function (toolkit/cli.py:253)
 privacy  # a click command (toolkit/cli.py), called by name from the command line
 purge  # a click command (toolkit/cli.py)
+handover  # a click command (toolkit/cli.py)
 command_table  # unused function (toolkit/cli_docs.py:27)
 _._  # unused attribute (toolkit/cli_ja.py:58)
 change_bars  # unused function (toolkit/documents/charts.py:163)
@@ -68,3 +69,4 @@ _.budget_cloud  # 設定 予算額 items, read with getattr by documents/context
 _.budget_setup
 _.budget_consulting
 _.budget_common
+pytestmark  # pytest reads it by name (a module-level mark)

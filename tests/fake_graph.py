@@ -276,6 +276,18 @@ class FakeGraph:
             self.forms[share_id(share_url)] = form
         return form
 
+    def add_file(self, share_url: str, content: bytes, *, name: str) -> FormFile:
+        """Any file in a library (a consulting material a support record links to): resolved by
+        ``GET /shares/{id}/driveItem`` and downloaded by ``GET /drives/{id}/items/{id}/content`` like the Forms
+        result workbooks (the same routes, documented at learn.microsoft.com/graph/api/shares-get and
+        /graph/api/driveitem-get-content: a 302 to a pre-authenticated URL)."""
+        file = FormFile(share_url, "01FILE" + secrets.token_hex(6).upper(),
+                        library_drive(share_url) or "b!drive-" + secrets.token_hex(4), name,
+                        f'"c:{{{secrets.token_hex(8)}}},1"', content)
+        with self._lock:
+            self.forms[share_id(share_url)] = file
+        return file
+
     def update_form(self, share_url: str, headers: tuple[str, ...], rows: list[tuple]) -> FormFile:
         """New responses came in: new content, new cTag, same item."""
         form = self.forms[share_id(share_url)]

@@ -40,16 +40,18 @@ def _report(tmp_path, rows, **kwargs) -> list[str]:
 
 
 def _section(lines: list[str], start: str, end: str) -> list[str]:
-    """The lines between two headings of the body (the 目次, which ends with the appendix, names them too)."""
-    i = lines.index(start, lines.index("付録\u3000成果品一覧") + 1)
+    """The lines between two headings of the body (the 目次 names them too, each followed by its page number)."""
+    i = lines.index(start, lines.index("要約"))
     return lines[i + 1:lines.index(end, i)]
 
 
 def test_the_summary_comes_first_and_states_the_headline_figures(tmp_path):
     lines = _report(tmp_path, _rows())
     assert "岡山市長 様" in lines and "受託者\u3000株式会社サンプル\u3000代表取締役 山田 太郎" in lines
-    # After the 目次 (its last entry is the appendix), the body opens with 要約, then 1 業務概要.
-    body = lines[lines.index("付録\u3000成果品一覧") + 1:]
+    # After the 目次 (its lines end in their page numbers: 要約3, …, 付録　成果品一覧17), the body opens with 要約,
+    # then 1 業務概要.
+    toc_end = max(i for i, x in enumerate(lines) if x.startswith("付録\u3000成果品一覧") and x[-1].isdigit())
+    body = lines[toc_end + 1:]
     assert body[0] == "要約" and body.index("1\u3000業務概要") > body.index("主な成果")
     summary = _section(lines, "項目|結果|目標・備考", "主な成果")
     # 3 companies; support R1–R4: 2 + 1.5 + 1 + 2 = 6.5 hours in 4 acts; usage: C01's 6 distinct days

@@ -33,6 +33,15 @@ def test_the_budget_report_states_what_is_booked_borne_and_still_to_come(tmp_pat
     assert "（2）サポート費（設定費用）|" not in text.split("費目|予算額")[1].split("金額は税抜。")[0]
     assert "E4|株式会社Ｂ|クラウドサービス経費|100,000円|M2" in text
     assert "受託者が負担するため、執行額及び上限に含めていない（合計100,000円）" in text
+    # 別紙: C01's (1) rows in date order with their totals; C02's only (1) row is the contractor's: no C02 part.
+    import docx
+
+    document = docx.Document(str(tmp_path / "out" / "予算執行状況報告書.docx"))
+    [annex] = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables
+               if [c.text for c in t.rows[0].cells] == ["計上日", "摘要", "金額", "証憑番号"]]
+    assert annex[1:] == [["令和7年10月31日", "—", "40,000円", "—"], ["令和7年11月30日", "—", "30,000円", "—"],
+                         ["令和7年12月20日", "—", "30,000円", "—"], ["合計", "", "100,000円", ""]]
+    assert "C01\u3000株式会社Ａ" in text and "C02\u3000株式会社Ｂ" not in text
 
 
 def test_a_tax_basis_that_is_neither_is_an_error_on_its_cell(tmp_path):

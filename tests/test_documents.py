@@ -321,7 +321,12 @@ def test_kpi_report_shows_usage_and_productivity(demo):
     assert {r[0]: r[2] for r in usage[1:-1]} == {c: f"{n:,}回" for c, n in kpi.usage.by_company.items()}
     assert usage[-1][2] == f"{kpi.usage.total:,}回"
     services = rows_of(table_with(path, "サービスID", "利用回数"))
-    assert {r[0]: r[3] for r in services[1:-1]} == {s: f"{n:,}回" for s, n in kpi.usage.by_service.items()}
+    # One row per service and 利用領域: C07 uses SV30 (業務自動化) in 情報管理 too, a row of its own.
+    uses: dict[str, int] = {}
+    for r in services[1:-1]:
+        uses[r[0]] = uses.get(r[0], 0) + int(r[3].rstrip("回").replace(",", ""))
+    assert uses == dict(kpi.usage.by_service)
+    assert [r[2] for r in services if r[0] == "SV30"] == ["業務自動化", "業務自動化／情報管理"]
     text = text_of(path)
     assert formats.pct(kpi.productivity.average_change_pct, signed=True) in text
     assert "同じ日に複数の" in text  # the counting rule is stated
@@ -374,7 +379,12 @@ def test_business_report_and_support_log_and_minutes(demo):
     first = program.companies[0]
     records = sorted((r for r in program.support if r.company_id == first.company_id), key=lambda r: r.date)
     table = rows_of(table_with(log, "支援日", "提供資料"))
-    assert [r[0] for r in table[1:-1]] == [formats.reiwa(r.date) for r in records]  # ordered by date
+    # Ordered by date; under the day, the visit's times when recorded (10:00〜12:00); under the materials, who at
+    # the company confirmed the record.
+    assert [r[0] for r in table[1:-1]] == [
+        formats.reiwa(r.date) + (f"\n{r.start_time}〜{r.end_time}" if r.start_time else "") for r in records]
+    assert [r[5].split("\n")[-1] for r in table[1:-1]] == [f"企業確認：{formats.free_text(r.confirmed_by)}"
+                                                           for r in records]
     minutes = [p for p in reports if p.name.startswith("会議記録_")]
     assert len(minutes) == len(program.meetings)
     meeting = min(program.meetings, key=lambda m: m.date)

@@ -8,6 +8,7 @@ anything else is a bug: it is logged to a file and reported in one Japanese line
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -690,6 +691,57 @@ def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, 
             say(f"  {path}")
     for path in done.get("report", ()):
         say(f"個人情報消去報告書: {path}")
+
+
+@main.command()
+@WORKBOOK
+@click.option("--company", "company_id", required=True, metavar="ID", help="引き渡す企業の企業ID（例: C05）。")
+@click.option("--from", "start", type=DocumentDate(), help="期間の始め（支援日）。省略時はその企業の最初の記録から。")
+@click.option("--to", "end", type=DocumentDate(), help="期間の終わり（支援日）。省略時は最後の記録まで。")
+@OUT_DIR
+@TEMPLATES
+@JSON_FLAG
+def handover(workbook, company_id: str, start: date | None, end: date | None, out_dir: Path,
+             templates_dir: Path | None, as_json: bool) -> None:
+    """1社の支援記録と提供資料を、委託者に渡す一式（フォルダと zip）にまとめます。
+
+    00_目録（Excel と PDF: 記録ID・支援日・資料・サイズ・SHA-256・出典）、その期間の支援記録簿
+    （Word と PDF）、資料リンクのファイル（SharePoint / OneDrive のものは Microsoft 365 から取得。
+    Office ファイルと画像は PDF も）、すべてを1冊にしたしおり付き PDF を作り、履歴に記録します。
+    見つからない資料は目録に「見つかりません」と示し、終了コード 1 にします。
+
+    \b
+    例:
+      toolkit handover マスター.xlsx --company C05
+      toolkit handover マスター.xlsx --company C05 --from 2025-09-01
+        --to 2025-12-31
+    """
+    from datetime import datetime
+
+    from toolkit.documents.contexts.base import document_date
+    from toolkit.handover import run_handover
+    from toolkit.workbook.location import is_cloud, parse_workbook
+
+    program = _load(workbook, "handover")
+    location = parse_workbook(workbook)
+    book = None if is_cloud(location) else Path(location)
+    with progress("引渡しの一式を作成中…") as step:
+        done = run_handover(program, book, company_id.strip().upper(), start, end, out_dir, env=os.environ,
+                            now=datetime.now().replace(microsecond=0), issued_on=document_date(program),
+                            templates_dir=templates_dir, progress=step)
+    if as_json:
+        emit_json(done)
+    else:
+        say(f"{done['company']} の支援記録 {done['records']}件（{done['from']}〜{done['to']}）と資料 "
+            f"{sum(1 for m in done['materials'] if m['file'])}件をまとめました。")
+        say(f"  フォルダ: {done['folder']}")
+        say(f"  zip: {done['zip']}（SHA-256 {done['zip_sha256']}）")
+        for m in done["materials"]:
+            if not m["file"]:
+                warn(f"記録 {m['record']} の資料「{m['link']}」: {m['status']}（目録に記載しました）")
+        if book is None:
+            warn("SharePoint / OneDrive のブックのため、履歴には記録していません。")
+    sys.exit(EXIT_ERRORS if done["missing"] else EXIT_OK)
 
 
 # ---------------------------------------------------------------- Microsoft 365

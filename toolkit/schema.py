@@ -390,6 +390,7 @@ NEEDS["plan"] = _union(NEEDS["summary"], (SUPPORT_LOG, PLAN_ITEMS))
 NEEDS["report"] = _union(NEEDS["plan"], (EVENTS, ATTENDANCE, MEETINGS, ISSUES))
 NEEDS["sync"] = _FIGURE_SHEETS + (EVENTS, ATTENDANCE, USAGE_DAYS)
 NEEDS["status"] = NEEDS["report"]
+NEEDS["handover"] = (SETTINGS, COMPANIES, SUPPORT_LOG)
 NEEDS["settings"] = (SETTINGS,)
 NEEDS["privacy"] = _union((SETTINGS,), tuple(t for t, _, _ in PERSONAL_DATA))  # the sheets of PERSONAL_DATA
 

@@ -303,7 +303,8 @@ class Converter:
         requests = []
         for chunk in _split(paths, max(1, min(instances or self.instances, len(paths)))) if paths else []:
             instance = self._least_busy()
-            request = _Request(self, instance, ["--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out_dir),
+            # "pdf": LibreOffice picks the export filter of the document's kind (Writer, Calc, Impress, Draw).
+            request = _Request(self, instance, ["--convert-to", "pdf", "--outdir", str(out_dir),
                                                 *map(str, chunk)], sum(_cost(p) for p in chunk))
             instance.queued.append(request)
             requests.append(request)

@@ -9,7 +9,7 @@ from toolkit.budget import STATUS_LABELS, BudgetReport
 from toolkit.model import Program
 from toolkit.status import budget_status
 
-from ..formats import free_text, ratio_pct, reiwa, reiwa_month, shares, yen
+from ..formats import free_text, or_dash, ratio_pct, reiwa, reiwa_month, shares, yen
 from .base import common, company_name, month_label
 
 COST_LINES = (schema.COST_CLOUD, schema.COST_SETUP, schema.COST_CONSULTING, schema.COST_COMMON)
@@ -46,6 +46,20 @@ def execution(program: Program, budget: BudgetReport, issued_on: date) -> dict:
 
 BUDGET_SETTINGS = (("budget_cloud", schema.COST_CLOUD, "（1）"), ("budget_setup", schema.COST_SETUP, "（2）"),
                    ("budget_consulting", schema.COST_CONSULTING, "（3）"), ("budget_common", schema.COST_COMMON, ""))
+
+
+def cloud_annex(program: Program) -> list[dict]:
+    """別紙: each company's (1) クラウドサービス経費 on the 委託料, row by row in date order — the month, what it is
+    (摘要: the service and the month it pays for), the amount and its 証憑番号 — so the city can check the figures of
+    the report against the vouchers. Contractor-borne rows are in section 5, not here."""
+    rows: dict[str, list] = {}
+    for e in sorted(program.expenses, key=lambda e: (e.date, e.row)):
+        if e.line == schema.COST_CLOUD and e.company_id and e.bearer != schema.BORNE_BY_CONTRACTOR:
+            rows.setdefault(e.company_id, []).append(e)
+    return [{"id": c.company_id, "name": free_text(c.name), "total": yen(sum(e.amount for e in rows[c.company_id])),
+             "rows": [{"date": reiwa(e.date), "description": or_dash(e.description), "amount": yen(e.amount),
+                       "voucher": or_dash(e.voucher)} for e in rows[c.company_id]]}
+            for c in program.companies if c.company_id in rows]
 
 
 def budget_lines(program: Program, budget: BudgetReport) -> list[dict]:
@@ -121,6 +135,7 @@ def budget_report_context(program: Program, budget: BudgetReport, issued_on: dat
         "over": by_status["over"], "plan_over": by_status["plan_over"], "warning": by_status["warning"],
         "common_items": [{"description": free_text(d), "amount": yen(a)} for d, a in budget.common_items],
         "months": months,
+        "annex": cloud_annex(program),
         "months_total": {"cloud": yen(sums[COST_LINES[0]]), "setup": yen(sums[COST_LINES[1]]),
                          "consulting": yen(sums[COST_LINES[2]]), "common": yen(sums[COST_LINES[3]]),
                          "total": yen(sum(sums.values()))},

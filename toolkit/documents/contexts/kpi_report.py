@@ -73,9 +73,27 @@ def productivity_summary(program: Program, kpi: KpiReport, caveats: dict | None 
     }
 
 
+def usage_by_service_area(program: Program, kpi: KpiReport) -> list[dict]:
+    """One row per service and 利用領域 it was used in (the seed counts a service used in two 利用領域 in each): the
+    業務分類, and the 利用領域 after a ／ where it differs; a service never used has one row with 0回."""
+    services = program.service_map
+    by_area = Counter((u.service_id, u.area) for u in counted_usage(program))
+    rows = []
+    for sid, n in kpi.usage.by_service.items():
+        service = services.get(sid)
+        category = service.area if service else DASH
+        # Its own 業務分類 first, then any other 利用領域 in the vocabulary's order.
+        areas = sorted((a for a in schema.BUSINESS_AREAS if by_area[(sid, a)]),
+                       key=lambda a: (a != category, schema.BUSINESS_AREAS.index(a))) or [None]
+        for area in areas:
+            rows.append({"id": sid, "name": free_text(service.name) if service else sid,
+                         "area": category if area in (None, category) else f"{category}／{area}",
+                         "uses": times(by_area[(sid, area)] if area else n)})
+    return rows
+
+
 def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dict:
     u, p = kpi.usage, kpi.productivity
-    services = program.service_map
     # Each company's row names the 決算 its 実績 side is: 実績 (final) or 暫定 (a 試算表; the template's note says so).
     caveats = productivity_caveats(program, kpi)
     months = caveats["support_months"]
@@ -96,9 +114,7 @@ def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dic
         "usage_sources": usage_sources(program),
         "usage_companies": [{"id": cid, "name": company_name(program, cid), "uses": times(n), "share": share}
                             for (cid, n), share in zip(u.by_company.items(), shares(list(u.by_company.values())))],
-        "usage_services": [{"id": sid, "name": free_text(services[sid].name) if sid in services else sid,
-                            "area": services[sid].area if sid in services else DASH, "uses": times(n)}
-                           for sid, n in u.by_service.items()],
+        "usage_services": usage_by_service_area(program, kpi),
         "productivity": productivity_summary(program, kpi, caveats),
         "productivity_rows": rows,
         "drops": [r for r in rows if r["direction"] == "down" and not r["provisional"]],
