@@ -110,7 +110,7 @@ def test_company_ids_take_commas_and_normalise_like_the_workbook(tmp_path):
     path = sample(tmp_path, 企業=[["C01", "株式会社Ａ"], ["C02", "有限会社Ｂ"], ["Ｃ０３", "株式会社Ｃ"]])
     code, output = run("plan", path, "--company", "c01,Ｃ０２", "--company", "C03", "--out", tmp_path / "out")
     assert code == 0, output
-    assert sorted(p.name.split("_")[1] for p in (tmp_path / "out").iterdir()) == ["C01", "C02", "C03"]
+    assert sorted(p.name.split("_")[1] for p in (tmp_path / "out").glob("*.docx")) == ["C01", "C02", "C03"]
 
 
 def test_init_writes_a_clean_master_and_refuses_to_overwrite(tmp_path):

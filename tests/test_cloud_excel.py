@@ -10,6 +10,7 @@ import pytest
 from tests.excel_book import correct_the_bad_row, fetching, queued_rows
 from toolkit import excel, schema
 from toolkit.workbook.location import cloud_files
+from toolkit.outputs import OUTPUT_FOLDER
 
 ADDRESS = "https://contoso.sharepoint.com/sites/program/Shared Documents/マスター.xlsm"
 
@@ -36,7 +37,7 @@ def test_documents_go_to_the_users_documents_without_saving_the_book_locally(clo
     outcome = excel.make_plan(cloud_book)
     assert outcome.ok, outcome.message
     docx = [p for p in outcome.paths if p.suffix == ".docx"]
-    assert docx and docx[0].parent == tmp_path / "home" / "Documents" / excel.OUTPUT_FOLDER
+    assert docx and docx[0].parent == tmp_path / "home" / "Documents" / OUTPUT_FOLDER
 
 
 def test_documents_go_to_the_folder_named_in_the_settings(cloud_book, tmp_path):
@@ -52,7 +53,7 @@ def test_documents_go_to_the_folder_named_in_the_settings(cloud_book, tmp_path):
 
 
 def test_a_local_book_keeps_its_output_folder_beside_it(book):
-    assert excel.output_dir(book) == Path(book.fullname).parent / excel.OUTPUT_FOLDER
+    assert excel.output_dir(book) == Path(book.fullname).parent / OUTPUT_FOLDER
 
 
 def test_the_sync_button_applies_its_queue_kept_in_the_users_folder(cloud_book, monkeypatch, tmp_path):

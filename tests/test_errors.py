@@ -3,6 +3,7 @@ unreadable file, failed connection) and the Japanese title the CLI and the Excel
 httpx's test_exceptions maps its tree. A new ToolkitError must be added here, with both."""
 from __future__ import annotations
 
+import errno
 import importlib
 import pkgutil
 
@@ -33,6 +34,7 @@ EXPECTED = {
     "AuthError": (2, "サインインできませんでした"),
     "SyncError": (2, "同期できませんでした"),
     "SetupError": (2, "作成できませんでした"),
+    "FileAccessError": (2, "ファイルを使えません"),
 }
 
 
@@ -66,3 +68,40 @@ def test_the_cli_shows_the_title_and_exits_with_the_status(args, code, title, tm
     assert result.exit_code == code and "Traceback" not in result.output
     if title:
         assert result.output.startswith(title + ":") or f"{title}:" in result.output
+
+
+def test_a_pdf_held_open_in_a_viewer_is_said_in_words_with_exit_2(tmp_path, monkeypatch):
+    """Windows refuses to delete or replace a file another program has open (PermissionError, WinError 32): last
+    time's PDF open in a viewer. Simulated at the one call that meets it (the old PDF is removed first)."""
+    import errno
+    from pathlib import Path
+
+    from builders import write_workbook
+    from test_status import sheets
+
+    book = write_workbook(tmp_path / "m.xlsx", sheets())
+    out = tmp_path / "out"
+    out.mkdir()
+    held = out / "委託業務報告書.pdf"
+    held.write_bytes(b"%PDF last time's")
+    real_unlink = Path.unlink
+
+    def unlink(self, missing_ok=False):
+        if self.resolve() == held.resolve():
+            raise PermissionError(errno.EACCES, "プロセスはファイルにアクセスできません", str(self))
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    result = CliRunner().invoke(toolkit.cli.main, ["report", str(book), "--out", str(out), "--pdf"])
+    assert result.exit_code == 2, result.output
+    assert "ファイルを使えません: 「委託業務報告書.pdf」を開けないか、書き込めません。" in result.output
+    assert "閉じてから、もう一度実行してください" in result.output and "予期しないエラー" not in result.output
+
+
+@pytest.mark.parametrize("code, says", [(errno.ENOSPC, "ディスクの空き容量が足りません"), (errno.EROFS, "読み取り専用の場所です")])
+def test_a_full_disk_or_a_read_only_place_names_the_file_and_what_to_do(code, says):
+    exc = OSError(code, "os says", "/srv/出力/支援記録簿.docx")
+    known = errors.file_access_error(exc)
+    assert known is not None and known.exit_code == 2
+    assert str(known).startswith("「支援記録簿.docx」を書き込めません。") and says in str(known)
+    assert errors.file_access_error(OSError(2, "No such file", "/x")) is None  # not ordinary: stays a bug

@@ -18,6 +18,7 @@ from tests import fake_xlwings as xw
 from tests.excel_book import correct_the_bad_row, fake_book, fetching, put_rows, queued_rows
 from toolkit.japanese import display_width
 from toolkit import excel, excel_setup, schema
+from toolkit.outputs import OUTPUT_FOLDER
 
 MACRO_CALL = re.compile(r'RunToolkit\s+"import ([\w.]+); \1\.(\w+)\(\)"')
 
@@ -311,7 +312,7 @@ def test_make_plan_for_the_company_picked_on_the_control_sheet(book, monkeypatch
     assert outcome.ok, outcome.message
     docx = [p for p in outcome.paths if p.suffix == ".docx"]
     assert len(docx) == 1 and docx[0].is_file() and "C01" in docx[0].name
-    assert docx[0].parent == Path(book.fullname).parent / excel.OUTPUT_FOLDER
+    assert docx[0].parent == Path(book.fullname).parent / OUTPUT_FOLDER
     assert opened == [docx[0].parent]
     from docx import Document
 

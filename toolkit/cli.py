@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from toolkit import __version__, cli_ja
-from toolkit.errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ToolkitError, UsageError
+from toolkit.errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ToolkitError, UsageError, file_access_error
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -95,13 +95,24 @@ class ToolkitGroup(click.Group):
             sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_ERRORS)
         except (KeyboardInterrupt, BrokenPipeError):
             sys.exit(130)
+        except OSError as exc:  # a file open in Word, a read-only folder, a full disk: said in words
+            known = file_access_error(exc)
+            if known is None:
+                _unexpected(exc)
+            _show_error(known.title, str(known))
+            sys.exit(known.exit_code)
         except Exception as exc:  # a bug: never a traceback for staff, but kept for the developer
-            log = _log_unexpected(exc)
-            where = f"詳細は {log} に記録しました。" if log else ""
-            _show_error("予期しないエラー", f"処理を完了できませんでした（{type(exc).__name__}）。{where}"
-                        "このメッセージとファイルを担当者に伝えてください。")
-            sys.exit(EXIT_USAGE)
+            _unexpected(exc)
         sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+def _unexpected(exc: BaseException) -> None:
+    """A bug: never a traceback for staff, but kept for the developer."""
+    log = _log_unexpected(exc)
+    where = f"詳細は {log} に記録しました。" if log else ""
+    _show_error("予期しないエラー", f"処理を完了できませんでした（{type(exc).__name__}）。{where}"
+                "このメッセージとファイルを担当者に伝えてください。")
+    sys.exit(EXIT_USAGE)
 
 
 def _show_error(title: str, message: str) -> None:
@@ -445,8 +456,8 @@ def summary(workbook: Path) -> None:
 
 # ---------------------------------------------------------------- documents
 
-OUT_DIR = click.option("--out", "out_dir", type=Folder(), default=Path("output"), show_default=True,
-                       help="出力先フォルダ")
+OUT_DIR = click.option("--out", "out_dir", type=Folder(), metavar="DIR",
+                       help="出力先フォルダ。省略時はブックと同じフォルダの「成果品」。")
 PDF = click.option("--pdf", is_flag=True, help="Word に加えて PDF も作成します（LibreOffice が必要）。")
 TEMPLATES = click.option("--templates", "templates_dir", type=Folder(must_exist=True),
                          help="自社で Word 編集したテンプレート（.docx）のフォルダ。無いファイルは標準のものを使います。")
@@ -457,9 +468,21 @@ DATE = click.option("--date", "issued_on", type=DocumentDate(),
 
 
 def _print_written(paths) -> None:
+    from toolkit.outputs import kept_notes
+
     for p in paths:
         say(f"  {p}")
     say(f"{len(paths)} ファイルを作成しました。")
+    for note in kept_notes(paths):
+        warn(note)
+
+
+def _out(out_dir: Path | None, workbook, program) -> Path:
+    """``--out``, else the one output place (toolkit.outputs): 成果品 beside the book."""
+    from toolkit.outputs import default_folder
+    from toolkit.workbook.location import parse_workbook
+
+    return out_dir or default_folder(parse_workbook(workbook), program.settings.output_folder)
 
 
 @main.command()
@@ -489,7 +512,8 @@ def plan(workbook: Path, company_values: tuple[str, ...], all_companies: bool, o
 
     program = _load(workbook, "plan")
     with progress("計画書を作成中…") as step:  # an unknown ID: UnknownCompany, exit 2
-        paths = build_plans(program, match_company_ids(program, wanted) or None, out_dir, pdf=pdf, progress=step,
+        paths = build_plans(program, match_company_ids(program, wanted) or None, _out(out_dir, workbook, program),
+                            pdf=pdf, progress=step,
                             issued_on=issued_on, templates_dir=templates_dir, draft=draft)
     _print_written(paths)
 
@@ -515,7 +539,7 @@ def report(workbook: Path, out_dir: Path, pdf: bool, templates_dir: Path | None,
 
     program = _load(workbook, "report")
     with progress("報告書を作成中…") as step:
-        paths = build_reports(program, out_dir, pdf=pdf, progress=step, issued_on=issued_on,
+        paths = build_reports(program, _out(out_dir, workbook, program), pdf=pdf, progress=step, issued_on=issued_on,
                               templates_dir=templates_dir, draft=draft)
     _print_written(paths)
 
@@ -541,7 +565,8 @@ def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on
 
     program = _load(workbook, "report")
     with progress("成果品冊子を作成中…") as step:
-        path = build_booklet(program, out_dir, progress=step, issued_on=issued_on, templates_dir=templates_dir,
+        path = build_booklet(program, _out(out_dir, workbook, program), progress=step, issued_on=issued_on,
+                             templates_dir=templates_dir,
                              draft=draft)
     _print_written([path])
 
@@ -549,8 +574,9 @@ def booklet(workbook: Path, out_dir: Path, templates_dir: Path | None, issued_on
 @main.command()
 @WORKBOOK
 @click.option("--as-of", "as_of", type=DocumentDate(), help="この日の時点で見ます（例: 2025-12-15）。省略時は今日。")
-@click.option("--out", "out_dir", type=Folder(), default=Path("output"), show_default=True,
-              help="状況報告書と、その記録（状況報告_YYYYMMDD.json）を置くフォルダ。前回の記録と比べて変化を示します")
+@click.option("--out", "out_dir", type=Folder(), metavar="DIR",
+              help="状況報告書と、その記録（状況報告_YYYYMMDD.json）を置くフォルダ。前回の記録と比べて変化を示します。"
+                   "省略時はブックと同じフォルダの「成果品」")
 @PDF
 @TEMPLATES
 @JSON_FLAG
@@ -573,6 +599,7 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, pdf: bool, templat
     from toolkit.budget import excluded
 
     program = _load(workbook, "status")
+    out_dir = _out(out_dir, workbook, program)
     result = run_status(program, as_of or date.today(), out_dir)
     if as_json:
         emit_json(result.as_json())
@@ -588,17 +615,18 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, pdf: bool, templat
 
 
 def _document_dirs(book: Path, given: tuple[Path, ...]) -> tuple[Path, ...]:
-    """Where documents that print names are looked for: the folders given, else where the commands (./output) and
-    the Excel buttons (出力 beside the book) write them."""
-    from toolkit.excel import OUTPUT_FOLDER
+    """Where documents that print names are looked for: the folders given, else the one output place (成果品 beside
+    the book) and where earlier versions wrote them (./output for the commands, 出力 beside the book for the
+    buttons)."""
+    from toolkit.outputs import OUTPUT_FOLDER
 
-    return given or (Path("output"), book.parent / OUTPUT_FOLDER)
+    return given or (book.parent / OUTPUT_FOLDER, book.parent / "出力", Path("output"))
 
 
 @main.command()
 @WORKBOOK
 @click.option("--documents", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
-              help="氏名を載せた成果品を探すフォルダ（繰り返して複数指定）。省略時は ./output とブックの横の「出力」。")
+              help="氏名を載せた成果品を探すフォルダ（繰り返して複数指定）。省略時はブックの横の「成果品」（と以前の「出力」、./output）。")
 @OUT_DIR
 @PDF
 @TEMPLATES
@@ -630,7 +658,7 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
     today = date.today()
     with progress("情報管理台帳を作成中…") as step:
         paths = build_single(catalog.PRIVACY_REGISTER, contexts.privacy_register_context(program, data, today), today,
-                             out_dir, pdf=pdf, progress=step, templates_dir=templates_dir)
+                             _out(out_dir, workbook, program), pdf=pdf, progress=step, templates_dir=templates_dir)
     _print_written(paths)
 
 
@@ -640,7 +668,7 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
               help="この日より前の行の個人情報を消去します（企業の連絡先は契約終了日より後の日を指定したとき）。")
 @click.option("--dry-run", is_flag=True, help="消去せず、消去する件数と削除するファイルを示します。")
 @click.option("--documents", "output_dirs", type=Folder(), multiple=True, metavar="DIR",
-              help="氏名を載せた成果品を探すフォルダ（削除はせず一覧に示します）。省略時は ./output とブックの横の「出力」。")
+              help="氏名を載せた成果品を探すフォルダ（削除はせず一覧に示します）。省略時はブックの横の「成果品」（と以前の「出力」、./output）。")
 @click.option("--by", "by", metavar="NAME", help="実施者（個人情報消去報告書に記載）。省略時はこのパソコンのユーザー名。")
 @OUT_DIR
 @PDF
@@ -674,7 +702,8 @@ def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, 
 
         today = date.today()
         context = contexts.purge_report_context(program, done, by or getpass.getuser(), today)
-        done["report"] = [str(p) for p in build_single(catalog.PURGE_REPORT, context, today, out_dir, pdf=pdf,
+        done["report"] = [str(p) for p in build_single(catalog.PURGE_REPORT, context, today,
+                                                       _out(out_dir, workbook, program), pdf=pdf,
                                                        templates_dir=templates_dir)]
     if as_json:
         emit_json(done)
@@ -726,7 +755,8 @@ def handover(workbook, company_id: str, start: date | None, end: date | None, ou
     location = parse_workbook(workbook)
     book = None if is_cloud(location) else Path(location)
     with progress("引渡しの一式を作成中…") as step:
-        done = run_handover(program, book, company_id.strip().upper(), start, end, out_dir, env=os.environ,
+        done = run_handover(program, book, company_id.strip().upper(), start, end, _out(out_dir, workbook, program),
+                            env=os.environ,
                             now=datetime.now().replace(microsecond=0), issued_on=document_date(program),
                             templates_dir=templates_dir, progress=step)
     if as_json:

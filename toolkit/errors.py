@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +104,30 @@ class SetupError(ToolkitError):
     """The Excel set-up (macro workbook, xlwings settings) could not be done."""
 
     title = "作成できませんでした"
+
+
+class FileAccessError(ToolkitError):
+    """A file or folder the operating system would not let us use: open in Word or Excel (Windows locks it),
+    read-only, on a full disk. Ordinary on a PC, never a bug: said in words, exit 2."""
+
+    title = "ファイルを使えません"
+
+
+# The errors of ordinary file trouble (anything else an OSError says stays a bug for the catch-all).
+_ORDINARY = (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS, errno.EBUSY, errno.ETXTBSY)
+
+
+def file_access_error(exc: OSError) -> FileAccessError | None:
+    """The failure in words, naming the file, when it is ordinary file trouble; None for anything else."""
+    if not (isinstance(exc, PermissionError) or exc.errno in _ORDINARY or getattr(exc, "winerror", None) == 32):
+        return None
+    path = Path(str(exc.filename)) if exc.filename else None
+    if path is None:
+        return FileAccessError(describe_os_error(exc, "（不明）"))
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY):
+        return FileAccessError(f"「{path.name}」を開けないか、書き込めません。Word・Excel・PDF の閲覧ソフトなどで開いていれば"
+                               f"閉じてから、もう一度実行してください。開いていなければ、{describe_os_error(exc, path.parent)}")
+    return FileAccessError(f"「{path.name}」を書き込めません。{describe_os_error(exc, path.parent)}")
 
 
 def describe_os_error(exc: OSError, where: object) -> str:

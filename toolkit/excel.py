@@ -44,7 +44,6 @@ NAME_NO_ADDIN = "toolkit_msg_no_addin"  # the message VBA shows when the xlwings
 NAME_COMPANY_IDS = "toolkit_company_ids"  # the drop-down's list: the 企業ID column of the Companies table
 
 YES, NO = "はい", "いいえ"
-OUTPUT_FOLDER = "出力"  # beside the workbook
 RESULT_HEADERS = ("区分", "場所", "シート", "行", "列", "値", "内容")
 LEVEL_LABELS = {"error": "エラー", "warning": "警告"}
 
@@ -89,7 +88,7 @@ def run_sync(book: Any = None, *, env: Mapping[str, str] | None = None) -> Outco
 
 
 def _run(book: Any, label: str, job: Callable[[Any], Outcome]) -> Outcome:
-    from toolkit.errors import ToolkitError
+    from toolkit.errors import ToolkitError, file_access_error
 
     book = book if book is not None else _caller()
     app = book.app
@@ -97,6 +96,11 @@ def _run(book: Any, label: str, job: Callable[[Any], Outcome]) -> Outcome:
         outcome = job(book)
     except ToolkitError as exc:  # a known failure: its message says what to do
         outcome = Outcome(False, f"{label}できませんでした: {exc}")
+    except OSError as exc:  # last time's document open in Word, a read-only folder, a full disk
+        known = file_access_error(exc)
+        if known is None:
+            traceback.print_exc()
+        outcome = Outcome(False, f"{label}できませんでした: {known or exc}")
     except Exception as exc:  # a button must end in a message, never in a Python traceback window
         traceback.print_exc()  # xlwings shows stderr only when asked; the status cell is what staff read
         outcome = Outcome(False, f"{label}できませんでした: {exc}")
@@ -339,20 +343,17 @@ def book_path(book: Any) -> Path:
 
 
 def output_dir(book: Any) -> Path:
-    """Beside a book on this computer; for one opened from SharePoint / OneDrive (its name is an address, there
-    is no folder beside it) the folder named in 設定.出力フォルダ, else 出力 in the user's Documents."""
-    from toolkit.workbook.location import is_url
+    """The one output place (toolkit.outputs): 成果品 beside a book on this computer; for one opened from
+    SharePoint / OneDrive, 設定.出力フォルダ under Documents, else Documents/成果品."""
+    from toolkit.outputs import default_folder
+    from toolkit.workbook.location import is_url, parse_workbook
 
     if not is_url(str(book.fullname)):
-        return book_path(book).parent / OUTPUT_FOLDER
-    from platformdirs import user_documents_path
-
+        return default_folder(book_path(book))
     from toolkit.workbook.read import build_records
 
     settings = build_records(read_open_book(book, [schema.SETTINGS.sheet])).settings
-    documents = user_documents_path()
-    folder = os.path.expandvars(os.path.expanduser((settings.output_folder or "").strip()))
-    return documents / folder if folder else documents / OUTPUT_FOLDER  # a relative folder: under Documents
+    return default_folder(parse_workbook(str(book.fullname)), settings.output_folder)
 
 
 def selected_company_ids(book: Any, program: Any) -> list[str]:
@@ -411,8 +412,11 @@ def _documents_outcome(book: Any, what: str, make: Callable[[], list[Path]], fol
         paths = tuple(make())
     except LibreOfficeMissing as exc:
         return Outcome(False, f"PDF を作成できません: {exc}。「PDF も作成」を「{NO}」にすると Word だけ作成します。")
+    from toolkit.outputs import kept_notes
+
     open_folder(folder)
-    return Outcome(True, f"{what}を {len(paths)}ファイル作成しました: {folder}{note}", paths)
+    kept = "".join(kept_notes(paths))
+    return Outcome(True, f"{what}を {len(paths)}ファイル作成しました: {folder}{note}{kept}", paths)
 
 
 def _make_plan(book: Any) -> Outcome:

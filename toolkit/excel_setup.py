@@ -32,6 +32,7 @@ from lxml import etree
 
 from toolkit import excel, schema
 from toolkit.errors import SetupError
+from toolkit.outputs import OUTPUT_FOLDER
 
 MODULE_NAME = "ToolkitMacros"
 MACRO_FILE = "toolkit_macros.bas"
@@ -554,7 +555,7 @@ def control_sheet_xml(styles: dict[str, int]) -> bytes:
         NO_ADDIN_ROW: [_text_cell(f"B{NO_ADDIN_ROW}", "ボタンが動かないとき", s("label")),
                        _text_cell(f"C{NO_ADDIN_ROW}", NO_ADDIN_MESSAGE, s("note"))],
         OUTPUT_ROW: [_text_cell(f"B{OUTPUT_ROW}", "作成した書類", s("label")),
-                     _text_cell(f"C{OUTPUT_ROW}", f"このブックと同じフォルダーの「{excel.OUTPUT_FOLDER}」フォルダーに"
+                     _text_cell(f"C{OUTPUT_ROW}", f"このブックと同じフォルダーの「{OUTPUT_FOLDER}」フォルダーに"
                                                   "保存し、フォルダーを開きます", s("note"))],
     }
     for b in BUTTONS:

@@ -450,7 +450,7 @@ SETTING_ITEMS: tuple[Setting, ...] = (
             "の1年後（toolkit privacy の情報管理台帳に記載）", figure=False),
     Setting("出力フォルダ", "output_folder", "text", "",
             "SharePoint / OneDrive から開いたブックで、Excel のボタンが書類を保存するパソコン上のフォルダ。"
-            "空欄ならドキュメント フォルダの「出力」", figure=False),
+            "空欄ならドキュメント フォルダの「成果品」", figure=False),
 )
 SETTINGS_BY_ITEM_KEY: dict[str, Setting] = {s.key: s for s in SETTING_ITEMS}
 

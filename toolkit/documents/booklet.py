@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.errors import DocumentError
+from toolkit.outputs import remembered
 from toolkit.model import Program
 
 from . import catalog, contexts
@@ -125,6 +126,7 @@ def build_booklet(program: Program, out_dir: Path, *, progress: Progress = None,
     return target
 
 
+@remembered
 def build_all(program: Program, out_dir: Path, *, progress: Progress = None, issued_on: date | None = None,
               templates_dir: Path | None = None) -> list[Path]:
     """Every deliverable as .docx and .pdf, and the booklet, from one pass of LibreOffice over them (the demo)."""

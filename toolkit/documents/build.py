@@ -13,6 +13,7 @@ from toolkit.budget import BudgetReport, compute_budget
 from toolkit.errors import DocumentError, RowErrors, UnknownCompany, describe_os_error
 from toolkit.kpi import KpiReport, compute_kpis
 from toolkit.model import Finding, Program
+from toolkit.outputs import claim, remembered
 from toolkit.status import Status, usage_curve
 
 from . import catalog, contexts
@@ -142,7 +143,7 @@ def render(jobs: Sequence[Job], out_dir: Path, templates_dir: Path | None, progr
     names = names or UniqueNames()
     written = []
     for job in jobs:
-        target = inside(out_dir, names(job.document, *job.parts))
+        target = claim(inside(out_dir, names(job.document, *job.parts)))  # never over a document edited by hand
         try:
             render_docx(catalog.template_path(job.document, templates_dir), job.context, target)
         except PermissionError as exc:  # last time's file open in Word (Windows locks it), or a read-only folder
@@ -187,6 +188,7 @@ class TocPass:
         return target
 
 
+@remembered
 def build_plans(program: Program, company_ids: Sequence[str] | None, out_dir: Path, *, pdf: bool = False,
                 progress: Progress = None, issued_on: date | None = None,
                 templates_dir: Path | None = None, draft: bool = False) -> list[Path]:
@@ -207,6 +209,7 @@ def build_plans(program: Program, company_ids: Sequence[str] | None, out_dir: Pa
         return docx + first.wait() + second.wait()
 
 
+@remembered
 def build_reports(program: Program, out_dir: Path, *, pdf: bool = False, progress: Progress = None,
                   issued_on: date | None = None, templates_dir: Path | None = None,
                   draft: bool = False) -> list[Path]:
@@ -271,6 +274,7 @@ def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf:
                         templates_dir=templates_dir)
 
 
+@remembered
 def build_single(document: str, context: dict, day: date, out_dir: Path, *, pdf: bool = False,
                  progress: Progress = None, templates_dir: Path | None = None) -> list[Path]:
     """One document named ``document_YYYYMMDD`` (the 状況報告書, the 情報管理台帳, the 個人情報消去報告書), and its PDF
