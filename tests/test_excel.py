@@ -686,3 +686,51 @@ def test_every_book_tells_xlwings_not_to_resolve_its_own_path(built):
     (as here, on Linux) the book still carries the setting in its hidden xlwings.conf sheet."""
     _, xlsm = built
     assert excel_setup.configured_settings(xlsm) == [("ADD_WORKBOOK_TO_PYTHONPATH", "False")]
+
+
+def _macro_source() -> list[str]:
+    """toolkit_macros.bas as its lines, without the VB_Name attribute (the module's name, not its code)."""
+    from importlib import resources
+
+    text = (resources.files("toolkit") / "workbook_templates" / excel_setup.MACRO_FILE).read_text(encoding="ascii")
+    return [line for line in text.splitlines() if not line.startswith("Attribute VB_Name")]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # oletools' use of old pyparsing names
+def test_two_independent_readers_find_the_macro_module_exactly_as_written(built, tmp_path):
+    """olevba (MS-OVBA decompression of the dir and module streams) and LibreOffice (its own VBA import, headless)
+    both read the generated .xlsm's module, and both get toolkit_macros.bas back."""
+    import shutil
+    import subprocess
+
+    from oletools.olevba import VBA_Parser
+
+    _, xlsm = built
+    parser = VBA_Parser(str(xlsm))
+    try:
+        modules = {name: text for _, _, name, text in parser.extract_macros()}
+    finally:
+        parser.close()
+    olevba = [line for line in modules[excel_setup.MODULE_NAME + ".bas"].splitlines()
+              if not line.startswith("Attribute VB_Name")]
+    assert "\n".join(olevba).rstrip() == "\n".join(_macro_source()).rstrip()  # a trailing newline aside
+    # [MS-OVBA] 2.3.4.1, read with olefile: version 0xFFFF and no performance cache, so Excel compiles the source.
+    import io
+
+    import olefile
+
+    with zipfile.ZipFile(xlsm) as z:
+        ole = olefile.OleFileIO(io.BytesIO(z.read("xl/vbaProject.bin")))
+    assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("cc61ffff000000")
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "ods",
+                    "--outdir", str(tmp_path), str(xlsm)], capture_output=True, timeout=180, check=True)
+    with zipfile.ZipFile(tmp_path / (xlsm.stem + ".ods")) as z:
+        imported = etree.fromstring(z.read(f"Basic/VBAProject/{excel_setup.MODULE_NAME}.xml"))
+    # LibreOffice keeps the VBA as a StarBasic module in VBA-support mode, adding its own two header lines.
+    lines = (imported.text or "").splitlines()
+    assert lines[:2] == ["Rem Attribute VBA_ModuleType=VBAModule", "Option VBASupport 1"]
+    assert "\n".join(lines[2:]).rstrip() == "\n".join(_macro_source()).rstrip()

@@ -79,3 +79,14 @@ def test_scheduled_sync_runs_under_pythonw_without_a_console(monkeypatch, capsys
     with pytest.raises(SystemExit) as done:
         sync_scheduled.main(["--help"])
     assert done.value.code == 0
+
+
+def test_setup_windows_installs_for_every_user_and_says_so_in_japanese():
+    data = (SCRIPTS / "setup_windows.ps1").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # Windows PowerShell 5.1 reads a BOM-less script as cp932
+    text = data[3:].decode("utf-8")
+    assert "InstallAllUsers=1" in text and 'C:\\Program Files\\Python311' in text  # Python for all users
+    assert "-m venv" in text and '"$Wheel[excel]"' in text and '"--proxy", $Proxy' in text  # one machine-wide venv
+    assert "Office16\\XLSTART" in text and "xlwings.xlam" in text  # the add-in every user's Excel loads
+    assert "WindowsBuiltInRole]::Administrator" in text and "管理者として実行してください" in text
+    assert "excel-setup マスター.xlsx --python" in text  # the books then call this Python on every PC

@@ -774,6 +774,34 @@ def _install_macros(staged: Path, out: Path, source: str) -> None:
             book.save(out)
     except PyOpenVBAError as exc:  # a password-protected project, a sheet kind never measured, …
         raise SetupError(f"マクロを組み込めませんでした: {exc}") from None
+    _compile_on_open(out)
+
+
+# [MS-OVBA] 2.3.4.1 _VBA_PROJECT: Reserved1 0x61CC, Version "MUST be 0xFFFF on write", Reserved2 0x00, Reserved3
+# (2 bytes), and no PerformanceCache ("MUST NOT be present on write").
+VBA_PROJECT_STREAM = bytes((0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x00, 0x00))
+
+
+def _compile_on_open(xlsm: Path) -> None:
+    """Make the project's _VBA_PROJECT stream the one MS-OVBA prescribes, so every Excel compiles the module from
+    its source on first open rather than trusting compiled state (pyOpenVBA keeps a host version cookie and a
+    zeroed cache). The CFB is rewritten by pyOpenVBA's own reader/writer; the zip entry by hand, as openpyxl cannot
+    carry a VBA part through a save unchanged and no library replaces one entry of a zip."""
+    import zipfile
+
+    from pyopenvba.cfb import CFB
+
+    with zipfile.ZipFile(xlsm) as source:
+        entries = [(info, source.read(info.filename)) for info in source.infolist()]
+    staged = xlsm.with_name(xlsm.stem + ".toolkit-vba.xlsm")
+    with zipfile.ZipFile(staged, "w") as target:
+        for info, data in entries:
+            if info.filename == "xl/vbaProject.bin":
+                cfb = CFB.from_bytes(data)
+                cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+                data = cfb.to_bytes()
+            target.writestr(info, data)
+    staged.replace(xlsm)
 
 
 def read_macro_module(path: Path) -> str:
