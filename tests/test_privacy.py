@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from click.testing import CliRunner
+from cloud_setup import env, fake  # noqa: F401 (fixtures)
 
 from builders import write_workbook
 from toolkit.cli import main
@@ -165,3 +167,48 @@ def test_purge_refuses_when_a_sheet_holding_names_was_renamed(tmp_path):
     assert result.exit_code == 1 and "個人情報の消去に必要なシート" in result.output
     assert "シート「会議記録」がありません" in result.output and "Traceback" not in result.output
     assert book.read_bytes() == before
+
+
+def test_a_master_in_sharepoint_is_masked_through_the_workbook_api_and_the_report_names_its_versions(
+        fake, env, tmp_path):  # noqa: F811
+    from cloud_setup import add_master, downloaded
+
+    book = write_workbook(tmp_path / "m.xlsx", {
+        "企業": [["C01", "株式会社Ａ"]],
+        "イベント": [["EV1", "説明会・ワークショップ", "キックオフ", "2025/9/20"],
+                    ["EV2", "成果共有会", "成果共有会", "2026/2/20"]],
+        "出欠": [["EV1", "C01", "山田 太郎", "yamada@a.example", "出席", None, "手入力"],
+                 ["EV2", "C01", "佐藤 花子", "sato@a.example", "出席", None, "手入力"]],
+    })
+    url, file = add_master(fake, book.read_bytes())
+    result = CliRunner().invoke(main, ["purge", url, "--before", "2025-12-01", "--by", "鈴木 一郎",
+                                       "--out", str(tmp_path / "report")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "個人情報 2件を消去しました。" in result.output  # EV1's name and e-mail (9/20)
+    attendance = downloaded(file, "出欠")
+    assert [(r["氏名"], r["メール"] or None) for r in attendance] == [("（消去済）", None), ("佐藤 花子", "sato@a.example")]
+    assert downloaded(file, "履歴")[-1]["操作"] == "個人情報の消去"
+    import docx
+
+    [report] = (tmp_path / "report").glob("個人情報消去報告書_*.docx")
+    text = "\n".join(p.text for p in docx.Document(str(report)).paragraphs)
+    assert "5\u3000SharePoint・OneDrive に残る以前の版" in text and "Preservation Hold" in text
+
+
+def test_a_row_changed_in_sharepoint_since_the_download_is_refused_not_written_over(fake, env, tmp_path):  # noqa: F811
+    from cloud_setup import add_master, downloaded
+
+    from toolkit.errors import WriteError
+    from toolkit.workbook.cloud import CloudBook
+    from toolkit.workbook.write import RowUpdate
+
+    book = write_workbook(tmp_path / "m.xlsx", {
+        "イベント": [["EV1", "説明会・ワークショップ", "キックオフ", "2025/9/20"]],
+        "出欠": [["EV1", None, "山田 太郎", None, "出席", None, "手入力"]],
+    })
+    url, file = add_master(fake, book.read_bytes())
+    # Row 2 was read as 「田中 一郎」, but a co-author has since put 山田 太郎 there (rows moved).
+    with CloudBook(url, env=env) as cloud, cloud.edit() as session:
+        with pytest.raises(WriteError, match="2行目が読み込んだ後に変わっています"):
+            session.update_rows("出欠", [RowUpdate(2, {"氏名": "（消去済）"}, {"氏名": "田中 一郎"})])
+    assert downloaded(file, "出欠")[0]["氏名"] == "山田 太郎"

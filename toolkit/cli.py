@@ -614,13 +614,17 @@ def status(workbook: Path, as_of: date | None, out_dir: Path, pdf: bool, templat
     _print_written(paths)
 
 
-def _document_dirs(book: Path, given: tuple[Path, ...]) -> tuple[Path, ...]:
+def _document_dirs(workbook, program, given: tuple[Path, ...]) -> tuple[Path, ...]:
     """Where documents that print names are looked for: the folders given, else the one output place (成果品 beside
     the book) and where earlier versions wrote them (./output for the commands, 出力 beside the book for the
     buttons)."""
-    from toolkit.outputs import OUTPUT_FOLDER
+    from toolkit.workbook.location import is_cloud, parse_workbook
 
-    return given or (book.parent / OUTPUT_FOLDER, book.parent / "出力", Path("output"))
+    location = parse_workbook(workbook)
+    default = _out(None, workbook, program)
+    if is_cloud(location):
+        return given or (default, Path("output"))
+    return given or (default, Path(location).parent / "出力", Path("output"))
 
 
 @main.command()
@@ -646,8 +650,7 @@ def privacy(workbook: Path, output_dirs: tuple[Path, ...], out_dir: Path, pdf: b
     from toolkit.privacy import register
 
     program = _load(workbook, "privacy")
-    book = Path(workbook)
-    data = register(program, book, _document_dirs(book, output_dirs))
+    data = register(program, workbook, _document_dirs(workbook, program, output_dirs))
     if as_json:
         emit_json(data)
         return
@@ -692,9 +695,8 @@ def purge(workbook: Path, before: date, dry_run: bool, output_dirs: tuple[Path, 
     from toolkit.purge import run_purge
 
     program = _load(workbook, "privacy")
-    book = Path(workbook)
-    done = run_purge(program, book, before, _document_dirs(book, output_dirs),
-                     dry_run=dry_run, now=datetime.now().replace(microsecond=0))
+    done = run_purge(program, workbook, before, _document_dirs(workbook, program, output_dirs),
+                     dry_run=dry_run, now=datetime.now().replace(microsecond=0), env=os.environ)
     if not dry_run:
         import getpass
 

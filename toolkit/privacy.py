@@ -60,16 +60,26 @@ def _files(folder: Path, pattern: str) -> list[Path]:
         return []
 
 
-def copies(book: Path, output_dirs: Iterable[Path], env: Mapping[str, str] = os.environ) -> list[dict]:
+def copies(book, output_dirs: Iterable[Path], env: Mapping[str, str] = os.environ) -> list[dict]:
     """Every place on this PC a copy of the personal data exists: the book, its backups, the sync's queue and
     state beside it, the downloaded copies of a SharePoint master, and documents in ``output_dirs`` that print
     names. Each as {kind, path, holds}."""
-    book = Path(book)
-    found = [{"kind": "マスターブック", "path": str(book), "holds": "個人情報の列すべて"}]
-    found += [{"kind": "ブックの控え（自動バックアップ）", "path": str(p), "holds": "個人情報の列すべて（控えを取った時点）"}
-              for p in _files(book.parent / BACKUP_DIR, f"{book.stem}-*{book.suffix}")]
-    for path, what in ((queue_path(book), "同期で取り込み待ちの出欠・利用実績（氏名・メール・アカウント）"),
-                       (state_path(book), "同期済みの回答の記録（回答ID）")):
+    from toolkit.workbook.location import is_cloud
+
+    if is_cloud(book):  # in SharePoint / OneDrive: its queue and state live in the settings folder
+        from toolkit.workbook.cloud import CloudBook
+
+        with CloudBook(book, env=env) as cloud:
+            sync = cloud.sync_path()
+        found = [{"kind": "マスターブック", "path": str(book),
+                  "holds": "個人情報の列すべて（ライブラリのバージョン履歴にも以前の版が残ります）"}]
+    else:
+        book = sync = Path(book)
+        found = [{"kind": "マスターブック", "path": str(book), "holds": "個人情報の列すべて"}]
+        found += [{"kind": "ブックの控え（自動バックアップ）", "path": str(p), "holds": "個人情報の列すべて（控えを取った時点）"}
+                  for p in _files(book.parent / BACKUP_DIR, f"{book.stem}-*{book.suffix}")]
+    for path, what in ((queue_path(sync), "同期で取り込み待ちの出欠・利用実績（氏名・メール・アカウント）"),
+                       (state_path(sync), "同期済みの回答の記録（回答ID）")):
         if path.is_file():
             found.append({"kind": "同期の記録", "path": str(path), "holds": what})
     found += [{"kind": "SharePoint から取得したブックの控え", "path": str(p), "holds": "個人情報の列すべて"}

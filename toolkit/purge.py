@@ -9,6 +9,7 @@ names (deliverables already submitted).
 """
 from __future__ import annotations
 
+import os
 import shutil
 from collections import defaultdict
 from datetime import date, datetime
@@ -74,18 +75,36 @@ def _delete(path: Path) -> bool:
         return False
 
 
-def run_purge(program: Program, book: Path, before: date, output_dirs, *, dry_run: bool, now: datetime) -> dict:
-    """Erase (or, ``dry_run``, only say what would be erased); returns what was done, for the report."""
+def _write_cloud(url, updates: dict, audit: dict, env) -> None:
+    """A master in SharePoint / OneDrive is masked in place through the workbook API (each row checked first),
+    with its 履歴 row; the library's version history still holds the earlier versions (the report says so)."""
+    from toolkit.workbook.cloud import CloudBook
+
+    with CloudBook(url, env=env) as cloud, cloud.edit() as session:
+        for sheet, rows in updates.items():
+            session.update_rows(sheet, rows)
+        session.append(schema.AUDIT_LOG.sheet, [audit], key=None)
+
+
+def run_purge(program: Program, book, before: date, output_dirs, *, dry_run: bool, now: datetime,
+              env=os.environ) -> dict:
+    """Erase (or, ``dry_run``, only say what would be erased); returns what was done, for the report. ``book``: a
+    file on this computer or the address of a master in SharePoint / OneDrive."""
+    from toolkit.workbook.location import is_cloud
+
     plan = plan_purge(program, before)
     total = sum(c["rows"] for c in plan["columns"])
     if not dry_run and total:
         detail = "、".join(f"{c['sheet']}.{c['column']} {c['rows']}件" for c in plan["columns"] if c["rows"])
-        patch_workbook(book, update=plan["updates"], append={schema.AUDIT_LOG.sheet: [
-            audit_row(now, "個人情報の消去", "", f"{before:%Y-%m-%d}より前", detail)]})
-    found = copies(book, output_dirs)
+        audit = audit_row(now, "個人情報の消去", "", f"{before:%Y-%m-%d}より前", detail)
+        if is_cloud(book):
+            _write_cloud(book, plan["updates"], audit, env)
+        else:
+            patch_workbook(book, update=plan["updates"], append={schema.AUDIT_LOG.sheet: [audit]})
+    found = copies(book, output_dirs, env)
     erasable = [c for c in found if c["kind"] not in ("マスターブック", "成果品")]
     deleted = [c for c in erasable if dry_run or _delete(Path(c["path"]))]
     return {"before": plan["before"], "dry_run": dry_run, "at": now.isoformat(timespec="seconds"),
             "columns": plan["columns"], "erased_cells": total,
             "deleted": [{"kind": c["kind"], "path": c["path"]} for c in deleted],
-            "documents": [c["path"] for c in found if c["kind"] == "成果品"]}
+            "documents": [c["path"] for c in found if c["kind"] == "成果品"], "cloud": is_cloud(book)}

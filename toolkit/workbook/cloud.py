@@ -493,6 +493,35 @@ class WorkbookSession:
             self.written[sheet] = self.written.get(sheet, 0) + 1
         return gone
 
+    def update_rows(self, sheet: str, updates: Sequence) -> int:
+        """Rewrite cells of rows found by their worksheet row (``write.RowUpdate``: the row as the download had
+        it, header -> new value, and what the row must still hold). Each row is read first: a co-author may have
+        inserted or deleted rows since the download, and a row that no longer holds what was read is refused
+        (WriteError) rather than written over someone else's data."""
+        from toolkit.errors import WriteError
+
+        table = self.table(sheet)
+        contract = schema.TABLES_BY_SHEET[sheet]
+        width = len(table.headers)
+        for u in updates:
+            address = _address(u.row, table.left, u.row, table.left + width - 1)
+            now = (self.call("GET", f"worksheets/{quote(sheet, safe='')}/range(address='{address}')?$select=values")
+                   .get("values") or [[]])[0]
+            for header, expected in (u.match or {}).items():
+                i = table.index(header)
+                if i is None or str(now[i] if i < len(now) else "").strip() != str(expected).strip():
+                    raise WriteError(f"{self.what}: シート「{sheet}」の {u.row}行目が読み込んだ後に変わっています"
+                                     f"（{header}）。もう一度実行してください（何も書き換えていない行はそのままです）。")
+            cells = {i: v for h, v in u.values.items() if (i := table.index(h)) is not None}
+            for start, stop in runs(cells):
+                line = [cells[i] for i in range(start, stop)]
+                formats = [_column_number_format(contract, table.headers[i]) for i in range(start, stop)]
+                target = _address(u.row, table.left + start, u.row, table.left + stop - 1)
+                self.call("PATCH", f"worksheets/{quote(sheet, safe='')}/range(address='{target}')",
+                          {"values": [[cell_json(v, blank="") for v in line]], "numberFormat": [formats]})
+            self.written[sheet] = self.written.get(sheet, 0) + 1
+        return len(updates)
+
     # ------------------------------------------------------------ a sheet the toolkit owns (集計)
 
     def rewrite_sheet(self, sheet: str, layout: SheetLayout) -> None:

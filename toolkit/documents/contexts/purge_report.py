@@ -23,4 +23,5 @@ def purge_report_context(program: Program, done: dict, by: str, issued_on: date)
         "columns": [{**c, "rows": f"{c['rows']:,}件"} for c in done["columns"]],
         "deleted": done["deleted"],
         "documents": done["documents"],
+        "cloud": done.get("cloud", False),  # the master is in SharePoint: its version history is the IT person's step
     }
