@@ -198,6 +198,10 @@ def test_every_template_variable_is_supplied_by_its_context(demo, small):
             assert not missing, (job.document, missing)
             render_docx(path, job.context, Path(small[1]) / "strict.docx", env=strict)
             seen.add(job.document)
+            # The header data every context shares keeps its meaning: a document's own key of the same name
+            # (the budget report's contractor-borne rows were once "contractor") would print on the cover.
+            shared = contexts.base.common(program, job.context["issued_on"])
+            assert {k: job.context[k] for k in shared} == shared, job.document
         assert seen == set(catalog.DOCUMENTS)
 
 

@@ -114,7 +114,7 @@ def budget_report_context(program: Program, budget: BudgetReport, issued_on: dat
         **closing(program, budget, issued_on),
         "tax": program.settings.tax_basis,
         "budget_lines": budget_lines(program, budget),
-        "contractor": contractor_borne(program, budget),
+        "borne": contractor_borne(program, budget),  # not "contractor": that is the contractor's name (common)
         "n_companies": len(companies),
         "company_sum": yen(sum(b.total for b in companies)),
         "common_total": yen(budget.common),
