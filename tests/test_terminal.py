@@ -97,3 +97,26 @@ def test_check_fits_and_groups_identical_findings(book, columns):
     assert "エラー" in text and "件" in text
     expanded = tty_run(["check", str(book), "--all"], columns)
     assert expanded.count("C99") > text.count("C99")
+
+
+def test_a_long_finding_wraps_without_a_line_starting_with_closing_punctuation():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from toolkit.cli_views import print_findings
+    from toolkit.model import Finding
+
+    message = "実績期に含まれる支援が6か月に満たない企業があります：" + "、".join(f"C{i:02d}（{i % 6}か月）" for i in range(1, 21))
+    for width in (80, 100):
+        buffer = StringIO()
+        print_findings(Console(file=buffer, width=width, color_system=None), [
+            Finding("warning", "status-productivity", "決算", None, None, None, message)], 0, 1, group=True)
+        lines = buffer.getvalue().splitlines()
+        body = [line for line in lines if line.strip() and "内容" not in line and "─" not in line]
+        assert all(display_width(line.rstrip()) <= width for line in lines)
+        # Continuation lines hold only the message (the other columns are empty on them).
+        first = next(line for line in body if "実績期" in line)
+        continued = [line.strip() for line in body[body.index(first) + 1:] if line.strip() != "エラー 0 件、警告 1 件"]
+        assert len(continued) >= 2 and not any(text[0] in "、。）」：" for text in continued), continued
+        assert first[first.index("実績期"):].strip() + "".join(continued) == message

@@ -767,7 +767,8 @@ def handover(workbook, company_id: str, start: date | None, end: date | None, ou
         say(f"{done['company']} の支援記録 {done['records']}件（{done['from']}〜{done['to']}）と資料 "
             f"{sum(1 for m in done['materials'] if m['file'])}件をまとめました。")
         say(f"  フォルダ: {done['folder']}")
-        say(f"  zip: {done['zip']}（SHA-256 {done['zip_sha256']}）")
+        say(f"  zip: {done['zip']}")
+        say(f"  SHA-256: {done['zip_sha256']}")
         for m in done["materials"]:
             if not m["file"]:
                 warn(f"記録 {m['record']} の資料「{m['link']}」: {m['status']}（目録に記載しました）")

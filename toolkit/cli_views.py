@@ -11,8 +11,11 @@ from typing import NamedTuple
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
+from toolkit.japanese import display_width, wrap_cells
 from toolkit.model import Finding
 from toolkit.status import AREAS, headlines, lights
 
@@ -21,6 +24,22 @@ STATUS_COLOURS = {"ok": "green", "warning": "yellow", "plan_over": "dark_orange"
 
 def yen(value: int) -> str:
     return f"{value:,}"
+
+
+class Prose:
+    """A table cell of Japanese prose, wrapped with 禁則 (toolkit.japanese.wrap_cells) to the width the table gives
+    it: rich's own folding would start a line with 、 or ） and cut a Latin word."""
+
+    def __init__(self, text: str, style: str = "") -> None:
+        self.text, self.style = text, style
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        widest = max((display_width(u) for u in self.text.split()), default=0)
+        return Measurement(min(widest, 12), max(1, display_width(self.text)))
+
+    def __rich_console__(self, console, options):
+        for line in wrap_cells(self.text, max(1, options.max_width)):
+            yield Text(line, style=self.style, no_wrap=True, overflow="crop")
 
 
 def _table(title: str | None = None) -> Table:
@@ -85,7 +104,7 @@ def print_findings(out: Console, findings: Sequence[Finding], errors: int, warni
             if len(g.rows) > 1:
                 where = f"{where}（{len(g.rows)}行）"
             value = g.values[0] if len(g.values) == 1 else f"{g.values[0]} ほか"
-            table.add_row(level, where, escape(f.column or ""), escape(value), escape(f.message))
+            table.add_row(level, where, escape(f.column or ""), escape(value), Prose(f.message))
         out.print(table)
     out.print(f"エラー {errors} 件、警告 {warnings} 件")
 
@@ -189,7 +208,7 @@ def print_status(out: Console, status) -> None:
     table.add_column("状態", no_wrap=True)
     table.add_column("いま", overflow="fold", ratio=1)
     for area, light in lights(status).items():
-        table.add_row(AREAS[area], _LIGHT[light], escape(headline[area]))
+        table.add_row(AREAS[area], _LIGHT[light], Prose(headline[area]))
     out.print(table)
     for w in status.warnings:
         out.print(f"・{escape(w['message'])}", overflow="fold")
@@ -209,12 +228,12 @@ def print_privacy(out: Console, data: dict) -> None:
         table.add_column(header, overflow="fold", justify="right" if header == "件数" else "left")
     for c in data["columns"]:
         table.add_row(escape(c["sheet"]), escape(c["column"]), "シートなし" if c["rows"] is None else f"{c['rows']:,}",
-                      escape(c["purpose"]))
+                      Prose(c["purpose"]))
     out.print(table)
     places = _table("個人情報の控えがある場所")
     places.add_column("種類", overflow="fold")
     places.add_column("場所", overflow="fold", ratio=1)
     places.add_column("含むもの", overflow="fold")
     for c in data["copies"]:
-        places.add_row(escape(c["kind"]), escape(c["path"]), escape(c["holds"]))
+        places.add_row(Prose(c["kind"]), escape(c["path"]), Prose(c["holds"]))
     out.print(places)
