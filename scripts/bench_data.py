@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from toolkit import schema
-from toolkit.demo import USAGE_END, USAGE_START, _write_rows, _write_settings, demo_tables
+from toolkit.demo import USAGE_END, USAGE_START, _write_rows, _write_settings, demo_tables, write_materials
 from toolkit.workbook.template import build_template, table_ref
 
 USAGE_ROWS, SUPPORT_ROWS = 50_000, 5_000
@@ -90,7 +90,8 @@ def build_large_program(path: Path, *, usage: int = USAGE_ROWS, support: int = S
     for sheet, rows in tables.items():
         _write_rows(book[sheet], schema.TABLES_BY_SHEET[sheet], rows)
     book.save(path)
-    return tables
+    write_materials(Path(path).parent, tables[schema.SUPPORT_LOG.sheet])  # the files the 資料リンク name, as a
+    return tables  # real program has them (check looks each one up)
 
 
 # ---------------------------------------------------------------- the 500,000-row variant

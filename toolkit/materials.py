@@ -5,6 +5,7 @@ line. Local files are read here; a cloud link is fetched through Graph by the ca
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +40,9 @@ def file_name(link: str) -> str:
 
 def local_exists(folder: Path):
     """The check's link predicate for a book in ``folder``: a local file exists or not; a cloud link is not
-    looked up (None) unless ``toolkit check --links`` asks Graph."""
+    looked up (None) unless ``toolkit check --links`` asks Graph. Each link once: records of one company name the
+    same handful of files again and again."""
+    @functools.cache
     def exists(link: str) -> bool | None:
         return None if is_cloud(link) else local_path(link, folder).is_file()
     return exists
