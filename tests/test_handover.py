@@ -145,3 +145,21 @@ def test_check_links_asks_graph_whether_a_sharepoint_link_still_resolves(fake, e
 
     assert missing() == []  # without --links a cloud link is not looked up
     assert missing("--links") == [gone]
+
+
+def test_a_renamed_support_sheet_is_refused_not_read_as_empty(tmp_path):
+    book = write_workbook(tmp_path / "m.xlsx", sheets(), omit=["支援記録"])
+    result = CliRunner().invoke(main, ["handover", str(book), "--company", "C01", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "シート「支援記録」がありません" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_check_links_needs_no_sign_in_when_no_link_is_in_the_cloud(tmp_path, monkeypatch):
+    for name in ("TOOLKIT_TENANT_ID", "TOOLKIT_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    rows = sheets()
+    rows["支援記録"][0] += [None] * 4 + ["資料/ない.docx"]
+    book = write_workbook(tmp_path / "m.xlsx", rows)
+    result = CliRunner().invoke(main, ["check", str(book), "--links", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "資料/ない.docx" in result.output

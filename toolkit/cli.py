@@ -757,7 +757,8 @@ def handover(workbook, company_id: str, start: date | None, end: date | None, ou
     location = parse_workbook(workbook)
     book = None if is_cloud(location) else Path(location)
     with progress("引渡しの一式を作成中…") as step:
-        done = run_handover(program, book, company_id.strip().upper(), start, end, _out(out_dir, workbook, program),
+        [company] = match_company_ids(program, company_ids([company_id]) or [company_id])  # ｃ０１ finds C01
+        done = run_handover(program, book, company, start, end, _out(out_dir, workbook, program),
                             env=os.environ,
                             now=datetime.now().replace(microsecond=0), issued_on=document_date(program),
                             templates_dir=templates_dir, progress=step)

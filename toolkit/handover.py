@@ -234,6 +234,7 @@ def run_handover(program: Program, book: Path | None, company_id: str, start: da
     from toolkit.workbook.write import patch_workbook
 
     step = progress or (lambda _: None)
+    program.require(schema.NEEDS["handover"], "資料の引渡し")  # a renamed 支援記録 must not pass for an empty one
     records = select_records(program, company_id, start, end)
     company = program.company_map[company_id]
     first = start or (records[0].date if records else issued_on)

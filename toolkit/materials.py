@@ -48,7 +48,7 @@ def local_exists(folder: Path):
     return exists
 
 
-def _graph_exists(client, folder: Path | None):
+def _graph_exists(client: Callable[[], object], folder: Path | None):
     from toolkit.graph.client import NotFound
     from toolkit.graph.forms import resolve_share
 
@@ -59,7 +59,7 @@ def _graph_exists(client, folder: Path | None):
             return None if folder is None else local_path(link, folder).is_file()
         if link not in found:
             try:
-                resolve_share(client, link, what=f"資料リンク {link}")
+                resolve_share(client(), link, what=f"資料リンク {link}")
                 found[link] = True
             except NotFound:
                 found[link] = False
@@ -79,8 +79,15 @@ def link_predicate(program, location, *, cloud: bool) -> Iterator[Callable[[str]
         return
     from toolkit.graph.sync import make_client
 
-    client = make_client(program)
+    made: list = []  # signed in only when a cloud link is met: a book without one needs no tenant
+
+    def client():
+        if not made:
+            made.append(make_client(program))
+        return made[0]
+
     try:
         yield _graph_exists(client, folder)
     finally:
-        client.session.close()
+        for c in made:
+            c.session.close()
