@@ -37,7 +37,8 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
     monkeypatch.setenv("TOOLKIT_CACHE_DIR", str(cache))
     out = tmp_path / "out"
     out.mkdir()
-    for name in ("会議記録_M1_20250903.docx", "支援記録簿.pdf", "予算執行状況報告書.docx"):
+    for name in ("会議記録_M1_20250903.docx", "支援記録簿.pdf", "予算執行状況報告書.docx",
+                 "引渡し_C01_20250905-20251231.zip"):  # a `toolkit handover` package holds the log and materials
         (out / name).write_bytes(b"x")
 
     result = CliRunner().invoke(main, ["privacy", str(book), "--documents", str(out), "--json"])
@@ -57,7 +58,8 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
         ("同期の記録", "T/m.xlsx.toolkit-queue.json"),
         ("SharePoint から取得したブックの控え", "T/cache/workbooks/abc/マスター.xlsx"),
         ("成果品", "T/out/会議記録_M1_20250903.docx"),
-        ("成果品", "T/out/支援記録簿.pdf")]
+        ("成果品", "T/out/支援記録簿.pdf"),
+        ("成果品", "T/out/引渡し_C01_20250905-20251231.zip")]
 
 
 def test_a_retention_date_set_in_the_settings_wins(tmp_path):

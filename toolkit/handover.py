@@ -24,6 +24,7 @@ from toolkit.errors import UnknownCompany, UsageError
 from toolkit.japanese import display_width
 from toolkit.materials import file_name, is_cloud, links, local_path
 from toolkit.model import Program, SupportRecord
+from toolkit.privacy import HANDOVER_PREFIX
 
 # Converted to PDF for the bound copy (LibreOffice opens them); anything else is packed as it is.
 CONVERTIBLE = {".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".odt", ".ods", ".odp", ".rtf", ".png",
@@ -239,7 +240,7 @@ def run_handover(program: Program, book: Path | None, company_id: str, start: da
     company = program.company_map[company_id]
     first = start or (records[0].date if records else issued_on)
     last = end or (records[-1].date if records else issued_on)
-    folder = Path(out_dir) / safe_part(f"引渡し_{company_id}_{first:%Y%m%d}-{last:%Y%m%d}", 80)
+    folder = Path(out_dir) / safe_part(f"{HANDOVER_PREFIX}{company_id}_{first:%Y%m%d}-{last:%Y%m%d}", 80)
     if folder.exists():
         shutil.rmtree(folder)  # a package is remade whole: a file of an earlier run must not pass for this one
     folder.mkdir(parents=True)

@@ -21,9 +21,10 @@ from toolkit.workbook.lock import BACKUP_DIR
 
 # Deliverables that print personal names: the minutes (出席者), the support log (the staff who visited), the
 # booklet (both, bound in). Their file names start with the document's name (documents/names.py).
-NAMED_DOCUMENTS = {catalog.MINUTES: "会議の出席者の氏名", catalog.SUPPORT_LOG: "支援した担当者の氏名",
+NAMED_DOCUMENTS = {catalog.MINUTES: "会議の出席者の氏名", catalog.SUPPORT_LOG: "支援した担当者・確認した企業の方の氏名",
                    catalog.BOOKLET: "会議の出席者・担当者の氏名（会議記録・支援記録簿を綴じたもの）"}
 DOCUMENT_SUFFIXES = (".docx", ".pdf")
+HANDOVER_PREFIX = "引渡し_"  # toolkit.handover's folder and zip names
 ERASED = "（消去済）"  # what `toolkit purge` leaves in place of a name
 
 
@@ -90,6 +91,9 @@ def copies(book, output_dirs: Iterable[Path], env: Mapping[str, str] = os.enviro
                           if p.name.startswith(name) and p.suffix.lower() in DOCUMENT_SUFFIXES), None)
             if holds:
                 found.append({"kind": "成果品", "path": str(p), "holds": holds})
+        # `toolkit handover` packages: the company's 支援記録簿 (names) and the materials handed over.
+        found += [{"kind": "成果品", "path": str(p), "holds": "支援記録簿（担当者・確認した企業の方の氏名）と提供資料"}
+                  for p in _files(folder, f"{HANDOVER_PREFIX}*.zip")]
     return found
 
 
