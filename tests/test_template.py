@@ -325,7 +325,11 @@ def test_id_columns_offer_the_ids_of_the_table_they_refer_to(tmp_path):
         return [dv for dv in ws.data_validations.dataValidation if f"{col}2:" in str(dv.sqref)]
 
     [dv] = list_of("導入", "企業ID")
-    assert (dv.type, dv.formula1, dv.errorStyle) == ("list", 'INDIRECT("Companies[企業ID]")', "warning")
+    # Stop style: a typed ID that is not in the list is refused at entry (Excel leaves pasted cells alone).
+    assert (dv.type, dv.formula1, dv.errorStyle) == ("list", 'INDIRECT("Companies[企業ID]")', "stop")
+    every_id = [dv for ws in wb.worksheets for dv in ws.data_validations.dataValidation
+                if (dv.formula1 or "").startswith("INDIRECT(")]
+    assert len(every_id) == 10 and {dv.errorStyle for dv in every_id} == {"stop"}
     [dv] = list_of("利用実績", "サービスID")
     assert dv.formula1 == 'INDIRECT("Services[サービスID]")'
     [dv] = list_of("出欠", "イベントID")

@@ -243,10 +243,12 @@ def _id_validation(column: schema.Column, target: schema.Table, letter: str) -> 
         allow_blank=True,
         showErrorMessage=True,
         showInputMessage=True,
-        errorStyle="warning",  # as for the lists: pasted rows must go in; the checks name an unknown ID
+        # "stop": a typed ID that is not there is refused at entry (a typo would leave the row out of every figure).
+        # Excel does not validate pasted cells, so pasting rows from elsewhere still works; the checks name those.
+        errorStyle="stop",
         errorTitle=f"「{target.sheet}」シートにない{column.header}です",
-        error=(f"{column.header}は「{target.sheet}」シートの{target.id_column}から選んでください。"
-               "このまま入力するとチェックでエラーになり、その行は集計から外れます。")[:255],
+        error=(f"{column.header}は「{target.sheet}」シートの{target.id_column}から選んでください。新しい場合は、先に"
+               f"「{target.sheet}」シートに行を追加してください。")[:255],
         promptTitle=column.header[:32],
         prompt=(("【必須】" if column.required else "") + f"「{target.sheet}」シートの{target.id_column}から選びます")[:255],
     )
