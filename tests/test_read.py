@@ -184,3 +184,17 @@ def test_a_job_reads_only_its_sheets_and_an_unread_sheet_is_not_missing(tmp_path
     assert [f.column for f in everything.findings if f.sheet == "利用実績" and f.code == "invalid-value"] == ["利用日"]
     raw = read_raw(path, needs)
     assert "利用実績" in raw.unread and "利用実績" not in raw
+
+
+def test_a_book_from_before_a_column_was_added_is_told_to_add_it_not_to_put_it_back(tmp_path):
+    """A year-old master lacks the columns a later version added (導入.継続判断, 支援記録.資料リンク …): each is a
+    warning saying to add it at the right of the table; a renamed look-alike is still told to be named back."""
+    headers = {schema.SUBSCRIPTIONS.sheet: [c.header for c in schema.SUBSCRIPTIONS.columns if c.header != "継続判断"],
+               schema.SUPPORT_LOG.sheet: [("資料リンク先" if c.header == "資料リンク" else c.header)
+                                          for c in schema.SUPPORT_LOG.columns]}
+    program = load_program(write_workbook(tmp_path / "old.xlsx", {}, headers=headers))
+    found = {f.column: (f.level, f.value, f.message) for f in program.findings if f.code == "missing-column"}
+    assert found["継続判断"] == ("warning", None, "列「継続判断」がありません（空として扱います）。使うときは、表の右端に"
+                                                "見出し「継続判断」の列を追加してください。")
+    level, look_alike, message = found["資料リンク"]
+    assert (level, look_alike) == ("warning", "資料リンク先") and "見出しを「資料リンク」に戻してください" in message

@@ -353,6 +353,8 @@ def _missing_column(table: schema.Table, column: schema.Column, header_row: Sequ
     if column.refuses_when_absent:
         return Finding("error", "missing-column", table.sheet, 1, column.header, look_alike,
                        f"必要な列「{column.header}」がありません。{hint}")
+    if not look_alike:  # an optional column: often one a later version added (継続判断, 資料リンク …), not a deleted one
+        hint = f"使うときは、表の右端に見出し「{column.header}」の列を追加してください。"
     return Finding("warning", "missing-column", table.sheet, 1, column.header, look_alike,
                    f"列「{column.header}」がありません（空として扱います）。{hint}")
 
