@@ -40,6 +40,7 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
     for name in ("会議記録_M1_20250903.docx", "支援記録簿.pdf", "予算執行状況報告書.docx",
                  "引渡し_C01_20250905-20251231.zip"):  # a `toolkit handover` package holds the log and materials
         (out / name).write_bytes(b"x")
+    (out / "引渡し_C01_20250905-20251231").mkdir()  # and the folder it was zipped from
 
     result = CliRunner().invoke(main, ["privacy", str(book), "--documents", str(out), "--json"])
     assert result.exit_code == 0, result.output
@@ -59,6 +60,7 @@ def test_the_register_lists_the_columns_their_rows_and_every_copy(tmp_path, monk
         ("SharePoint から取得したブックの控え", "T/cache/workbooks/abc/マスター.xlsx"),
         ("成果品", "T/out/会議記録_M1_20250903.docx"),
         ("成果品", "T/out/支援記録簿.pdf"),
+        ("成果品", "T/out/引渡し_C01_20250905-20251231"),
         ("成果品", "T/out/引渡し_C01_20250905-20251231.zip")]
 
 

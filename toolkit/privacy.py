@@ -92,8 +92,10 @@ def copies(book, output_dirs: Iterable[Path], env: Mapping[str, str] = os.enviro
             if holds:
                 found.append({"kind": "成果品", "path": str(p), "holds": holds})
         # `toolkit handover` packages: the company's 支援記録簿 (names) and the materials handed over.
+        packages = sorted(p for p in folder.glob(f"{HANDOVER_PREFIX}*") if p.suffix == ".zip" or p.is_dir()) \
+            if folder.is_dir() else []
         found += [{"kind": "成果品", "path": str(p), "holds": "支援記録簿（担当者・確認した企業の方の氏名）と提供資料"}
-                  for p in _files(folder, f"{HANDOVER_PREFIX}*.zip")]
+                  for p in packages]
     return found
 
 
