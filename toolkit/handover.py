@@ -22,7 +22,7 @@ from toolkit import schema
 from toolkit.audit import audit_row
 from toolkit.errors import UnknownCompany, UsageError
 from toolkit.japanese import display_width
-from toolkit.materials import file_name, is_cloud, links, local_path
+from toolkit.materials import file_name, graph_client, is_cloud, links, local_file
 from toolkit.model import Program, SupportRecord
 from toolkit.privacy import HANDOVER_PREFIX
 
@@ -91,12 +91,12 @@ def gather(records: list[SupportRecord], book_folder: Path | None, fetch_cloud: 
     for r in records:
         for link in links(r):
             item = Material(r, link)
+            path = None if is_cloud(link) else local_file(link, book_folder)
             if is_cloud(link):
                 data = fetch_cloud(link)
-            elif book_folder is None and not Path(link).is_absolute():
+            elif path is None:
                 data, item.note = None, "ブックがパソコン上にないため、相対パスを解決できません"
             else:
-                path = local_path(link, book_folder or Path("."))
                 data = path.read_bytes() if path.is_file() else None
             if data is None:
                 item.note = item.note or MISSING
@@ -111,28 +111,20 @@ def gather(records: list[SupportRecord], book_folder: Path | None, fetch_cloud: 
 
 @contextmanager
 def cloud_fetcher(program: Program, env) -> Iterator[Callable[[str], bytes | None]]:
-    """Download a SharePoint / OneDrive link through Graph with the sync's sign-in (a client only once a cloud
-    link is met); None for a link that no longer resolves."""
-    state: dict = {}
+    """Download a SharePoint / OneDrive link through Graph with the sync's sign-in; None for a link that no longer
+    resolves."""
+    from toolkit.graph.client import NotFound
+    from toolkit.graph.forms import download_item, resolve_share
 
-    def fetch(link: str) -> bytes | None:
-        from toolkit.graph.client import NotFound
-        from toolkit.graph.forms import download_item, resolve_share
-        from toolkit.graph.sync import make_client
+    with graph_client(program, env) as client:
+        def fetch(link: str) -> bytes | None:
+            what = f"資料 {link}"
+            try:
+                return download_item(client(), resolve_share(client(), link, what=what), what=what)
+            except NotFound:
+                return None
 
-        if "client" not in state:
-            state["client"] = make_client(program, env=env)
-        what = f"資料 {link}"
-        try:
-            return download_item(state["client"], resolve_share(state["client"], link, what=what), what=what)
-        except NotFound:
-            return None
-
-    try:
         yield fetch
-    finally:
-        if "client" in state:
-            state["client"].session.close()
 
 
 def catalogue_rows(materials: list[Material], records: list[SupportRecord]) -> list[tuple]:

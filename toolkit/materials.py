@@ -6,7 +6,8 @@ line. Local files are read here; a cloud link is fetched through Graph by the ca
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -23,12 +24,15 @@ def is_cloud(link: str) -> bool:
     return link.lower().startswith(("https://", "http://"))
 
 
-def local_path(link: str, folder: Path) -> Path:
-    """A local link as a path: relative to ``folder`` (the workbook's), ``file://`` and Windows separators allowed."""
+def local_file(link: str, folder: Path | None) -> Path | None:
+    """A local link as a path: relative to ``folder`` (the workbook's), ``file://`` and Windows separators allowed;
+    None for a relative link when the book has no folder (opened from SharePoint)."""
     if link.lower().startswith("file:"):
         link = unquote(urlsplit(link).path)
     path = Path(link.replace("\\", "/"))
-    return path if path.is_absolute() else folder / path
+    if path.is_absolute():
+        return path
+    return None if folder is None else folder / path
 
 
 def file_name(link: str) -> str:
@@ -38,56 +42,63 @@ def file_name(link: str) -> str:
     return Path(link.replace("\\", "/")).name
 
 
-def local_exists(folder: Path):
-    """The check's link predicate for a book in ``folder``: a local file exists or not; a cloud link is not
-    looked up (None) unless ``toolkit check --links`` asks Graph. Each link once: records of one company name the
-    same handful of files again and again."""
+def _predicate(folder: Path | None, resolves: Callable[[str], bool] | None = None):
+    """Whether a link resolves: a local file beside a book in ``folder`` (None, not looked up, without a folder);
+    a cloud link through ``resolves`` (None without it). Each link once: records of one company name the same
+    handful of files again and again."""
     @functools.cache
     def exists(link: str) -> bool | None:
-        return None if is_cloud(link) else local_path(link, folder).is_file()
+        if is_cloud(link):
+            return None if resolves is None else resolves(link)
+        return None if folder is None else local_file(link, folder).is_file()
     return exists
 
 
-def _graph_exists(client: Callable[[], object], folder: Path | None):
-    from toolkit.graph.client import NotFound
-    from toolkit.graph.forms import resolve_share
-
-    found: dict[str, bool] = {}
-
-    def exists(link: str) -> bool | None:
-        if not is_cloud(link):
-            return None if folder is None else local_path(link, folder).is_file()
-        if link not in found:
-            try:
-                resolve_share(client(), link, what=f"資料リンク {link}")
-                found[link] = True
-            except NotFound:
-                found[link] = False
-        return found[link]
-    return exists
+def local_exists(folder: Path) -> Callable[[str], bool | None]:
+    """The check's link predicate for a book in ``folder``: local files only (``check --links`` adds the cloud)."""
+    return _predicate(folder)
 
 
 @contextmanager
-def link_predicate(program, location, *, cloud: bool) -> Iterator[Callable[[str], bool | None]]:
+def graph_client(program, env: Mapping[str, str] = os.environ) -> Iterator[Callable[[], object]]:
+    """A Graph client with the sync's sign-in, made when first asked for (a book whose links are all local needs
+    no tenant), its session closed at the end."""
+    from toolkit.graph.sync import make_client
+
+    made: list = []
+
+    def client():
+        if not made:
+            made.append(make_client(program, env=env))
+        return made[0]
+
+    try:
+        yield client
+    finally:
+        for c in made:
+            c.session.close()
+
+
+@contextmanager
+def link_predicate(program, location, *, cloud: bool,
+                   env: Mapping[str, str] = os.environ) -> Iterator[Callable[[str], bool | None]]:
     """How `check` tells whether a link resolves: local paths beside a book on this computer (a book opened from
-    SharePoint has no folder: its relative links are not looked up); cloud links through Graph with ``cloud``."""
+    SharePoint has no folder: its local links are not looked up); cloud links through Graph with ``cloud``."""
     from toolkit.workbook.location import is_cloud as is_cloud_book
 
     folder = None if is_cloud_book(location) else Path(location).resolve().parent
     if not cloud:
-        yield (lambda link: None) if folder is None else local_exists(folder)
+        yield _predicate(folder)
         return
-    from toolkit.graph.sync import make_client
+    from toolkit.graph.client import NotFound
+    from toolkit.graph.forms import resolve_share
 
-    made: list = []  # signed in only when a cloud link is met: a book without one needs no tenant
+    with graph_client(program, env) as client:
+        def resolves(link: str) -> bool:
+            try:
+                resolve_share(client(), link, what=f"資料リンク {link}")
+                return True
+            except NotFound:
+                return False
 
-    def client():
-        if not made:
-            made.append(make_client(program))
-        return made[0]
-
-    try:
-        yield _graph_exists(client, folder)
-    finally:
-        for c in made:
-            c.session.close()
+        yield _predicate(folder, resolves)
