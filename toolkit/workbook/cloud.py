@@ -476,22 +476,27 @@ class WorkbookSession:
             return []
         table = self.table(sheet)
         where = self.keys(table)
-        contract = schema.TABLES_BY_SHEET[sheet]
         gone = []
         for key, values in rows.items():
             number = where.get(key)
             if number is None:
                 gone.append(key)
                 continue
-            cells = {i: v for h, v in values.items() if (i := table.index(h)) is not None}
-            for start, stop in runs(cells):
-                line = [cells[i] for i in range(start, stop)]
-                formats = [_column_number_format(contract, table.headers[i]) for i in range(start, stop)]
-                address = _address(number, table.left + start, number, table.left + stop - 1)
-                self.call("PATCH", f"worksheets/{quote(sheet, safe='')}/range(address='{address}')",
-                          {"values": [[cell_json(v, blank="") for v in line]], "numberFormat": [formats]})
-            self.written[sheet] = self.written.get(sheet, 0) + 1
+            self._patch_row(table, number, values)
         return gone
+
+    def _patch_row(self, table: _Table, number: int, values: Mapping[str, object]) -> None:
+        """Write ``values`` ({header: value}) into worksheet row ``number`` of the table, one PATCH per run of
+        adjacent columns (the other cells of the row stay as they are)."""
+        contract = schema.TABLES_BY_SHEET[table.sheet]
+        cells = {i: v for h, v in values.items() if (i := table.index(h)) is not None}
+        for start, stop in runs(cells):
+            line = [cells[i] for i in range(start, stop)]
+            formats = [_column_number_format(contract, table.headers[i]) for i in range(start, stop)]
+            address = _address(number, table.left + start, number, table.left + stop - 1)
+            self.call("PATCH", f"worksheets/{quote(table.sheet, safe='')}/range(address='{address}')",
+                      {"values": [[cell_json(v, blank="") for v in line]], "numberFormat": [formats]})
+        self.written[table.sheet] = self.written.get(table.sheet, 0) + 1
 
     def update_rows(self, sheet: str, updates: Sequence) -> int:
         """Rewrite cells of rows found by their worksheet row (``write.RowUpdate``: the row as the download had
@@ -501,7 +506,6 @@ class WorkbookSession:
         from toolkit.errors import WriteError
 
         table = self.table(sheet)
-        contract = schema.TABLES_BY_SHEET[sheet]
         width = len(table.headers)
         for u in updates:
             address = _address(u.row, table.left, u.row, table.left + width - 1)
@@ -512,14 +516,7 @@ class WorkbookSession:
                 if i is None or str(now[i] if i < len(now) else "").strip() != str(expected).strip():
                     raise WriteError(f"{self.what}: シート「{sheet}」の {u.row}行目が読み込んだ後に変わっています"
                                      f"（{header}）。もう一度実行してください（何も書き換えていない行はそのままです）。")
-            cells = {i: v for h, v in u.values.items() if (i := table.index(h)) is not None}
-            for start, stop in runs(cells):
-                line = [cells[i] for i in range(start, stop)]
-                formats = [_column_number_format(contract, table.headers[i]) for i in range(start, stop)]
-                target = _address(u.row, table.left + start, u.row, table.left + stop - 1)
-                self.call("PATCH", f"worksheets/{quote(sheet, safe='')}/range(address='{target}')",
-                          {"values": [[cell_json(v, blank="") for v in line]], "numberFormat": [formats]})
-            self.written[sheet] = self.written.get(sheet, 0) + 1
+            self._patch_row(table, u.row, u.values)
         return len(updates)
 
     # ------------------------------------------------------------ a sheet the toolkit owns (集計)
