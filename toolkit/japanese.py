@@ -74,6 +74,10 @@ def shorten(text: str, cells: int) -> str:
     return "".join(out) + "…"
 
 
+# The legal-form words of a company name (株式会社 …), before or after the name: the matching of names typed in
+# forms strips them, and a document breaks a long name after one.
+COMPANY_FORMS = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社")
+
 # Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF): a cell or a document
 # holding one is unreadable, so both the workbook writer and the documents drop them.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

@@ -9,7 +9,7 @@ import math
 import re
 from datetime import date, datetime
 
-from toolkit.japanese import era_of_day, era_of_fiscal_year, era_year_text
+from toolkit.japanese import COMPANY_FORMS, era_of_day, era_of_fiscal_year, era_year_text
 
 DASH = "—"
 
@@ -141,8 +141,8 @@ def or_dash(value: object) -> str:
 
 
 # Legal forms a company name starts or ends with: the place a long name may break in a narrow column.
-LEGAL_FORMS = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "一般社団法人", "一般財団法人",
-               "特定非営利活動法人", "社会福祉法人", "医療法人", "協同組合")
+LEGAL_FORMS = (*COMPANY_FORMS, "一般社団法人", "一般財団法人", "特定非営利活動法人", "社会福祉法人", "医療法人",
+               "協同組合")
 
 
 def fit_name(name: object, chars: int) -> str:

@@ -10,15 +10,13 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from toolkit.japanese import COMPANY_FORMS
 from toolkit.model import Company, Service
 from toolkit.schema import fold
 
 # Legal-form words a person may or may not type before or after the name. NFKC has already turned
 # ㈱ / ㈲ / full-width brackets into "(株)" / "(有)", so only the ASCII-bracket spellings are listed.
-_LEGAL_FORMS = (
-    "株式会社", "有限会社", "合同会社", "合資会社", "合名会社",
-    "(株)", "(有)", "(同)", "(資)", "(名)",
-)
+_LEGAL_FORMS = (*COMPANY_FORMS, "(株)", "(有)", "(同)", "(資)", "(名)")
 _LEGAL_RE = re.compile(
     "^(?:" + "|".join(map(re.escape, _LEGAL_FORMS)) + ")+|(?:" + "|".join(map(re.escape, _LEGAL_FORMS)) + ")+$"
 )
