@@ -24,7 +24,7 @@ def sheets():
         "利用実績": [["C01", "S01", "経理", "2025/8/31"],  # row 2: the day before the period
                     ["C01", "S01", "経理", "2025/9/1"],  # 3: the first day
                     ["C01", "S01", "経理", "2025/9/1", "b@a.example"],  # 4: the same day again
-                    ["C01", "S01", "人事", "2025/9/1"],  # 5: the same service in another 利用領域
+                    ["C01", "S01", "人事", "2025/9/1", None, "Forms"],  # 5: the same service in another 利用領域
                     ["C02", "S02", "人事", "2026/2/28"],  # 6: the last day
                     ["C02", "S02", "人事", "2026/3/1"],  # 7: the day after
                     ["C01", "S01", "経理", "2025/10/15"],  # 8
@@ -56,6 +56,9 @@ def test_the_kpis_of_a_small_program_worked_out_by_hand(tmp_path):
     assert u.by_company_service == {"C01": {"S01": 3}, "C02": {"S02": 1}, **{c: {} for c in zeros}}
     assert u.by_company_area == {"C01": {"経理": 2, "人事": 1}, "C02": {"人事": 1}, **{c: {} for c in zeros}}
     assert u.by_month == {(2025, 9): 2, (2025, 10): 1, (2026, 2): 1}
+    # S01 in 経理 (rows 3, 8) and 人事 (row 5), each counted; row 5 reported through Forms, the others without 出典.
+    assert u.by_service_area == {"S01": {"経理": 2, "人事": 1}, "S02": {"人事": 1}}
+    assert u.by_source == {None: 3, "Forms": 1}
     assert data["excluded_rows"] == 1 and data["excluded_by_sheet"] == {"利用実績": 1}
 
     p = data["productivity"]

@@ -28,6 +28,9 @@ class UsageKpi:
     by_company_service: dict[str, dict[str, int]]
     by_company_area: dict[str, dict[str, int]]
     by_month: dict[tuple[int, int], int]  # (year, month) -> usage days counted in it (集計's monthly chart)
+    # service -> 利用領域 -> days: a service used in two 利用領域 counts in each (the KPI report's rows)
+    by_service_area: dict[str, dict[str, int]]
+    by_source: dict[str | None, int]  # 出典 (None: not filled) -> days: how the counted days were measured
 
 
 @dataclass(frozen=True)
@@ -140,13 +143,15 @@ def usage_kpi(program: Program) -> UsageKpi:
     by_service.update(Counter(map(itemgetter(2), counted)))
     by_company_service = {cid: {} for cid in by_company} | _nested(Counter(map(itemgetter(1, 2), counted)))
     by_company_area = {cid: {} for cid in by_company} | _nested(Counter(map(itemgetter(1, 3), counted)))
+    by_service_area = {sid: {} for sid in by_service} | _nested(Counter(map(itemgetter(2, 3), counted)))
+    by_source = dict(Counter(map(itemgetter(6), counted)))
     by_month: dict[tuple[int, int], int] = {}
     for day, n in sorted(Counter(map(itemgetter(4), counted)).items()):  # a few hundred days, not 50,000 rows
         by_month[(day.year, day.month)] = by_month.get((day.year, day.month), 0) + n
     total = len(counted)
     target = program.settings.usage_target
     return UsageKpi(total, target, total >= target, by_company, by_service, by_company_service, by_company_area,
-                    by_month)
+                    by_month, by_service_area, by_source)
 
 
 # ---------------------------------------------------------------- productivity

@@ -1,11 +1,10 @@
 """KPI実績報告書: the data of the KPI report (the wording is in KPI実績報告書.docx)."""
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 
 from toolkit import schema
-from toolkit.kpi import KpiReport, counted_usage
+from toolkit.kpi import KpiReport
 from toolkit.model import Program
 from toolkit.status import productivity_status
 
@@ -19,11 +18,11 @@ def usage_summary(kpi: KpiReport) -> dict:
             "rate": pct(u.total / u.target * 100 if u.target else None)}
 
 
-def usage_sources(program: Program) -> str:
-    """How the counted usage days were measured: 出典 by 出典, in the vocabulary's order (empty 出典 = 手入力)."""
-    by_source = Counter(u.source or "未記入" for u in counted_usage(program))
-    order = [*schema.VOCABULARIES["出典（利用実績）"], "未記入"]
-    return "、".join(f"{s} {by_source[s]:,}回" for s in order if by_source[s])
+def usage_sources(kpi: KpiReport) -> str:
+    """How the counted usage days were measured: 出典 by 出典, in the vocabulary's order (an empty 出典: 未記入)."""
+    by_source = kpi.usage.by_source
+    order = [*schema.VOCABULARIES["出典（利用実績）"], None]
+    return "、".join(f"{s or '未記入'} {by_source[s]:,}回" for s in order if by_source.get(s))
 
 
 def reached(change_pct: float, target_pct: float) -> bool:
@@ -77,18 +76,18 @@ def usage_by_service_area(program: Program, kpi: KpiReport) -> list[dict]:
     """One row per service and 利用領域 it was used in (the seed counts a service used in two 利用領域 in each): the
     業務分類, and the 利用領域 after a ／ where it differs; a service never used has one row with 0回."""
     services = program.service_map
-    by_area = Counter((u.service_id, u.area) for u in counted_usage(program))
     rows = []
     for sid, n in kpi.usage.by_service.items():
         service = services.get(sid)
         category = service.area if service else DASH
+        by_area = kpi.usage.by_service_area.get(sid, {})
         # Its own 業務分類 first, then any other 利用領域 in the vocabulary's order.
-        areas = sorted((a for a in schema.BUSINESS_AREAS if by_area[(sid, a)]),
+        areas = sorted((a for a in schema.BUSINESS_AREAS if by_area.get(a)),
                        key=lambda a: (a != category, schema.BUSINESS_AREAS.index(a))) or [None]
         for area in areas:
             rows.append({"id": sid, "name": free_text(service.name) if service else sid,
                          "area": category if area in (None, category) else f"{category}／{area}",
-                         "uses": times(by_area[(sid, area)] if area else n)})
+                         "uses": times(by_area[area] if area else n)})
     return rows
 
 
@@ -111,7 +110,7 @@ def kpi_report_context(program: Program, kpi: KpiReport, issued_on: date) -> dic
         **common(program, issued_on),
         "usage_period": usage_period(program),
         "usage": usage_summary(kpi),
-        "usage_sources": usage_sources(program),
+        "usage_sources": usage_sources(kpi),
         "usage_companies": [{"id": cid, "name": company_name(program, cid), "uses": times(n), "share": share}
                             for (cid, n), share in zip(u.by_company.items(), shares(list(u.by_company.values())))],
         "usage_services": usage_by_service_area(program, kpi),
