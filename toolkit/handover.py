@@ -186,18 +186,6 @@ def write_catalogue(path: Path, title: str, rows: list[tuple]) -> Path:
     return path
 
 
-def _bind(parts: list[tuple[str, Path]], target: Path) -> Path:
-    """One PDF of the parts, each bookmarked under its title."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for title, pdf in parts:
-        writer.append(str(pdf), outline_item=title)
-    with open(target, "wb") as out:
-        writer.write(out)
-    return target
-
-
 def _zip(folder: Path) -> Path:
     target = folder.with_suffix(".zip")
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
@@ -222,6 +210,7 @@ def run_handover(program: Program, book: Path | None, company_id: str, start: da
     folder resolves relative links and its 履歴 gets the row), None for one opened from SharePoint."""
     from toolkit.documents import catalog, contexts
     from toolkit.documents.names import safe_part
+    from toolkit.documents.paging import bind
     from toolkit.documents.pdf import Converter
     from toolkit.documents.render import render_docx
     from toolkit.workbook.write import patch_workbook
@@ -259,7 +248,8 @@ def run_handover(program: Program, book: Path | None, company_id: str, start: da
         pdf = converted.get(path) or (path if path.suffix.lower() == ".pdf" else None)
         if pdf is not None:
             parts.append((f"{m.record.record_id} {Path(m.file).name}", pdf))
-    bound = _bind(parts, folder / f"支援記録と資料_{safe_part(company_id, 20)}.pdf")
+    bound = folder / f"支援記録と資料_{safe_part(company_id, 20)}.pdf"
+    bind([], parts, None, bound)  # each part bookmarked, keeping its own page numbers
     archive = _zip(folder)
     digest = _sha256(archive)
     missing = [m for m in materials if not m.file]

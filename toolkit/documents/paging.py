@@ -88,10 +88,11 @@ def drop_footer_text(page) -> None:
 MM = 72 / 25.4  # PDF points per millimetre
 
 
-def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], numbers: Path, target: Path, *,
+def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], numbers: Path | None, target: Path, *,
          numbered_from: int = 1, labels: bool = False, title: str | None = None, gutter_mm: float = 0) -> None:
-    """``front`` pages as they are, then each part (bookmarked under its title when one is given); every page from
-    index ``numbered_from`` on gets the sheet's next page laid on, parts' own footers removed first. ``gutter_mm``:
+    """``front`` pages as they are, then each part (bookmarked under its title when one is given); with a
+    ``numbers`` sheet, every page from index ``numbered_from`` on gets the sheet's next page laid on, parts' own
+    footers removed first (without one, the parts keep their own page numbers). ``gutter_mm``:
     every page's content moves that far away from the binding (right on odd pages, left on even ones: printed on
     both sides, the inner margin is always the wider)."""
     from pypdf import PdfReader, PdfWriter, Transformation
@@ -102,12 +103,13 @@ def bind(front: Sequence[Path], parts: Sequence[tuple[str | None, Path]], number
     first_part = len(writer.pages)
     for part_title, pdf in parts:
         writer.append(str(pdf), outline_item=part_title) if part_title else writer.append(str(pdf))
-    sheet = PdfReader(str(numbers)).pages
-    for index in range(numbered_from, len(writer.pages)):
-        page = writer.pages[index]
-        if index >= first_part:
-            drop_footer_text(page)
-        page.merge_page(sheet[index - numbered_from])
+    if numbers is not None:
+        sheet = PdfReader(str(numbers)).pages
+        for index in range(numbered_from, len(writer.pages)):
+            page = writer.pages[index]
+            if index >= first_part:
+                drop_footer_text(page)
+            page.merge_page(sheet[index - numbered_from])
     if gutter_mm:
         for index, page in enumerate(writer.pages):
             shift = gutter_mm * MM if index % 2 == 0 else -gutter_mm * MM
