@@ -178,7 +178,8 @@ def _analysis(program: Program, budget: BudgetReport, kpi: KpiReport) -> dict:
     services = program.service_map
     subs = program.subscriptions
     live = [s for s in subs if s.state != schema.STATE_STOPPED]
-    used_services = {sid for by in kpi.usage.by_company_service.values() for sid, n in by.items() if n}
+    adopted = dict.fromkeys(s.service_id for s in live)  # in the order first taken up
+    used = {sid for sid, n in kpi.usage.by_service.items() if n}
 
     def name(service_id: str) -> str:
         return free_text(services[service_id].name) if service_id in services else service_id
@@ -209,12 +210,12 @@ def _analysis(program: Program, budget: BudgetReport, kpi: KpiReport) -> dict:
     cloud_total = sum(b.cloud_service for b in budget.companies.values())
     return {
         "subscriptions": f"{len(live)}件", "adopting": companies_count(len({s.company_id for s in live})),
-        "adopted_services": f"{len({s.service_id for s in live})}種類",
+        "adopted_services": f"{len(adopted)}種類",
         "stopped": [{"company": company_name(program, s.company_id), "service": name(s.service_id)}
                     for s in subs if s.state == schema.STATE_STOPPED],
         "not_adopted": [{"name": free_text(s.name), "area": s.area, "note": or_dash(s.note)}
-                        for s in program.services if s.service_id not in {x.service_id for x in live}],
-        "unused": [name(sid) for sid in dict.fromkeys(s.service_id for s in live) if sid not in used_services],
+                        for s in program.services if s.service_id not in adopted],
+        "unused": [name(sid) for sid in adopted if sid not in used],
         "trials": [{"company": company_name(program, s.company_id), "service": name(s.service_id),
                     "end": reiwa(s.end) if s.end else DASH, "decision": s.decision or UNDECIDED_LABEL}
                    for s in subs if s.state == schema.STATE_TRIAL],
