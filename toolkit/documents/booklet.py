@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.errors import DocumentError
-from toolkit.outputs import remembered
 from toolkit.model import Program
+from toolkit.outputs import remembered
 
 from . import catalog, contexts
 from .build import Figures, Progress, TocPass, charts, plan_jobs, prepare, render, report_jobs, say

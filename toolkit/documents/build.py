@@ -156,6 +156,16 @@ def render(jobs: Sequence[Job], out_dir: Path, templates_dir: Path | None, progr
     return written
 
 
+def renumber_toc(f: Figures, figures: dict, docx: Path, pdf: Path, templates_dir: Path | None,
+                 offset: int = 0) -> dict[str, int]:
+    """Render the business report again with its 目次 numbered from where ``pdf`` (its conversion) puts each
+    heading, shifted by ``offset``; returns those pages."""
+    pages = heading_pages(pdf, [title for _, title in contexts.business_report.TOC])
+    job = report_jobs(f, figures, contexts.toc_entries(pages, offset))[0]
+    render_docx(catalog.template_path(job.document, templates_dir), job.context, docx)
+    return pages
+
+
 class TocPass:
     """The business report's 目次 filled with page numbers after its first conversion.
 
@@ -167,9 +177,7 @@ class TocPass:
     def __init__(self, f: Figures, figures: dict, docx: Path, pdf: Path, work: Path, templates_dir: Path | None,
                  offset: int = 0) -> None:
         self.docx, self.pdf = docx, pdf
-        pages = heading_pages(pdf, [title for _, title in contexts.business_report.TOC])
-        job = report_jobs(f, figures, contexts.toc_entries(pages, offset))[0]
-        render_docx(catalog.template_path(job.document, templates_dir), job.context, docx)
+        pages = renumber_toc(f, figures, docx, pdf, templates_dir, offset)
         self.first_heading = pages.get(contexts.business_report.TOC[0][1], 0)
         toc = work / f"{docx.stem}_目次.docx"
         self.input = toc if self.first_heading > 1 and toc_only(docx, toc, self.first_heading - 1) else docx
@@ -258,7 +266,7 @@ def _number_toc(f: Figures, figures: dict, converter: Converter, docx: Path, tem
         except LibreOfficeMissing:
             say(progress, "LibreOffice がないため目次のページ番号は空欄です（Word で目次を右クリックし「フィールド更新」）。")
             return
-        TocPass(f, figures, docx, pdf, Path(tmp), templates_dir)
+        renumber_toc(f, figures, docx, pdf, templates_dir)
 
 
 def build_status_report(program: Program, status: Status, out_dir: Path, *, pdf: bool = False,
