@@ -220,7 +220,7 @@ def _trial_after_end(program: Program, as_of: date) -> Iterable[Finding]:
     header = schema.SUBSCRIPTIONS.header("state")
     for sub in program.subscriptions:
         if (sub.state == schema.STATE_TRIAL and sub.end is not None and sub.end < as_of
-                and sub.decision not in (schema.KEEP, schema.CANCEL)):
+                and sub.decision not in schema.DECIDED):
             yield Finding("warning", "trial-after-end", schema.SUBSCRIPTIONS.sheet, sub.row, header, sub.state,
                           f"導入 {sub.subscription_id} は終了日（{sub.end:%Y/%m/%d}）を過ぎても「{sub.state}」です。"
                           "継続するか解約するかを決めて、状態と継続判断を入力してください")

@@ -59,6 +59,7 @@ STATUS_APPLIED, STATUS_PRESENT, STATUS_ABSENT = VOCABULARIES["出欠"]
 BORNE_BY_CONTRACTOR = VOCABULARIES["負担区分"][1]  # 受託者: never against the 委託料 or a cap
 ISSUE_DONE = VOCABULARIES["状態（課題）"][2]  # 完了
 KEEP, CANCEL, UNDECIDED = VOCABULARIES["継続判断"]  # after the free period: 継続 costs the company a year's fees
+DECIDED = (KEEP, CANCEL)  # a trial past its end with one of these needs nothing more
 
 # Defined names on the hidden lists sheet that the drop-downs point at (ASCII: Excel names cannot start with
 # every Japanese character in every locale, and a name never shown to staff need not be Japanese).

@@ -157,6 +157,9 @@ def staff_words(company: Company) -> dict:
     return {"effects": free_text(company.effects), "future_issues": free_text(company.future_issues)}
 
 
+NOT_FILLED = "未記入"  # what a document prints where staff left a word empty (a 継続判断, a 出典, a 状態)
+
+
 def annual_fee(subscriptions: Sequence[Subscription]) -> int | None:
     """What keeping these subscriptions costs the company a year after the free period (月額費用 × 12); None when a
     月額費用 is missing (never printed as 0円)."""
@@ -167,7 +170,4 @@ def annual_fee(subscriptions: Sequence[Subscription]) -> int | None:
 def decision_label(subscriptions: Sequence[Subscription]) -> str:
     """The 継続判断 of a service's rows: 継続 / 解約 / 検討中, 未記入 when no row has one."""
     decisions = list(dict.fromkeys(s.decision for s in subscriptions if s.decision))
-    return "・".join(decisions) if decisions else UNDECIDED_LABEL
-
-
-UNDECIDED_LABEL = "未記入"
+    return "・".join(decisions) if decisions else NOT_FILLED

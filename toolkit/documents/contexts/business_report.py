@@ -11,8 +11,8 @@ from toolkit.model import Program
 
 from .. import catalog
 from ..formats import DASH, fiscal_year_label, free_text, or_dash, ratio_pct, reiwa, yen
-from .base import (IN_PERSON, company_name, UNDECIDED_LABEL, annual_fee, common, companies_count, form_counts, hours, label,
-                   plan_years, productivity, records_of, staff_words, stage, times, usage_period)
+from .base import (IN_PERSON, NOT_FILLED, annual_fee, common, companies_count, company_name, form_counts, hours,
+                   label, plan_years, productivity, records_of, staff_words, stage, times, usage_period)
 from .budget_report import execution, lines
 from .kpi_report import productivity_summary, usage_summary
 
@@ -187,7 +187,7 @@ def _analysis(program: Program, budget: BudgetReport, kpi: KpiReport) -> dict:
     by_company: dict[str, list] = defaultdict(list)
     for sub in subs:
         by_company[sub.company_id].append(sub)
-    decisions = Counter(sub.decision or UNDECIDED_LABEL for sub in subs)
+    decisions = Counter(sub.decision or NOT_FILLED for sub in subs)
     rows, keep_fees, fee_missing = [], 0, False
     for c in program.companies:
         mine = by_company.get(c.company_id, [])
@@ -203,7 +203,7 @@ def _analysis(program: Program, budget: BudgetReport, kpi: KpiReport) -> dict:
             "keep": "\n".join(dict.fromkeys(name(s.service_id) for s in kept)) or DASH,
             "cancel": "\n".join(dict.fromkeys(name(s.service_id) for s in mine if s.decision == schema.CANCEL)) or DASH,
             "open": "\n".join(dict.fromkeys(name(s.service_id) for s in mine
-                                            if s.decision not in (schema.KEEP, schema.CANCEL))) or DASH,
+                                            if s.decision not in schema.DECIDED)) or DASH,
             "annual": yen(fee) if fee is not None else "不明（月額費用の記入なし）" if kept else DASH,
             "per_use": yen(round(cloud / uses)) if cloud is not None and uses else DASH,
         })
@@ -217,10 +217,10 @@ def _analysis(program: Program, budget: BudgetReport, kpi: KpiReport) -> dict:
                         for s in program.services if s.service_id not in adopted],
         "unused": [name(sid) for sid in adopted if sid not in used],
         "trials": [{"company": company_name(program, s.company_id), "service": name(s.service_id),
-                    "end": reiwa(s.end) if s.end else DASH, "decision": s.decision or UNDECIDED_LABEL}
+                    "end": reiwa(s.end) if s.end else DASH, "decision": s.decision or NOT_FILLED}
                    for s in subs if s.state == schema.STATE_TRIAL],
         "keep": f"{decisions[schema.KEEP]}件", "cancel": f"{decisions[schema.CANCEL]}件",
-        "undecided": f"{decisions[schema.UNDECIDED]}件", "unrecorded": decisions[UNDECIDED_LABEL],
+        "undecided": f"{decisions[schema.UNDECIDED]}件", "unrecorded": decisions[NOT_FILLED],
         "keep_fees": yen(keep_fees), "keep_fees_partial": fee_missing,
         "rows": rows,
         "per_use": yen(round(cloud_total / kpi.usage.total)) if kpi.usage.total else DASH,

@@ -9,7 +9,7 @@ from toolkit.model import Program
 from toolkit.status import productivity_status
 
 from ..formats import DASH, free_text, pct, shares
-from .base import common, company_name, companies_count, month_end_label, productivity, times, usage_period
+from .base import NOT_FILLED, common, companies_count, company_name, month_end_label, productivity, times, usage_period
 
 
 def usage_summary(kpi: KpiReport) -> dict:
@@ -19,10 +19,10 @@ def usage_summary(kpi: KpiReport) -> dict:
 
 
 def usage_sources(kpi: KpiReport) -> str:
-    """How the counted usage days were measured: 出典 by 出典, in the vocabulary's order (an empty 出典: 未記入)."""
+    """How the counted usage days were measured: 出典 by 出典, in the vocabulary's order (an empty 出典 last)."""
     by_source = kpi.usage.by_source
     order = [*schema.VOCABULARIES["出典（利用実績）"], None]
-    return "、".join(f"{s or '未記入'} {by_source[s]:,}回" for s in order if by_source.get(s))
+    return "、".join(f"{s or NOT_FILLED} {by_source[s]:,}回" for s in order if by_source.get(s))
 
 
 def reached(change_pct: float, target_pct: float) -> bool:

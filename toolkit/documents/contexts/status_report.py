@@ -13,7 +13,7 @@ from toolkit.model import Program
 from toolkit.status import AREAS, Status, add_months, headlines, lights, months_between
 
 from ..formats import DASH, free_text, reiwa, reiwa_text, yen
-from .base import common, company_name, month_end_label, month_label
+from .base import NOT_FILLED, common, company_name, month_end_label, month_label
 
 # A light in print: a shape as well as a colour word, so a greyscale copy still reads.
 LIGHT_MARKS = {"green": "○ 順調", "yellow": "△ 注意", "red": "× 要対応"}
@@ -131,7 +131,7 @@ def status_report_context(program: Program, st: Status, issued_on: date) -> dict
                      "late": st.meetings["late_minutes"], "due_days": s.minutes_due_days},
         "events": {"kickoff_held": st.events["kickoff"]["held"], "kickoff": _day(st.events["kickoff"]["date"]),
                    "sharing": _day(st.events["sharing"]["date"]), "sharing_in_window": st.events["sharing"]["in_window"]},
-        "issues": [{"id": i["id"], "title": free_text(i["title"]), "due": _day(i["due"]), "state": i["state"] or "未記入",
+        "issues": [{"id": i["id"], "title": free_text(i["title"]), "due": _day(i["due"]), "state": i["state"] or NOT_FILLED,
                     "overdue": "期限切れ" if i["overdue"] else ""} for i in st.issues],
         "workload": _workload(st),
         "changes": _changes(st),
