@@ -785,23 +785,23 @@ VBA_PROJECT_STREAM = bytes((0xCC, 0x61, 0xFF, 0xFF, 0x00, 0x00, 0x00))
 def _compile_on_open(xlsm: Path) -> None:
     """Make the project's _VBA_PROJECT stream the one MS-OVBA prescribes, so every Excel compiles the module from
     its source on first open rather than trusting compiled state (pyOpenVBA keeps a host version cookie and a
-    zeroed cache). The CFB is rewritten by pyOpenVBA's own reader/writer; the zip entry by hand, as openpyxl cannot
-    carry a VBA part through a save unchanged and no library replaces one entry of a zip."""
-    import zipfile
-
+    zeroed cache). The CFB is rewritten by pyOpenVBA's reader/writer, the package by the zip patcher's writer
+    (every other part copied as it is)."""
     from pyopenvba.cfb import CFB
 
-    with zipfile.ZipFile(xlsm) as source:
-        entries = [(info, source.read(info.filename)) for info in source.infolist()]
+    from toolkit.workbook.xlsx import Package, write_package
+
     staged = xlsm.with_name(xlsm.stem + ".toolkit-vba.xlsm")
-    with zipfile.ZipFile(staged, "w") as target:
-        for info, data in entries:
-            if info.filename == "xl/vbaProject.bin":
-                cfb = CFB.from_bytes(data)
-                cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
-                data = cfb.to_bytes()
-            target.writestr(info, data)
-    staged.replace(xlsm)
+    try:
+        with xlsm.open("rb") as fp, staged.open("wb") as dst:
+            pkg = Package(fp)
+            part = pkg.name("xl/vbaProject.bin")
+            cfb = CFB.from_bytes(pkg.read(part))
+            cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", VBA_PROJECT_STREAM)
+            write_package(pkg, dst, {part: cfb.to_bytes()}, [])
+        staged.replace(xlsm)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def read_macro_module(path: Path) -> str:
