@@ -92,16 +92,19 @@ def test_a_missing_material_is_listed_as_missing_and_exits_1(tmp_path):
     (tmp_path / "資料").mkdir()
     (tmp_path / "資料" / "手順書.docx").write_bytes(b"not really a document")
     rows["支援記録"][0] += [None] * 4 + ["資料/手順書.docx\n資料/なくした表.xlsx"]  # R1, 2025-09-05
+    rows["支援記録"][1][7:8] = ["比較表"]  # R2 (10/20) names a material and links none: it cannot be handed over
     book = write_workbook(tmp_path / "m.xlsx", rows)
     result = CliRunner().invoke(main, ["handover", str(book), "--company", "C01", "--to", "2025-12-31",
                                        "--out", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
     assert "資料/なくした表.xlsx" in result.output and "見つかりません" in result.output
+    assert "記録 R2 の提供資料「比較表」に資料リンクがなく、渡せません" in result.output.replace("\n", "")
     # The period to 12/31: R1 (9/5) and R2 (10/20); R3 (2026-01-10) is outside it.
     folder = tmp_path / "out" / "引渡し_C01_20250905-20251231"
     catalogue = _catalogue(folder)
     assert [(r["記録ID"], r["ファイル名"], r["状態"]) for r in catalogue] == [
-        ("R1", "資料/20250905_R1_手順書.docx", "同梱"), ("R1", "なくした表.xlsx", "見つかりません")]
+        ("R1", "資料/20250905_R1_手順書.docx", "同梱"), ("R1", "なくした表.xlsx", "見つかりません"),
+        ("R2", None, "資料リンクなし")]
     assert catalogue[0]["SHA-256"] == hashlib.sha256(b"not really a document").hexdigest()
     assert folder.with_suffix(".zip").is_file()
 
@@ -163,3 +166,15 @@ def test_check_links_needs_no_sign_in_when_no_link_is_in_the_cloud(tmp_path, mon
     result = CliRunner().invoke(main, ["check", str(book), "--links", "--json"])
     assert result.exit_code == 0, result.output
     assert "資料/ない.docx" in result.output
+
+
+def test_a_material_named_without_a_link_alone_exits_1(tmp_path):
+    rows = sheets()
+    rows["支援記録"][1][7:8] = ["比較表"]  # R2 names a material; no record links a file
+    book = write_workbook(tmp_path / "m.xlsx", rows)
+    result = CliRunner().invoke(main, ["handover", str(book), "--company", "C01", "--json",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    import json
+
+    assert json.loads(result.output)["unlinked"] == [{"record": "R2", "materials": "比較表"}]

@@ -739,7 +739,7 @@ def handover(workbook, company_id: str, start: date | None, end: date | None, ou
     00_目録（Excel と PDF: 記録ID・支援日・資料・サイズ・SHA-256・出典）、その期間の支援記録簿
     （Word と PDF）、資料リンクのファイル（SharePoint / OneDrive のものは Microsoft 365 から取得。
     Office ファイルと画像は PDF も）、すべてを1冊にしたしおり付き PDF を作り、履歴に記録します。
-    見つからない資料は目録に「見つかりません」と示し、終了コード 1 にします。
+    見つからない資料と資料リンクのない提供資料は目録に示し、終了コード 1 にします。
 
     \b
     例:
@@ -773,9 +773,11 @@ def handover(workbook, company_id: str, start: date | None, end: date | None, ou
         for m in done["materials"]:
             if not m["file"]:
                 warn(f"記録 {m['record']} の資料「{m['link']}」: {m['status']}（目録に記載しました）")
+        for r in done["unlinked"]:
+            warn(f"記録 {r['record']} の提供資料「{r['materials']}」に資料リンクがなく、渡せません（目録に記載しました）")
         if book is None:
             warn("SharePoint / OneDrive のブックのため、履歴には記録していません。")
-    sys.exit(EXIT_ERRORS if done["missing"] else EXIT_OK)
+    sys.exit(EXIT_ERRORS if done["missing"] or done["unlinked"] else EXIT_OK)
 
 
 # ---------------------------------------------------------------- Microsoft 365

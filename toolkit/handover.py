@@ -32,6 +32,7 @@ CONVERTIBLE = {".docx", ".doc", ".xlsx", ".xls", ".pptx", ".ppt", ".odt", ".ods"
 MATERIALS_DIR = "資料"
 CATALOGUE = "00_目録"
 MISSING = "見つかりません"
+UNLINKED = "資料リンクなし"
 CATALOGUE_HEADERS = ("記録ID", "支援日", "形態", "担当者", "時間", "提供資料", "ファイル名", "サイズ（バイト）",
                      "SHA-256", "出典", "状態")
 
@@ -127,19 +128,21 @@ def cloud_fetcher(program: Program, env) -> Iterator[Callable[[str], bytes | Non
         yield fetch
 
 
+def unlinked(records: list[SupportRecord]) -> list[SupportRecord]:
+    """Records that name 提供資料 but link no file: the material cannot be handed over (listed, and exit 1)."""
+    return [r for r in records if r.materials and not links(r)]
+
+
 def catalogue_rows(materials: list[Material], records: list[SupportRecord]) -> list[tuple]:
     """The 目録's rows: each material, and each record that names 提供資料 without any link (so nothing the log
     says was provided is silently absent from the package)."""
     rows = []
-    linked = {m.record.record_id for m in materials}
     for m in materials:
         r = m.record
         rows.append((r.record_id, r.date, r.form, r.staff, r.hours, r.materials, m.file or Path(file_name(m.link)).name,
                      m.size, m.sha256, m.link, "同梱" if m.file else m.note))
-    for r in records:
-        if r.materials and r.record_id not in linked:
-            rows.append((r.record_id, r.date, r.form, r.staff, r.hours, r.materials, None, None, None, None,
-                         "資料リンクなし"))
+    for r in unlinked(records):
+        rows.append((r.record_id, r.date, r.form, r.staff, r.hours, r.materials, None, None, None, None, UNLINKED))
     rows.sort(key=lambda row: (row[1], row[0]))
     return rows
 
@@ -253,15 +256,18 @@ def run_handover(program: Program, book: Path | None, company_id: str, start: da
     archive = _zip(folder)
     digest = _sha256(archive)
     missing = [m for m in materials if not m.file]
+    without_link = unlinked(records)
     if book is not None:
         patch_workbook(book, append={schema.AUDIT_LOG.sheet: [audit_row(
             now, "資料の引渡し", schema.SUPPORT_LOG.sheet, company_id,
             f"{first:%Y-%m-%d}〜{last:%Y-%m-%d}、記録 {len(records)}件、資料 {len(packed)}件"
-            + (f"（見つからない資料 {len(missing)}件）" if missing else "") + f"、zip SHA-256 {digest}")]})
+            + (f"（見つからない資料 {len(missing)}件）" if missing else "")
+            + (f"（資料リンクのない記録 {len(without_link)}件）" if without_link else "") + f"、zip SHA-256 {digest}")]})
     return {
         "company": company_id, "from": first.isoformat(), "to": last.isoformat(), "records": len(records),
         "folder": str(folder), "zip": str(archive), "zip_sha256": digest, "bound_pdf": str(bound),
         "materials": [{"record": m.record.record_id, "link": m.link, "file": m.file, "size": m.size,
                        "sha256": m.sha256, "status": "同梱" if m.file else m.note} for m in materials],
         "missing": len(missing),
+        "unlinked": [{"record": r.record_id, "materials": r.materials} for r in without_link],
     }
