@@ -120,3 +120,20 @@ def test_a_long_finding_wraps_without_a_line_starting_with_closing_punctuation()
         continued = [line.strip() for line in body[body.index(first) + 1:] if line.strip() != "エラー 0 件、警告 1 件"]
         assert len(continued) >= 2 and not any(text[0] in "、。）」：" for text in continued), continued
         assert first[first.index("実績期"):].strip() + "".join(continued) == message
+
+
+def test_a_warning_fills_its_lines_and_breaks_japanese_where_japanese_breaks(monkeypatch):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from toolkit import cli
+
+    buffer = StringIO()
+    monkeypatch.setattr(cli, "console", lambda stderr=False: Console(file=buffer, width=40, color_system=None))
+    message = "記録 R2 の提供資料「サービス比較表、操作マニュアル（簡易版）」に資料リンクがなく、渡せません（目録に記載しました）"
+    cli.warn(message)
+    lines = buffer.getvalue().splitlines()
+    # rich broke at the first space and left 「記録 R2」 alone on its line; now each line is filled to the width.
+    assert display_width(lines[0]) >= 38 and all(display_width(line) <= 40 for line in lines)
+    assert not any(line[0] in "、。）」" for line in lines[1:]) and "".join(lines) == message

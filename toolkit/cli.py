@@ -50,9 +50,11 @@ def say(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    from rich.markup import escape
+    """A Japanese sentence on stderr, wrapped with 禁則 to the terminal (rich breaks at the first space, leaving
+    「記録 R2」 alone on a line)."""
+    from toolkit.cli_views import Prose
 
-    console(True).print(escape(text))
+    console(True).print(Prose(text))
 
 
 def emit_json(data: object) -> None:
